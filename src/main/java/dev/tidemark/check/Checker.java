@@ -1,0 +1,184 @@
+package dev.tidemark.check;
+
+import dev.tidemark.hash.ContentHasher;
+import dev.tidemark.hash.ContentKey;
+import dev.tidemark.point.FileEntry;
+import dev.tidemark.point.ManifestReader;
+import dev.tidemark.point.PointStore;
+import dev.tidemark.point.RestorePoint;
+import dev.tidemark.point.TreeSnapshot;
+import dev.tidemark.progress.Progress;
+import dev.tidemark.repo.BlobCodec;
+import dev.tidemark.repo.BlobLocation;
+import dev.tidemark.repo.DamageException;
+import dev.tidemark.repo.PackFormat;
+import dev.tidemark.repo.Repository;
+import dev.tidemark.repo.store.Store;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code tidemark verify}: checks the repository against itself, never against the index.
+ *
+ * <p>Always: every pack trailer parses; every point record parses; every manifest exists, parses and matches its
+ * name; every file in every manifest names content some pack holds. With {@code readData}: every pack's bytes hash to
+ * its name, and every blob decodes and hashes to its content key. Damage is reported with the files (and points) it
+ * affects, so a person knows what a restore would lose.
+ */
+public final class Checker {
+    private static final Logger LOG = LoggerFactory.getLogger(Checker.class);
+
+    /** The outcome: a list of damage found (empty when the repository is sound) and what was checked. */
+    public record Report(List<String> damage, List<String> affected, int packs, long blobs, int points, int manifests,
+                         long fileEntries, long bytesRead) {
+        public boolean ok() {
+            return damage.isEmpty();
+        }
+    }
+
+    private final Repository repo;
+    private final Progress.Mode progressMode;
+    private final List<String> damage = new ArrayList<>();
+    private final Set<ContentKey> damagedKeys = new HashSet<>();
+
+    public Checker(Repository repo, Progress.Mode progressMode) {
+        this.repo = repo;
+        this.progressMode = progressMode;
+    }
+
+    private void damage(String what) {
+        LOG.debug("damage: {}", what);
+        damage.add(what);
+    }
+
+    public Report check(boolean readData) throws IOException {
+        Store store = repo.store();
+        Map<ContentKey, BlobLocation> blobs = new HashMap<>();
+        List<String> packIds = repo.packIds();
+        Map<String, List<BlobLocation>> trailers = new LinkedHashMap<>();
+        long totalPackBytes = 0;
+        for (String id : packIds) {
+            try {
+                List<BlobLocation> t = repo.readTrailer(id);
+                trailers.put(id, t);
+                for (BlobLocation b : t) {
+                    blobs.putIfAbsent(b.key(), b);
+                }
+            } catch (DamageException e) {
+                damage(e.getMessage());
+            }
+            totalPackBytes += store.size(PackFormat.keyOf(id)).orElse(0);
+        }
+        long bytesRead = 0;
+        if (readData) {
+            try (Progress progress = Progress.start("verify", 0, totalPackBytes, progressMode)) {
+                for (String id : packIds) {
+                    bytesRead += readPack(id, trailers.get(id), progress);
+                }
+            }
+        }
+        // A blob that is damaged in one pack may be intact in another (a duplicate); only keys with no good copy count.
+        PointStore points = new PointStore(repo);
+        List<String> ids = points.ids();
+        Map<String, List<String>> manifestPoints = new LinkedHashMap<>();
+        Map<String, String> manifestTree = new HashMap<>();
+        int pointCount = 0;
+        for (String id : ids) {
+            RestorePoint p;
+            try {
+                p = points.load(id);
+            } catch (dev.tidemark.TidemarkException e) {
+                damage(e.getMessage());
+                continue;
+            }
+            pointCount++;
+            for (TreeSnapshot t : p.trees()) {
+                manifestPoints.computeIfAbsent(t.manifest(), k -> new ArrayList<>()).add(p.id());
+                manifestTree.put(t.manifest(), t.name());
+            }
+        }
+        long entries = 0;
+        List<String> affected = new ArrayList<>();
+        for (Map.Entry<String, List<String>> m : manifestPoints.entrySet()) {
+            String key = m.getKey();
+            String tree = manifestTree.get(key);
+            try (ManifestReader r = new ManifestReader(store, repo.hasher(), key)) {
+                for (FileEntry e = r.nextOrNull(); e != null; e = r.nextOrNull()) {
+                    entries++;
+                    if (!e.isFile()) {
+                        continue;
+                    }
+                    BlobLocation loc = blobs.get(e.key());
+                    if (loc == null) {
+                        affected.add(tree + "/" + e.path() + " (content " + e.key().shortHex() + " missing; points "
+                                + String.join(", ", m.getValue()) + ")");
+                    } else if (damagedKeys.contains(e.key())) {
+                        affected.add(tree + "/" + e.path() + " (content " + e.key().shortHex() + " damaged; points "
+                                + String.join(", ", m.getValue()) + ")");
+                    }
+                }
+            } catch (IOException e) {
+                damage("manifest " + key + " of tree '" + tree + "' (points " + String.join(", ", m.getValue())
+                        + "): " + e.getMessage());
+            }
+        }
+        if (!affected.isEmpty() && damage.isEmpty()) {
+            damage(affected.size() + " files name content that no pack holds");
+        }
+        return new Report(List.copyOf(damage), List.copyOf(new TreeSet<>(affected)), packIds.size(), blobs.size(),
+                pointCount, manifestPoints.size(), entries, bytesRead);
+    }
+
+    /** Hashes a whole pack against its name, then decodes every blob; returns the bytes read. */
+    private long readPack(String id, List<BlobLocation> trailer, Progress progress) throws IOException {
+        Store store = repo.store();
+        String key = PackFormat.keyOf(id);
+        long n = 0;
+        ContentHasher hasher = repo.hasher();
+        try (InputStream in = store.open(key); ContentHasher.Stream h = hasher.stream()) {
+            byte[] buf = new byte[1 << 20];
+            for (int r; (r = in.read(buf)) > 0; ) {
+                h.update(buf, 0, r);
+                n += r;
+                progress.add(0, r);
+            }
+            if (!h.key().hex().equals(id)) {
+                damage("pack " + key + ": its bytes do not match its name (corrupted on disk)");
+            }
+        }
+        if (trailer == null) {
+            return n;
+        }
+        try (Store.ReadHandle rh = store.openForRead(key)) {
+            for (BlobLocation b : trailer) {
+                String what = "blob " + b.key().shortHex() + " in pack " + key;
+                long[] pos = {b.offset()};
+                long end = b.offset() + b.storedLength();
+                try {
+                    BlobCodec.decode((dst, off, len) -> {
+                        if (pos[0] + len > end) {
+                            throw new DamageException(what + ": truncated");
+                        }
+                        rh.readFully(pos[0], dst, off, len);
+                        pos[0] += len;
+                    }, b.storedLength(), b.rawLength(), b.key(), hasher, (buf, off, len) -> { }, what);
+                    progress.add(1, 0);
+                } catch (DamageException e) {
+                    damage(e.getMessage());
+                    damagedKeys.add(b.key());
+                }
+            }
+        }
+        return n;
+    }
+}

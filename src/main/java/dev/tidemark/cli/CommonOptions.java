@@ -1,0 +1,36 @@
+package dev.tidemark.cli;
+
+import dev.tidemark.config.Config;
+import dev.tidemark.config.ConfigLoader;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** Options every command takes. */
+public final class CommonOptions {
+    @Option(names = {"-c", "--config"}, paramLabel = "FILE", defaultValue = Config.DEFAULT_FILE,
+            description = "Config file (default: ${DEFAULT-VALUE}).")
+    Path config;
+
+    @Option(names = {"-v", "--verbose"}, description = "Log more (debug level), including per-file lines.")
+    boolean verbose;
+
+    @Option(names = {"-q", "--quiet"}, description = "Log warnings and errors only.")
+    boolean quiet;
+
+    @Option(names = "--no-progress", description = "No progress bar or progress lines.")
+    boolean noProgress;
+
+    Config load() {
+        Logging.console(verbose, quiet);
+        Config c = ConfigLoader.load(config);
+        Logging.file(c.logDir());
+        return c;
+    }
+
+    dev.tidemark.progress.Progress.Mode progress() {
+        if (noProgress || quiet) {
+            return dev.tidemark.progress.Progress.Mode.OFF;
+        }
+        return dev.tidemark.progress.Progress.defaultMode();
+    }
+}

@@ -1,0 +1,99 @@
+package dev.tidemark.cli;
+
+import dev.tidemark.ExitCode;
+import dev.tidemark.TidemarkException;
+import dev.tidemark.repo.DamageException;
+import java.io.PrintWriter;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.NoSuchFileException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code tidemark} command: one class per subcommand in this package. */
+@Command(name = "tidemark", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        sortOptions = false, usageHelpAutoWidth = true,
+        description = {
+            "File-watching incremental replicator: takes restore points of directory trees into a",
+            "deduplicating repository, and restores any point exactly.",
+            "",
+            "Words: a tree is a watched directory; the repository holds content, manifests and points;",
+            "a restore point seals every tree at one moment; the index is a local cache of the repository."},
+        subcommands = {InitCommand.class, PointCommand.class, PointsCommand.class, ShowCommand.class,
+            DiffCommand.class, RestoreCommand.class, VerifyCommand.class, IndexCommand.class, DemoCommand.class,
+            CommandLine.HelpCommand.class},
+        footerHeading = "%nExit codes:%n",
+        footer = {
+            "  0  success",
+            "  1  failed (I/O error, unknown point, files that could not be restored)",
+            "  2  bad usage or bad config: nothing was changed",
+            "  3  verify found damage in the repository",
+            "  4  the repository or the index is locked by another tidemark process",
+            "  5  a point was committed, but some files could not be read and are not in it",
+            "",
+            "Start with: tidemark init, then tidemark point. Every command takes --config FILE."})
+public final class Main implements Runnable {
+    private static final Logger TRACE = LoggerFactory.getLogger("tidemark.trace");
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a command: tidemark --help lists them");
+    }
+
+    /** Builds the command line with tidemark's error handling: one line on stderr, an exit code, traces to the log. */
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            PrintWriter err = cmd.getErr();
+            ExitCode code;
+            String msg;
+            if (ex instanceof TidemarkException te) {
+                code = te.exitCode();
+                msg = te.getMessage();
+            } else if (ex instanceof DamageException) {
+                code = ExitCode.DAMAGED;
+                msg = "repository damage: " + ex.getMessage() + "; run 'tidemark verify --read-data'";
+            } else if (ex instanceof NoSuchFileException nf) {
+                code = ExitCode.FAILED;
+                msg = "no such file: " + nf.getFile();
+            } else if (ex instanceof AccessDeniedException ad) {
+                code = ExitCode.FAILED;
+                msg = "permission denied: " + ad.getFile();
+            } else {
+                code = ExitCode.FAILED;
+                msg = ex.getClass().getSimpleName() + ": " + ex.getMessage();
+            }
+            TRACE.error("{} failed: {}", cmd.getCommandName(), msg, ex);
+            err.println("tidemark: " + msg);
+            err.flush();
+            return code.code();
+        });
+        cl.setParameterExceptionHandler((ex, args) -> {
+            PrintWriter err = ex.getCommandLine().getErr();
+            err.println("tidemark: " + ex.getMessage());
+            err.println("Try 'tidemark " + (ex.getCommandLine().getCommandName().equals("tidemark") ? ""
+                    : ex.getCommandLine().getCommandName() + " ") + "--help'.");
+            err.flush();
+            return ExitCode.USAGE.code();
+        });
+        return cl;
+    }
+
+    public static void main(String[] args) {
+        int code = commandLine().execute(args);
+        System.exit(code);
+    }
+
+    /** Version from the jar's manifest, or "dev" when run from classes. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"tidemark " + (v == null ? "dev" : v), "Java " + System.getProperty("java.version")};
+        }
+    }
+}

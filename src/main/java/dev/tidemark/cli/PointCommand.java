@@ -1,0 +1,69 @@
+package dev.tidemark.cli;
+
+import dev.tidemark.ExitCode;
+import dev.tidemark.config.Config;
+import dev.tidemark.config.ConfigLoader;
+import dev.tidemark.point.RestorePoint;
+import dev.tidemark.point.TreeSnapshot;
+import dev.tidemark.scan.PointTaker;
+import dev.tidemark.util.Sizes;
+import java.io.PrintWriter;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "point", description = {"Take a restore point: scan every tree, copy new content into the repository,",
+    "commit the point. Unchanged files (same size, mtime, ctime and inode) are not read again.",
+    "Exit code 5 if some files could not be read: the point is committed without them."})
+final class PointCommand implements Callable<Integer> {
+    @Mixin
+    CommonOptions common;
+
+    @Option(names = {"-t", "--tag"}, paramLabel = "TAG", description = "Tag the point (repeatable).")
+    List<String> tags = new ArrayList<>();
+
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        Config config = common.load();
+        ConfigLoader.requireTreesExist(config);
+        PointTaker.Outcome out;
+        try (RepoSession s = RepoSession.write(config, Clock.systemUTC(), "tidemark point")) {
+            out = new PointTaker(config, s.repo, s.index, Clock.systemUTC(), common.progress()).take(tags);
+        }
+        PrintWriter w = spec.commandLine().getOut();
+        RestorePoint p = out.point();
+        w.printf("restore point %s committed%n", p.id());
+        for (TreeSnapshot t : p.trees()) {
+            w.printf("  %-16s %10s files %10s   new: %s files, %s (stored %s)%n", t.name(),
+                    Sizes.count(t.totals().files()), Sizes.bytes(t.totals().bytes()),
+                    Sizes.count(t.totals().newFiles()), Sizes.bytes(t.totals().newBytes()),
+                    Sizes.bytes(t.totals().storedBytes()));
+        }
+        w.printf("  took %s%n", Sizes.duration(Duration.ofMillis(p.durationMillis())));
+        if (!out.problems().isEmpty()) {
+            w.flush();
+            PrintWriter err = spec.commandLine().getErr();
+            int shown = 0;
+            for (String prob : out.problems()) {
+                if (shown++ == 20) {
+                    err.printf("  ... and %d more (see the log)%n", out.problems().size() - 20);
+                    break;
+                }
+                err.println("  left out: " + prob);
+            }
+            err.printf("tidemark: point %s is missing %d files that could not be read%n", p.id(), out.problems().size());
+            err.flush();
+            return ExitCode.INCOMPLETE.code();
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,96 @@
+package dev.tidemark.cli;
+
+import dev.tidemark.config.Config;
+import dev.tidemark.index.Index;
+import dev.tidemark.index.IndexSync;
+import dev.tidemark.repo.Repository;
+import dev.tidemark.repo.WriterLock;
+import dev.tidemark.repo.store.LocalDirStore;
+import java.io.IOException;
+import java.time.Clock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What a command holds open: the repository, maybe the writer lock, maybe the index. Opened in that order and closed
+ * in reverse, keeping the first error.
+ */
+final class RepoSession implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(RepoSession.class);
+
+    final Config config;
+    final Repository repo;
+    final WriterLock lock;
+    final Index index;
+
+    private RepoSession(Config config, Repository repo, WriterLock lock, Index index) {
+        this.config = config;
+        this.repo = repo;
+        this.lock = lock;
+        this.index = index;
+    }
+
+    /** Read-only access to the repository: no lock, no index. */
+    static RepoSession read(Config config) throws IOException {
+        return new RepoSession(config, Repository.open(new LocalDirStore(config.repository())), null, null);
+    }
+
+    /** The repository and the index, synced with the repository's packs; no writer lock. */
+    static RepoSession withIndex(Config config) throws IOException {
+        Repository repo = Repository.open(new LocalDirStore(config.repository()));
+        Index index = Index.open(config.indexDir(), repo.id());
+        try {
+            IndexSync.syncPacks(repo, index);
+        } catch (IOException | RuntimeException e) {
+            index.close();
+            throw e;
+        }
+        return new RepoSession(config, repo, null, index);
+    }
+
+    /** The writer lock, stray temporaries removed, and the index. */
+    static RepoSession write(Config config, Clock clock, String command) throws IOException {
+        Repository repo = Repository.open(new LocalDirStore(config.repository()));
+        WriterLock lock = WriterLock.acquire(repo.store(), clock, command);
+        Index index = null;
+        try {
+            int stray = repo.store().removeStrayTemporaries();
+            if (stray > 0) {
+                LOG.info("removed {} temporary files left by an interrupted run", stray);
+            }
+            index = Index.open(config.indexDir(), repo.id());
+            return new RepoSession(config, repo, lock, index);
+        } catch (IOException | RuntimeException e) {
+            if (index != null) {
+                index.close();
+            }
+            lock.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        IOException first = null;
+        if (index != null) {
+            index.close();
+        }
+        if (lock != null) {
+            try {
+                lock.close();
+            } catch (IOException e) {
+                first = e;
+            }
+        }
+        try {
+            repo.store().close();
+        } catch (IOException e) {
+            if (first == null) {
+                first = e;
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+}

@@ -1,0 +1,72 @@
+package dev.tidemark.cli;
+
+import dev.tidemark.point.FileEntry;
+import dev.tidemark.point.ManifestReader;
+import dev.tidemark.point.PointStore;
+import dev.tidemark.point.RestorePoint;
+import dev.tidemark.point.TreeSnapshot;
+import dev.tidemark.util.Sizes;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "show", description = "Show a restore point: its trees and totals, and with --files every entry.")
+final class ShowCommand implements Callable<Integer> {
+    @Mixin
+    CommonOptions common;
+
+    @Parameters(paramLabel = "POINT", description = "A point id, a unique prefix of one, a tag, or 'latest'.")
+    String point;
+
+    @Option(names = "--files", description = "List every entry (mode, size, mtime, path).")
+    boolean files;
+
+    @Option(names = "--tree", paramLabel = "NAME", description = "Only this tree.")
+    String tree;
+
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter w = spec.commandLine().getOut();
+        try (RepoSession s = RepoSession.read(common.load())) {
+            RestorePoint p = new PointStore(s.repo).resolve(point);
+            if (tree != null && p.tree(tree) == null) {
+                throw dev.tidemark.TidemarkException.usage("point " + p.id() + " has no tree '" + tree + "'; it has: "
+                        + String.join(", ", p.trees().stream().map(TreeSnapshot::name).toList()));
+            }
+            w.printf("restore point %s%n  time     %s%n  host     %s%n  tags     %s%n  took     %s%n", p.id(), p.time(),
+                    p.host(), p.tags().isEmpty() ? "-" : String.join(", ", p.tags()),
+                    Sizes.duration(Duration.ofMillis(p.durationMillis())));
+            w.printf("  total    %s files, %s dirs, %s symlinks, %s; new %s files, %s (stored %s)%n",
+                    Sizes.count(p.totals().files()), Sizes.count(p.totals().dirs()), Sizes.count(p.totals().symlinks()),
+                    Sizes.bytes(p.totals().bytes()), Sizes.count(p.totals().newFiles()),
+                    Sizes.bytes(p.totals().newBytes()), Sizes.bytes(p.totals().storedBytes()));
+            for (TreeSnapshot t : p.trees()) {
+                if (tree != null && !t.name().equals(tree)) {
+                    continue;
+                }
+                w.printf("  tree %s  %s%n    %s files, %s dirs, %s symlinks, %s; manifest %s%n", t.name(), t.path(),
+                        Sizes.count(t.totals().files()), Sizes.count(t.totals().dirs()),
+                        Sizes.count(t.totals().symlinks()), Sizes.bytes(t.totals().bytes()), t.manifest());
+                if (files) {
+                    try (ManifestReader r = new ManifestReader(s.repo.store(), s.repo.hasher(), t.manifest())) {
+                        for (FileEntry e = r.nextOrNull(); e != null; e = r.nextOrNull()) {
+                            w.printf("    %s %04o %12s %s %s%s%n", e.type().code(), e.mode(),
+                                    e.isFile() ? Long.toString(e.size()) : "-",
+                                    FileEntry.instant(e.mtimeNanos()).toString(), e.path(),
+                                    e.isSymlink() ? " -> " + e.target() : "");
+                        }
+                    }
+                }
+            }
+        }
+        return 0;
+    }
+}

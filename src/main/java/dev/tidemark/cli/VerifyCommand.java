@@ -1,0 +1,59 @@
+package dev.tidemark.cli;
+
+import dev.tidemark.ExitCode;
+import dev.tidemark.check.Checker;
+import dev.tidemark.util.Sizes;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "verify", description = {"Check the repository against itself (never against the index).",
+    "Always: pack trailers, points, manifests, and that every file's content is held by some pack.",
+    "With --read-data: also every byte of every pack, and every blob against its content key.",
+    "Exit code 3 if anything is damaged; the files and points affected are listed."})
+final class VerifyCommand implements Callable<Integer> {
+    private static final int SHOWN = 100;
+
+    @Mixin
+    CommonOptions common;
+
+    @Option(names = "--read-data", description = "Read and check all data (slow: reads the whole repository).")
+    boolean readData;
+
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        Checker.Report r;
+        try (RepoSession s = RepoSession.read(common.load())) {
+            r = new Checker(s.repo, common.progress()).check(readData);
+        }
+        PrintWriter w = spec.commandLine().getOut();
+        w.printf("checked %d points, %d manifests (%s entries), %d packs (%s blobs)%s%n", r.points(), r.manifests(),
+                Sizes.count(r.fileEntries()), r.packs(), Sizes.count(r.blobs()),
+                readData ? ", read " + Sizes.bytes(r.bytesRead()) : "");
+        if (r.ok()) {
+            w.println("no damage found");
+            return 0;
+        }
+        for (String d : r.damage()) {
+            w.println("damage: " + d);
+        }
+        int n = 0;
+        for (String a : r.affected()) {
+            if (n++ == SHOWN) {
+                w.printf("... and %d more affected files%n", r.affected().size() - SHOWN);
+                break;
+            }
+            w.println("affected: " + a);
+        }
+        w.flush();
+        spec.commandLine().getErr().printf("tidemark: verify found damage: %d problems, %d files affected%n",
+                r.damage().size(), r.affected().size());
+        return ExitCode.DAMAGED.code();
+    }
+}

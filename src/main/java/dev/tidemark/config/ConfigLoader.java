@@ -1,0 +1,203 @@
+package dev.tidemark.config;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import dev.tidemark.TidemarkException;
+import dev.tidemark.util.Json;
+import java.io.IOException;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/**
+ * Reads and validates a config file. Every error is one line that names the file, the field and the fix, and leads
+ * to exit code 2; nothing is touched before the config is valid.
+ */
+public final class ConfigLoader {
+    private static final Pattern TREE_NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+
+    /** The file as written; null means "not given". */
+    record RawConfig(@JsonProperty("repository") String repository, @JsonProperty("state") String state,
+                     @JsonProperty("exclude") List<String> exclude, @JsonProperty("trees") List<RawTree> trees,
+                     @JsonProperty("scan") RawScan scan) {
+    }
+
+    record RawTree(@JsonProperty("name") String name, @JsonProperty("path") String path,
+                   @JsonProperty("exclude") List<String> exclude) {
+    }
+
+    record RawScan(@JsonProperty("threads") Integer threads) {
+    }
+
+    private ConfigLoader() {
+    }
+
+    public static Config load(Path file) {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            throw TidemarkException.usage("config file " + file + " not found: pass --config FILE "
+                    + "(config/tidemark.json is a commented example)");
+        } catch (IOException e) {
+            throw TidemarkException.usage("config file " + file + " cannot be read: " + e.getMessage());
+        }
+        RawConfig raw;
+        try {
+            raw = Json.MAPPER.readValue(bytes, RawConfig.class);
+        } catch (UnrecognizedPropertyException e) {
+            String where = fieldPath(e);
+            List<String> known = e.getKnownPropertyIds().stream().map(Object::toString).sorted().toList();
+            throw bad(file, where, "is not a known field; known here: " + String.join(", ", known));
+        } catch (MismatchedInputException e) {
+            throw bad(file, fieldPath(e), "has the wrong type (" + e.getOriginalMessage().split("\n")[0] + ")");
+        } catch (JacksonException e) {
+            JsonLocation loc = e.getLocation();
+            throw TidemarkException.usage(file + ": not valid JSON at line " + (loc == null ? "?" : loc.getLineNr())
+                    + ", column " + (loc == null ? "?" : loc.getColumnNr()) + ": " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw TidemarkException.usage("config file " + file + " cannot be read: " + e.getMessage());
+        }
+        if (raw == null) {
+            throw TidemarkException.usage(file + " is empty: see config/tidemark.json for an example");
+        }
+        return validate(file, raw);
+    }
+
+    private static String fieldPath(JsonMappingException e) {
+        StringBuilder sb = new StringBuilder();
+        for (JsonMappingException.Reference r : e.getPath()) {
+            if (r.getFieldName() != null) {
+                if (sb.length() > 0) {
+                    sb.append('.');
+                }
+                sb.append(r.getFieldName());
+            } else if (r.getIndex() >= 0) {
+                sb.append('[').append(r.getIndex()).append(']');
+            }
+        }
+        return sb.length() == 0 ? "(top level)" : sb.toString();
+    }
+
+    static TidemarkException bad(Path file, String field, String what) {
+        return TidemarkException.usage(file + ": '" + field + "' " + what);
+    }
+
+    private static Config validate(Path file, RawConfig raw) {
+        Path repository = absolute(file, "repository", raw.repository());
+        Path state = absolute(file, "state", raw.state());
+        List<String> globalExclude = raw.exclude() == null ? List.of() : raw.exclude();
+        checkGlobs(file, "exclude", globalExclude);
+        if (raw.trees() == null || raw.trees().isEmpty()) {
+            throw bad(file, "trees", "is missing or empty: list at least one tree with a name and an absolute path");
+        }
+        List<TreeConfig> trees = new ArrayList<>();
+        Set<String> names = new HashSet<>();
+        for (int i = 0; i < raw.trees().size(); i++) {
+            RawTree t = raw.trees().get(i);
+            String f = "trees[" + i + "]";
+            if (t == null) {
+                throw bad(file, f, "is null: give an object with name and path");
+            }
+            if (t.name() == null || !TREE_NAME.matcher(t.name()).matches()) {
+                throw bad(file, f + ".name", (t.name() == null ? "is missing" : "'" + t.name() + "' is not allowed")
+                        + ": use 1-64 of A-Z a-z 0-9 . _ -");
+            }
+            if (!names.add(t.name())) {
+                throw bad(file, f + ".name", "'" + t.name() + "' is used by two trees: names must be unique");
+            }
+            Path p = absolute(file, f + ".path", t.path());
+            List<String> ex = t.exclude() == null ? List.of() : t.exclude();
+            checkGlobs(file, f + ".exclude", ex);
+            trees.add(new TreeConfig(t.name(), p, ex));
+        }
+        for (int i = 0; i < trees.size(); i++) {
+            Path a = real(trees.get(i).path());
+            for (int j = 0; j < trees.size(); j++) {
+                Path b = real(trees.get(j).path());
+                if (i != j && b.startsWith(a)) {
+                    throw bad(file, "trees[" + j + "].path", b + " lies inside tree '" + trees.get(i).name()
+                            + "' (" + a + "): trees must not overlap; use one tree with excludes instead");
+                }
+            }
+            if (real(repository).startsWith(a)) {
+                throw bad(file, "repository", repository + " lies inside tree '" + trees.get(i).name()
+                        + "': the repository would back itself up; move it outside every tree");
+            }
+            if (real(state).startsWith(a)) {
+                throw bad(file, "state", state + " lies inside tree '" + trees.get(i).name()
+                        + "': move the state directory outside every tree");
+            }
+        }
+        Config.ScanOptions scan = Config.ScanOptions.DEFAULTS;
+        if (raw.scan() != null && raw.scan().threads() != null) {
+            int n = raw.scan().threads();
+            if (n < 1 || n > 64) {
+                throw bad(file, "scan.threads", "is " + n + ": use 1 to 64");
+            }
+            scan = new Config.ScanOptions(n);
+        }
+        return new Config(file, repository, state, globalExclude, List.copyOf(trees), scan);
+    }
+
+    private static Path absolute(Path file, String field, String value) {
+        if (value == null || value.isBlank()) {
+            throw bad(file, field, "is missing: give an absolute path");
+        }
+        Path p = Path.of(value);
+        if (!p.isAbsolute()) {
+            throw bad(file, field, "is '" + value + "', a relative path: give an absolute path");
+        }
+        return p.normalize();
+    }
+
+    /** The real path where it exists (so a symlinked tree cannot hide an overlap), else the normalized path. */
+    private static Path real(Path p) {
+        try {
+            return p.toRealPath();
+        } catch (IOException e) {
+            return p.normalize();
+        }
+    }
+
+    private static void checkGlobs(Path file, String field, List<String> globs) {
+        for (int i = 0; i < globs.size(); i++) {
+            String g = globs.get(i);
+            if (g == null || g.isEmpty()) {
+                throw bad(file, field + "[" + i + "]", "is empty: remove it or give a glob such as *.tmp");
+            }
+            try {
+                FileSystems.getDefault().getPathMatcher("glob:" + g);
+            } catch (RuntimeException e) {
+                throw bad(file, field + "[" + i + "]", "'" + g + "' is not a valid glob: " + e.getMessage());
+            }
+        }
+    }
+
+    /** For commands that read the trees: every tree must exist and be a directory. */
+    public static void requireTreesExist(Config config) {
+        for (int i = 0; i < config.trees().size(); i++) {
+            TreeConfig t = config.trees().get(i);
+            if (!Files.isDirectory(t.path())) {
+                String what = Files.exists(t.path()) ? "is not a directory" : "does not exist";
+                throw bad(config.file(), "trees[" + i + "].path", t.path() + " " + what
+                        + ": create it, fix the path, or check that its disk is mounted");
+            }
+        }
+    }
+
+    static String names(List<TreeConfig> trees) {
+        return trees.stream().map(TreeConfig::name).collect(Collectors.joining(", "));
+    }
+}

@@ -1,0 +1,448 @@
+package dev.tidemark.index;
+
+import dev.tidemark.ExitCode;
+import dev.tidemark.TidemarkException;
+import dev.tidemark.hash.ContentKey;
+import dev.tidemark.repo.BlobLocation;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.rocksdb.BlockBasedTableConfig;
+import org.rocksdb.BloomFilter;
+import org.rocksdb.ColumnFamilyDescriptor;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.ColumnFamilyOptions;
+import org.rocksdb.DBOptions;
+import org.rocksdb.ReadOptions;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.WriteBatch;
+import org.rocksdb.WriteOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The local index: a RocksDB cache of what the repository holds and of what each tree looked like last time.
+ *
+ * <p>Column families: {@code files} (tree + path → {@link FileRecord}), {@code blobs} (content key → pack, offset,
+ * lengths), {@code packs} (pack id → blob count), and the default one for meta data (the repository id).
+ *
+ * <p>It is a cache: everything in it can be rebuilt from the repository ({@link IndexSync}), and it is never ahead
+ * of the repository (a pack's blobs are added only after the pack is durable). Writes skip fsync for that reason.
+ *
+ * <p>Lifecycle: RocksDB objects are closed in reverse order of creation, iterators before the database; using an
+ * iterator after its database is closed would crash the JVM, so every iterator here lives inside one method call
+ * or inside a {@link TreeCursor} that the caller closes before the index.
+ */
+public final class Index implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Index.class);
+    private static final byte[] META_REPO = "repository-id".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] META_FORMAT = "format".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] FORMAT = {1};
+    static final int BLOB_VALUE = 16 + 24;
+
+    static {
+        RocksDB.loadLibrary();
+    }
+
+    private final Path dir;
+    private final DBOptions dbOptions;
+    private final ColumnFamilyOptions cfOptions;
+    private final List<ColumnFamilyHandle> handles;
+    private final RocksDB db;
+    private final WriteOptions writeOptions;
+    private final ColumnFamilyHandle files;
+    private final ColumnFamilyHandle blobs;
+    private final ColumnFamilyHandle packs;
+
+    private Index(Path dir, DBOptions dbOptions, ColumnFamilyOptions cfOptions, List<ColumnFamilyHandle> handles,
+                  RocksDB db) {
+        this.dir = dir;
+        this.dbOptions = dbOptions;
+        this.cfOptions = cfOptions;
+        this.handles = handles;
+        this.db = db;
+        this.writeOptions = new WriteOptions().setSync(false);
+        this.files = handles.get(1);
+        this.blobs = handles.get(2);
+        this.packs = handles.get(3);
+    }
+
+    /**
+     * Opens (or creates) the index in {@code dir} for repository {@code repositoryId}. An index made for another
+     * repository, or of an unknown format, is discarded and started afresh.
+     */
+    public static Index open(Path dir, String repositoryId) throws IOException {
+        Index idx = openRaw(dir);
+        try {
+            byte[] id = idx.db.get(META_REPO);
+            byte[] fmt = idx.db.get(META_FORMAT);
+            if (id == null && idx.isEmpty()) {
+                idx.db.put(META_REPO, repositoryId.getBytes(StandardCharsets.UTF_8));
+                idx.db.put(META_FORMAT, FORMAT);
+                return idx;
+            }
+            if (id != null && new String(id, StandardCharsets.UTF_8).equals(repositoryId) && Arrays.equals(fmt, FORMAT)) {
+                return idx;
+            }
+            LOG.warn("index {} belongs to another repository or format; starting it afresh", dir);
+        } catch (RocksDBException e) {
+            idx.close();
+            throw new IOException("read index " + dir + ": " + e.getMessage(), e);
+        }
+        idx.close();
+        delete(dir);
+        return open(dir, repositoryId);
+    }
+
+    /** Deletes an index directory (the index is a cache; the repository is the truth). */
+    public static void delete(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(dir)) {
+            List<Path> all = s.sorted((a, b) -> b.getNameCount() - a.getNameCount()).toList();
+            for (Path p : all) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    private static Index openRaw(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        DBOptions dbo = new DBOptions().setCreateIfMissing(true).setCreateMissingColumnFamilies(true)
+                .setMaxOpenFiles(512).setKeepLogFileNum(3).setMaxBackgroundJobs(2);
+        BlockBasedTableConfig table = new BlockBasedTableConfig().setFilterPolicy(new BloomFilter(10, false))
+                .setBlockSize(16 * 1024);
+        ColumnFamilyOptions cfo = new ColumnFamilyOptions().setTableFormatConfig(table);
+        List<ColumnFamilyDescriptor> desc = List.of(
+                new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, cfo),
+                new ColumnFamilyDescriptor("files".getBytes(StandardCharsets.UTF_8), cfo),
+                new ColumnFamilyDescriptor("blobs".getBytes(StandardCharsets.UTF_8), cfo),
+                new ColumnFamilyDescriptor("packs".getBytes(StandardCharsets.UTF_8), cfo));
+        List<ColumnFamilyHandle> handles = new ArrayList<>();
+        try {
+            RocksDB db = RocksDB.open(dbo, dir.toString(), desc, handles);
+            return new Index(dir, dbo, cfo, handles, db);
+        } catch (RocksDBException e) {
+            for (ColumnFamilyHandle h : handles) {
+                h.close();
+            }
+            cfo.close();
+            dbo.close();
+            String msg = String.valueOf(e.getMessage());
+            if (msg.contains("lock") || msg.contains("Resource temporarily unavailable")) {
+                throw new TidemarkException(ExitCode.LOCKED, "index " + dir + " is in use by another tidemark "
+                        + "process (is 'tidemark run' or another command running?); try again when it has finished");
+            }
+            throw new IOException("open index " + dir + ": " + msg, e);
+        }
+    }
+
+    private boolean isEmpty() {
+        for (ColumnFamilyHandle h : List.of(files, blobs, packs)) {
+            try (RocksIterator it = db.newIterator(h)) {
+                it.seekToFirst();
+                if (it.isValid()) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    // ---- blobs and packs ----
+
+    public BlobLocation findBlob(ContentKey key) throws IOException {
+        try {
+            byte[] v = db.get(blobs, key.toBytes());
+            if (v == null || v.length != BLOB_VALUE) {
+                return null;
+            }
+            ByteBuffer bb = ByteBuffer.wrap(v);
+            ContentKey pack = new ContentKey(bb.getLong(), bb.getLong());
+            return new BlobLocation(key, pack.hex(), bb.getLong(), bb.getLong(), bb.getLong());
+        } catch (RocksDBException e) {
+            throw new IOException("index lookup of blob " + key.shortHex() + ": " + e.getMessage(), e);
+        }
+    }
+
+    public boolean hasBlob(ContentKey key) throws IOException {
+        try {
+            byte[] k = key.toBytes();
+            if (!db.keyMayExist(blobs, k, null)) {
+                return false;
+            }
+            return db.get(blobs, k) != null;
+        } catch (RocksDBException e) {
+            throw new IOException("index lookup of blob " + key.shortHex() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Records a committed pack and its blobs, atomically. */
+    public void addPack(String packId, List<BlobLocation> located) throws IOException {
+        ContentKey pk = ContentKey.parse(packId);
+        try (WriteBatch wb = new WriteBatch()) {
+            for (BlobLocation b : located) {
+                ByteBuffer bb = ByteBuffer.allocate(BLOB_VALUE);
+                pk.writeTo(bb);
+                bb.putLong(b.offset()).putLong(b.storedLength()).putLong(b.rawLength());
+                wb.put(blobs, b.key().toBytes(), bb.array());
+            }
+            wb.put(packs, pk.toBytes(), ByteBuffer.allocate(8).putLong(located.size()).array());
+            db.write(writeOptions, wb);
+        } catch (RocksDBException e) {
+            throw new IOException("index: record pack " + packId + ": " + e.getMessage(), e);
+        }
+    }
+
+    public Set<String> packIds() {
+        Set<String> out = new HashSet<>();
+        try (RocksIterator it = db.newIterator(packs)) {
+            for (it.seekToFirst(); it.isValid(); it.next()) {
+                out.add(ContentKey.fromBytes(it.key()).hex());
+            }
+        }
+        return out;
+    }
+
+    /** Forgets packs that are gone from the repository, and every blob they held. */
+    public void removePacks(Set<String> gone) throws IOException {
+        if (gone.isEmpty()) {
+            return;
+        }
+        Set<ContentKey> goneKeys = new HashSet<>();
+        for (String g : gone) {
+            goneKeys.add(ContentKey.parse(g));
+        }
+        try (WriteBatch wb = new WriteBatch(); RocksIterator it = db.newIterator(blobs)) {
+            for (it.seekToFirst(); it.isValid(); it.next()) {
+                byte[] v = it.value();
+                if (v.length == BLOB_VALUE && goneKeys.contains(ContentKey.fromBytes(v, 0))) {
+                    wb.delete(blobs, it.key());
+                }
+            }
+            for (ContentKey k : goneKeys) {
+                wb.delete(packs, k.toBytes());
+            }
+            db.write(writeOptions, wb);
+        } catch (RocksDBException e) {
+            throw new IOException("index: forget packs: " + e.getMessage(), e);
+        }
+    }
+
+    public long blobCount() {
+        try {
+            return db.getLongProperty(blobs, "rocksdb.estimate-num-keys");
+        } catch (RocksDBException e) {
+            return -1;
+        }
+    }
+
+    // ---- files ----
+
+    static byte[] fileKey(String tree, String path) {
+        byte[] t = tree.getBytes(StandardCharsets.UTF_8);
+        byte[] p = path.getBytes(StandardCharsets.UTF_8);
+        byte[] k = new byte[t.length + 1 + p.length];
+        System.arraycopy(t, 0, k, 0, t.length);
+        k[t.length] = 0;
+        for (int i = 0; i < p.length; i++) {
+            k[t.length + 1 + i] = p[i] == '/' ? 0 : p[i];
+        }
+        return k;
+    }
+
+    static byte[] treePrefix(String tree) {
+        byte[] t = tree.getBytes(StandardCharsets.UTF_8);
+        return Arrays.copyOf(t, t.length + 1);
+    }
+
+    static String pathOf(byte[] key, int prefixLen) {
+        byte[] p = Arrays.copyOfRange(key, prefixLen, key.length);
+        for (int i = 0; i < p.length; i++) {
+            if (p[i] == 0) {
+                p[i] = '/';
+            }
+        }
+        return new String(p, StandardCharsets.UTF_8);
+    }
+
+    public FileRecord getFile(String tree, String path) throws IOException {
+        try {
+            byte[] v = db.get(files, fileKey(tree, path));
+            return v == null ? null : FileRecord.decode(v);
+        } catch (RocksDBException e) {
+            throw new IOException("index lookup of " + tree + ":" + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A batch of file-record changes, applied atomically by {@link #apply}. */
+    public final class Batch implements AutoCloseable {
+        private final WriteBatch wb = new WriteBatch();
+        private int count;
+
+        public void putFile(String tree, String path, FileRecord r) throws IOException {
+            try {
+                wb.put(files, fileKey(tree, path), r.encode());
+                count++;
+            } catch (RocksDBException e) {
+                throw new IOException(e.getMessage(), e);
+            }
+        }
+
+        void deleteKey(byte[] key) throws IOException {
+            try {
+                wb.delete(files, key);
+                count++;
+            } catch (RocksDBException e) {
+                throw new IOException(e.getMessage(), e);
+            }
+        }
+
+        public int size() {
+            return count;
+        }
+
+        public void apply() throws IOException {
+            if (count == 0) {
+                return;
+            }
+            try {
+                db.write(writeOptions, wb);
+                wb.clear();
+                count = 0;
+            } catch (RocksDBException e) {
+                throw new IOException("index write: " + e.getMessage(), e);
+            }
+        }
+
+        @Override
+        public void close() {
+            wb.close();
+        }
+    }
+
+    public Batch batch() {
+        return new Batch();
+    }
+
+    /**
+     * Walks one tree's file records in path order alongside a scan, so records of files that no longer exist are
+     * deleted: call {@link #seen} with every file path in {@link dev.tidemark.point.PathOrder}, then {@link #finish}.
+     */
+    public final class TreeCursor implements AutoCloseable {
+        private final byte[] prefix;
+        private final ReadOptions ro;
+        private final RocksIterator it;
+        private final Batch batch;
+        private long deleted;
+
+        TreeCursor(String tree, Batch batch) {
+            this.prefix = treePrefix(tree);
+            this.batch = batch;
+            this.ro = new ReadOptions().setTotalOrderSeek(true);
+            this.it = db.newIterator(files, ro);
+            it.seek(prefix);
+        }
+
+        private boolean inTree() {
+            if (!it.isValid()) {
+                return false;
+            }
+            byte[] k = it.key();
+            return k.length >= prefix.length && Arrays.equals(k, 0, prefix.length, prefix, 0, prefix.length);
+        }
+
+        /** Deletes records before {@code path}; steps past {@code path}'s own record. */
+        public void seen(String tree, String path) throws IOException {
+            byte[] target = fileKey(tree, path);
+            while (inTree()) {
+                byte[] k = it.key();
+                int c = Arrays.compareUnsigned(k, target);
+                if (c < 0) {
+                    batch.deleteKey(k);
+                    deleted++;
+                    it.next();
+                } else {
+                    if (c == 0) {
+                        it.next();
+                    }
+                    return;
+                }
+            }
+        }
+
+        /** Deletes every record after the last path seen. */
+        public long finish() throws IOException {
+            while (inTree()) {
+                batch.deleteKey(it.key());
+                deleted++;
+                it.next();
+            }
+            return deleted;
+        }
+
+        @Override
+        public void close() {
+            it.close();
+            ro.close();
+        }
+    }
+
+    public TreeCursor cursor(String tree, Batch batch) {
+        return new TreeCursor(tree, batch);
+    }
+
+    /** Deletes every file record of trees not in {@code keep} (a tree removed from the config). */
+    public void retainTrees(Set<String> keep) throws IOException {
+        try (WriteBatch wb = new WriteBatch(); RocksIterator it = db.newIterator(files)) {
+            for (it.seekToFirst(); it.isValid(); it.next()) {
+                byte[] k = it.key();
+                int z = 0;
+                while (z < k.length && k[z] != 0) {
+                    z++;
+                }
+                if (!keep.contains(new String(k, 0, z, StandardCharsets.UTF_8))) {
+                    wb.delete(files, k);
+                }
+            }
+            db.write(writeOptions, wb);
+        } catch (RocksDBException e) {
+            throw new IOException("index: drop old trees: " + e.getMessage(), e);
+        }
+    }
+
+    /** Makes everything written so far durable (used before reporting a rebuild done). */
+    public void flush() throws IOException {
+        try (org.rocksdb.FlushOptions fo = new org.rocksdb.FlushOptions().setWaitForFlush(true)) {
+            db.flush(fo, handles);
+        } catch (RocksDBException e) {
+            throw new IOException("index flush: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        writeOptions.close();
+        for (ColumnFamilyHandle h : handles) {
+            h.close();
+        }
+        db.close();
+        cfOptions.close();
+        dbOptions.close();
+    }
+}

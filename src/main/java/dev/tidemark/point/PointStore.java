@@ -1,0 +1,128 @@
+package dev.tidemark.point;
+
+import dev.tidemark.ExitCode;
+import dev.tidemark.TidemarkException;
+import dev.tidemark.repo.Repository;
+import dev.tidemark.repo.store.ObjectNotFoundException;
+import dev.tidemark.util.Json;
+import java.io.IOException;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Restore point records in the repository: {@code points/<id>}, JSON, written last and never changed. */
+public final class PointStore {
+    public static final String PREFIX = "points/";
+    public static final String LATEST = "latest";
+    private static final DateTimeFormatter ID = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
+
+    private final Repository repo;
+
+    public PointStore(Repository repo) {
+        this.repo = repo;
+    }
+
+    /** Point ids, oldest first. */
+    public List<String> ids() throws IOException {
+        List<String> out = new ArrayList<>();
+        for (String k : repo.store().list(PREFIX)) {
+            out.add(k.substring(PREFIX.length()));
+        }
+        out.sort(PointStore::compareIds);
+        return out;
+    }
+
+    /** Ids sort by time, then by the "-N" suffix that tells apart two points of the same second. */
+    static int compareIds(String a, String b) {
+        String ta = a.length() >= 16 ? a.substring(0, 16) : a;
+        String tb = b.length() >= 16 ? b.substring(0, 16) : b;
+        int c = ta.compareTo(tb);
+        if (c != 0) {
+            return c;
+        }
+        return Integer.compare(suffix(a), suffix(b));
+    }
+
+    private static int suffix(String id) {
+        int dash = id.lastIndexOf('-');
+        if (dash < 16) {
+            return 0;
+        }
+        try {
+            return Integer.parseInt(id.substring(dash + 1));
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    public List<RestorePoint> all() throws IOException {
+        List<RestorePoint> out = new ArrayList<>();
+        for (String id : ids()) {
+            out.add(load(id));
+        }
+        return out;
+    }
+
+    public RestorePoint load(String id) throws IOException {
+        try {
+            return Json.MAPPER.readValue(repo.store().get(PREFIX + id), RestorePoint.class);
+        } catch (ObjectNotFoundException e) {
+            throw new TidemarkException(ExitCode.FAILED, "no restore point " + id + " in " + repo.location());
+        } catch (com.fasterxml.jackson.core.JacksonException e) {
+            throw new TidemarkException(ExitCode.DAMAGED, "restore point " + id + " in " + repo.location()
+                    + " is unreadable (" + e.getOriginalMessage() + "); run 'tidemark verify'", e);
+        }
+    }
+
+    /** Resolves "latest", a full id, a unique prefix of one, or a tag (the newest point carrying it). */
+    public RestorePoint resolve(String spec) throws IOException {
+        List<String> ids = ids();
+        if (ids.isEmpty()) {
+            throw TidemarkException.failed("repository " + repo.location() + " has no restore points yet: "
+                    + "take one with 'tidemark point'");
+        }
+        if (spec.equals(LATEST)) {
+            return load(ids.get(ids.size() - 1));
+        }
+        if (ids.contains(spec)) {
+            return load(spec);
+        }
+        List<String> matches = ids.stream().filter(i -> i.startsWith(spec)).toList();
+        if (matches.size() == 1) {
+            return load(matches.get(0));
+        }
+        if (matches.isEmpty()) {
+            // Last resort: a tag names the newest point that carries it.
+            for (int i = ids.size() - 1; i >= 0; i--) {
+                RestorePoint p = load(ids.get(i));
+                if (p.tags().contains(spec)) {
+                    return p;
+                }
+            }
+            throw TidemarkException.failed("no restore point '" + spec + "' in " + repo.location()
+                    + " (by id, id prefix or tag); 'tidemark points' lists them");
+        }
+        throw TidemarkException.failed("'" + spec + "' matches " + matches.size() + " restore points ("
+                + String.join(", ", matches.subList(0, Math.min(4, matches.size()))) + "); give more of the id");
+    }
+
+    /** A new id for a point taken at {@code time}, unique in this repository (the writer lock makes this safe). */
+    public String newId(Instant time) throws IOException {
+        String base = ID.format(time);
+        String id = base;
+        for (int n = 2; repo.store().size(PREFIX + id).isPresent(); n++) {
+            id = base + "-" + n;
+        }
+        return id;
+    }
+
+    /** Writes the point record: the last step of taking a point. */
+    public void save(RestorePoint p) throws IOException {
+        if (repo.store().size(PREFIX + p.id()).isPresent()) {
+            throw new IllegalStateException("restore point " + p.id() + " exists already");
+        }
+        repo.store().put(PREFIX + p.id(), Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(p));
+    }
+}

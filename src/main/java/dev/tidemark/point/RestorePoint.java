@@ -1,0 +1,33 @@
+package dev.tidemark.point;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * A restore point: the record written last, naming the manifests of every tree at one moment.
+ *
+ * <p>Unknown fields are rejected when reading, on purpose: a point written by a newer tidemark with parts this one
+ * does not understand (for example a database snapshot) must not be restored as if those parts did not exist.
+ *
+ * @param format         point format version
+ * @param id             sortable id derived from {@code time}, e.g. 20261121T101500Z
+ * @param time           when the scan started (UTC); files are as they were between this and {@code time + duration}
+ * @param host           the host that took it
+ * @param tags           user tags
+ * @param trees          the trees, in configuration order
+ * @param totals         the sum over trees
+ * @param durationMillis how long taking it took
+ */
+public record RestorePoint(int format, String id, Instant time, String host, List<String> tags,
+                           List<TreeSnapshot> trees, Totals totals, long durationMillis) {
+    public static final int FORMAT = 1;
+
+    public TreeSnapshot tree(String name) {
+        return trees.stream().filter(t -> t.name().equals(name)).findFirst().orElse(null);
+    }
+
+    @Override
+    public String toString() {
+        return id + " " + time + " " + trees.size() + " trees, " + totals.files() + " files" + (tags.isEmpty() ? "" : " " + tags);
+    }
+}

@@ -1,0 +1,150 @@
+package dev.tidemark.repo;
+
+import dev.tidemark.hash.ContentHasher;
+import dev.tidemark.hash.ContentKey;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import net.jpountz.lz4.LZ4Compressor;
+import net.jpountz.lz4.LZ4Exception;
+import net.jpountz.lz4.LZ4Factory;
+import net.jpountz.lz4.LZ4SafeDecompressor;
+
+/**
+ * The stored form of one blob: a sequence of segments, each at most {@link #SEGMENT} raw bytes and each either
+ * raw or LZ4-compressed, whichever is smaller by a useful margin. Segments keep memory bounded for large files and
+ * let compression switch off for the incompressible parts (JPEG crops) without a second pass.
+ *
+ * <pre>segment := u8 codec (0 raw, 1 lz4) | u32 rawLength | u32 storedLength | storedLength bytes</pre>
+ *
+ * A blob of rawLength 0 has no segments.
+ */
+public final class BlobCodec {
+    public static final int SEGMENT = 1 << 20;
+    public static final int SEGMENT_HEADER = 9;
+    static final byte RAW = 0;
+    static final byte LZ4 = 1;
+
+    private static final LZ4Factory LZ4_FACTORY = LZ4Factory.fastestInstance();
+    private static final LZ4Compressor COMPRESSOR = LZ4_FACTORY.fastCompressor();
+    private static final LZ4SafeDecompressor DECOMPRESSOR = LZ4_FACTORY.safeDecompressor();
+
+    private BlobCodec() {
+    }
+
+    /** Upper bound of the stored size of {@code rawLength} bytes. */
+    public static long maxStoredLength(long rawLength) {
+        long segments = (rawLength + SEGMENT - 1) / SEGMENT;
+        return rawLength + segments * SEGMENT_HEADER;
+    }
+
+    /** Encodes one blob held in memory. */
+    public static byte[] encode(byte[] raw, int off, int len, boolean tryCompress) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.min(Integer.MAX_VALUE - 16, maxStoredLength(len)));
+        byte[] scratch = tryCompress ? new byte[COMPRESSOR.maxCompressedLength(Math.min(len, SEGMENT))] : null;
+        for (int pos = 0; pos < len; pos += SEGMENT) {
+            int n = Math.min(SEGMENT, len - pos);
+            writeSegment(out, raw, off + pos, n, scratch);
+        }
+        return out.toByteArray();
+    }
+
+    /**
+     * Writes one segment; {@code scratch} (at least {@code maxCompressedLength(n)}) enables compression, null
+     * disables it. Compression is kept only if it saves at least 1/32 of the segment.
+     */
+    public static void writeSegment(OutputStream out, byte[] raw, int off, int n, byte[] scratch) {
+        try {
+            if (scratch != null && n >= 64) {
+                int c = COMPRESSOR.compress(raw, off, n, scratch, 0, scratch.length);
+                if (c < n - (n >>> 5)) {
+                    out.write(header(LZ4, n, c));
+                    out.write(scratch, 0, c);
+                    return;
+                }
+            }
+            out.write(header(RAW, n, n));
+            out.write(raw, off, n);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    public static byte[] newScratch() {
+        return new byte[COMPRESSOR.maxCompressedLength(SEGMENT)];
+    }
+
+    private static byte[] header(byte codec, int raw, int stored) {
+        return ByteBuffer.allocate(SEGMENT_HEADER).put(codec).putInt(raw).putInt(stored).array();
+    }
+
+    /** Receives decoded bytes. */
+    public interface Sink {
+        void accept(byte[] buf, int off, int len) throws IOException;
+    }
+
+    /** Reads stored bytes sequentially. */
+    public interface Source {
+        void readFully(byte[] dst, int off, int len) throws IOException;
+    }
+
+    /**
+     * Decodes a blob from {@code src}, passing its raw bytes to {@code sink} and checking its length and content key.
+     * Throws {@link DamageException} naming {@code what} if anything does not match.
+     */
+    public static void decode(Source src, long storedLength, long rawLength, ContentKey expected, ContentHasher hasher,
+                              Sink sink, String what) throws IOException {
+        byte[] hdr = new byte[SEGMENT_HEADER];
+        byte[] stored = new byte[(int) Math.min(SEGMENT + 64L, Math.max(storedLength, 1))];
+        byte[] raw = new byte[(int) Math.min(SEGMENT, Math.max(rawLength, 1))];
+        long consumed = 0;
+        long produced = 0;
+        try (ContentHasher.Stream h = hasher.stream()) {
+            while (produced < rawLength) {
+                if (consumed + SEGMENT_HEADER > storedLength) {
+                    throw new DamageException(what + ": segment header past the blob's end");
+                }
+                src.readFully(hdr, 0, SEGMENT_HEADER);
+                consumed += SEGMENT_HEADER;
+                ByteBuffer bb = ByteBuffer.wrap(hdr);
+                byte codec = bb.get();
+                int rawLen = bb.getInt();
+                int storedLen = bb.getInt();
+                if (rawLen <= 0 || rawLen > SEGMENT || storedLen <= 0 || storedLen > stored.length
+                        || consumed + storedLen > storedLength || produced + rawLen > rawLength
+                        || (codec == RAW && storedLen != rawLen) || (codec != RAW && codec != LZ4)) {
+                    throw new DamageException(what + ": malformed segment header (codec " + codec + ", raw " + rawLen
+                            + ", stored " + storedLen + ")");
+                }
+                src.readFully(stored, 0, storedLen);
+                consumed += storedLen;
+                byte[] out;
+                if (codec == RAW) {
+                    out = stored;
+                } else {
+                    int n;
+                    try {
+                        n = DECOMPRESSOR.decompress(stored, 0, storedLen, raw, 0, raw.length);
+                    } catch (LZ4Exception e) {
+                        throw new DamageException(what + ": LZ4 data does not decode", e);
+                    }
+                    if (n != rawLen) {
+                        throw new DamageException(what + ": segment decodes to " + n + " bytes, expected " + rawLen);
+                    }
+                    out = raw;
+                }
+                h.update(out, 0, rawLen);
+                sink.accept(out, 0, rawLen);
+                produced += rawLen;
+            }
+            if (consumed != storedLength) {
+                throw new DamageException(what + ": " + (storedLength - consumed) + " stray bytes after the last segment");
+            }
+            ContentKey got = h.key();
+            if (!got.equals(expected)) {
+                throw new DamageException(what + ": content key mismatch (stored data hashes to " + got.shortHex() + ")");
+            }
+        }
+    }
+}

@@ -1,0 +1,297 @@
+package dev.tidemark.repo;
+
+import dev.tidemark.hash.ContentHasher;
+import dev.tidemark.hash.ContentKey;
+import dev.tidemark.repo.store.Store;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Packs blobs into pack files of about {@code targetSize} bytes. Thread-safe: many scanner threads add blobs, one
+ * pack is open at a time, and a full pack is committed by the thread that filled it while others go on writing into
+ * the next one.
+ *
+ * <p>Commit order: a pack is committed (durable, visible) before {@link Listener#packCommitted} tells the index
+ * about its blobs, so the index never names content the repository does not hold.
+ *
+ * <p>Deduplication: a key is claimed in {@code pending} before it is written, so two threads that find the same new
+ * content write it once.
+ */
+public final class PackWriter implements AutoCloseable {
+    /** Told about each committed pack, in the committing thread. */
+    public interface Listener {
+        void packCommitted(String packId, List<BlobLocation> blobs) throws IOException;
+    }
+
+    /** Whether the repository already holds a key (the index). */
+    public interface Presence {
+        boolean has(ContentKey key) throws IOException;
+    }
+
+    /** Content too large to hold in memory, written through a sink in one pass. */
+    public interface StreamedContent {
+        /** Feeds the content to {@code sink}; returns false if it changed while being read. */
+        boolean writeTo(BlobCodec.Sink sink) throws IOException;
+    }
+
+    public enum Result { ADDED, PRESENT, CHANGED }
+
+    private final Store store;
+    private final ContentHasher hasher;
+    private final long targetSize;
+    private final Presence presence;
+    private final Listener listener;
+    private final Set<ContentKey> pending = ConcurrentHashMap.newKeySet();
+    private OpenPack open;
+    private boolean closed;
+
+    private final AtomicLong packs = new AtomicLong();
+    private final AtomicLong blobs = new AtomicLong();
+    private final AtomicLong storedBytes = new AtomicLong();
+    private final AtomicLong deadBytes = new AtomicLong();
+
+    public PackWriter(Store store, ContentHasher hasher, long targetSize, Presence presence, Listener listener) {
+        this.store = store;
+        this.hasher = hasher;
+        this.targetSize = targetSize;
+        this.presence = presence;
+        this.listener = listener;
+    }
+
+    /** True if the repository holds {@code key} or a pack being written will. */
+    public boolean has(ContentKey key) throws IOException {
+        return pending.contains(key) || presence.has(key);
+    }
+
+    private boolean claim(ContentKey key) throws IOException {
+        if (!pending.add(key)) {
+            return false;
+        }
+        if (presence.has(key)) {
+            pending.remove(key);
+            return false;
+        }
+        return true;
+    }
+
+    /** Adds a blob already encoded by {@link BlobCodec#encode}. */
+    public Result add(ContentKey key, long rawLength, byte[] encoded) throws IOException {
+        if (!claim(key)) {
+            return Result.PRESENT;
+        }
+        OpenPack full = null;
+        try {
+            synchronized (this) {
+                OpenPack p = ensureOpen();
+                long off = p.offset;
+                p.write(encoded, 0, encoded.length);
+                p.entries.add(new BlobLocation(key, null, off, encoded.length, rawLength));
+                if (p.offset >= targetSize) {
+                    full = detach();
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            pending.remove(key);
+            throw e;
+        }
+        blobs.incrementAndGet();
+        storedBytes.addAndGet(encoded.length);
+        if (full != null) {
+            commit(full);
+        }
+        return Result.ADDED;
+    }
+
+    /**
+     * Streams a large blob into the open pack, checking that it hashes to {@code expected}. If it does not, or the
+     * source reports a change, the bytes written stay in the pack as dead bytes and {@link Result#CHANGED} is
+     * returned: the caller re-reads the file.
+     */
+    public Result addStreamed(ContentKey expected, long rawLength, boolean tryCompress, StreamedContent content)
+            throws IOException {
+        if (!claim(expected)) {
+            return Result.PRESENT;
+        }
+        OpenPack full = null;
+        boolean ok = false;
+        long written;
+        try {
+            synchronized (this) {
+                OpenPack p = ensureOpen();
+                long start = p.offset;
+                byte[] segment = new byte[BlobCodec.SEGMENT];
+                byte[] scratch = tryCompress ? BlobCodec.newScratch() : null;
+                long[] rawSeen = {0};
+                int[] fill = {0};
+                try (ContentHasher.Stream h = hasher.stream()) {
+                    boolean stable = content.writeTo((buf, off, len) -> {
+                        h.update(buf, off, len);
+                        rawSeen[0] += len;
+                        while (len > 0) {
+                            int n = Math.min(len, segment.length - fill[0]);
+                            System.arraycopy(buf, off, segment, fill[0], n);
+                            fill[0] += n;
+                            off += n;
+                            len -= n;
+                            if (fill[0] == segment.length) {
+                                BlobCodec.writeSegment(p.stream(), segment, 0, fill[0], scratch);
+                                fill[0] = 0;
+                            }
+                        }
+                    });
+                    if (fill[0] > 0) {
+                        BlobCodec.writeSegment(p.stream(), segment, 0, fill[0], scratch);
+                    }
+                    written = p.offset - start;
+                    ok = stable && rawSeen[0] == rawLength && h.key().equals(expected);
+                }
+                if (ok) {
+                    p.entries.add(new BlobLocation(expected, null, start, written, rawLength));
+                } else {
+                    deadBytes.addAndGet(written);
+                }
+                if (p.offset >= targetSize) {
+                    full = detach();
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            pending.remove(expected);
+            throw e;
+        }
+        if (ok) {
+            blobs.incrementAndGet();
+            storedBytes.addAndGet(written);
+        } else {
+            pending.remove(expected);
+        }
+        if (full != null) {
+            commit(full);
+        }
+        return ok ? Result.ADDED : Result.CHANGED;
+    }
+
+    /** Commits the open pack, if it holds anything. After this every added blob is durable and indexed. */
+    public void flush() throws IOException {
+        OpenPack p;
+        synchronized (this) {
+            p = detach();
+        }
+        if (p != null) {
+            commit(p);
+        }
+    }
+
+    public long packsWritten() {
+        return packs.get();
+    }
+
+    public long blobsWritten() {
+        return blobs.get();
+    }
+
+    public long storedBytes() {
+        return storedBytes.get();
+    }
+
+    public long deadBytes() {
+        return deadBytes.get();
+    }
+
+    private OpenPack ensureOpen() throws IOException {
+        if (closed) {
+            throw new IllegalStateException("pack writer is closed");
+        }
+        if (open == null) {
+            open = new OpenPack(store.upload(), hasher.stream());
+        }
+        return open;
+    }
+
+    private OpenPack detach() {
+        OpenPack p = open;
+        open = null;
+        return p;
+    }
+
+    private void commit(OpenPack p) throws IOException {
+        try {
+            if (p.entries.isEmpty()) {
+                return; // only dead bytes: nothing worth keeping
+            }
+            byte[] trailer = PackFormat.trailer(p.entries);
+            p.write(trailer, 0, trailer.length);
+            byte[] footer = PackFormat.footer(trailer);
+            p.write(footer, 0, footer.length);
+            String id = p.hash.key().hex();
+            p.upload.commit(PackFormat.keyOf(id));
+            List<BlobLocation> located = new ArrayList<>(p.entries.size());
+            for (BlobLocation b : p.entries) {
+                located.add(new BlobLocation(b.key(), id, b.offset(), b.storedLength(), b.rawLength()));
+            }
+            listener.packCommitted(id, located);
+            packs.incrementAndGet();
+            for (BlobLocation b : p.entries) {
+                pending.remove(b.key());
+            }
+        } finally {
+            p.close();
+        }
+    }
+
+    /** Discards the open pack if {@link #flush} was not called: its blobs were never promised to anyone. */
+    @Override
+    public void close() throws IOException {
+        OpenPack p;
+        synchronized (this) {
+            closed = true;
+            p = detach();
+        }
+        if (p != null) {
+            p.close();
+        }
+    }
+
+    private static final class OpenPack {
+        final Store.Upload upload;
+        final ContentHasher.Stream hash;
+        final List<BlobLocation> entries = new ArrayList<>();
+        final OutputStream out;
+        long offset;
+
+        OpenPack(Store.Upload upload, ContentHasher.Stream hash) {
+            this.upload = upload;
+            this.hash = hash;
+            this.out = new OutputStream() {
+                @Override
+                public void write(int b) throws IOException {
+                    write(new byte[] {(byte) b}, 0, 1);
+                }
+
+                @Override
+                public void write(byte[] b, int off, int len) throws IOException {
+                    OpenPack.this.write(b, off, len);
+                }
+            };
+        }
+
+        OutputStream stream() {
+            return out;
+        }
+
+        void write(byte[] b, int off, int len) throws IOException {
+            upload.stream().write(b, off, len);
+            hash.update(b, off, len);
+            offset += len;
+        }
+
+        void close() throws IOException {
+            hash.close();
+            upload.close();
+        }
+    }
+}

@@ -1,0 +1,121 @@
+package dev.tidemark.repo;
+
+import dev.tidemark.ExitCode;
+import dev.tidemark.TidemarkException;
+import dev.tidemark.hash.ContentHasher;
+import dev.tidemark.repo.store.ObjectNotFoundException;
+import dev.tidemark.repo.store.Store;
+import dev.tidemark.util.Json;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * An opened repository: its store, its config and the content hasher its seeds define. Reading is always allowed;
+ * writing needs a {@link WriterLock}.
+ *
+ * <p>Layout (object keys): {@code version}, {@code config}, {@code data/xx/<pack id>}, {@code manifests/xx/<key>},
+ * {@code points/<point id>}, {@code locks/<lock id>}. See docs/ARCHITECTURE.md.
+ */
+public final class Repository {
+    public static final int FORMAT = 1;
+    public static final String VERSION_KEY = "version";
+    public static final String CONFIG_KEY = "config";
+    static final String VERSION_PREFIX = "tidemark repository format ";
+    public static final long DEFAULT_PACK_SIZE = 16L << 20;
+
+    private final Store store;
+    private final RepositoryConfig config;
+    private final ContentHasher hasher;
+
+    private Repository(Store store, RepositoryConfig config) {
+        this.store = store;
+        this.config = config;
+        this.hasher = new ContentHasher(parseSeed(config.keySeedA()), parseSeed(config.keySeedB()));
+    }
+
+    private static long parseSeed(String s) {
+        return Long.parseUnsignedLong(s, 16);
+    }
+
+    /** Creates a new repository in an empty store. */
+    public static Repository init(Store store, Clock clock, long packSize) throws IOException {
+        if (store.size(VERSION_KEY).isPresent() || store.size(CONFIG_KEY).isPresent()) {
+            throw TidemarkException.usage("repository " + store.location() + " already exists; "
+                    + "use it as it is, or choose another location");
+        }
+        long[] seeds = ContentHasher.randomSeeds();
+        RepositoryConfig cfg = new RepositoryConfig(FORMAT, UUID.randomUUID().toString(), clock.instant(),
+                Long.toHexString(seeds[0]), Long.toHexString(seeds[1]), packSize);
+        // config before version: a repository without a version file is not yet a repository.
+        store.put(CONFIG_KEY, Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(cfg));
+        store.put(VERSION_KEY, (VERSION_PREFIX + FORMAT + "\n").getBytes(StandardCharsets.US_ASCII));
+        return new Repository(store, cfg);
+    }
+
+    /** Opens an existing repository; a missing one or a newer format is a clear error. */
+    public static Repository open(Store store) throws IOException {
+        byte[] v;
+        try {
+            v = store.get(VERSION_KEY);
+        } catch (ObjectNotFoundException e) {
+            throw new TidemarkException(ExitCode.USAGE, "no tidemark repository at " + store.location()
+                    + ": run 'tidemark init' first, or fix 'repository' in the config");
+        }
+        String version = new String(v, StandardCharsets.US_ASCII).trim();
+        if (!version.startsWith(VERSION_PREFIX)) {
+            throw TidemarkException.failed("repository " + store.location() + ": unreadable version file: " + version);
+        }
+        int format;
+        try {
+            format = Integer.parseInt(version.substring(VERSION_PREFIX.length()));
+        } catch (NumberFormatException e) {
+            throw TidemarkException.failed("repository " + store.location() + ": unreadable version file: " + version);
+        }
+        if (format > FORMAT) {
+            throw TidemarkException.failed("repository " + store.location() + " has format " + format
+                    + "; this tidemark reads format " + FORMAT + " and older: upgrade tidemark");
+        }
+        RepositoryConfig cfg = Json.MAPPER.readValue(store.get(CONFIG_KEY), RepositoryConfig.class);
+        return new Repository(store, cfg);
+    }
+
+    public Store store() {
+        return store;
+    }
+
+    public RepositoryConfig config() {
+        return config;
+    }
+
+    public String id() {
+        return config.id();
+    }
+
+    public ContentHasher hasher() {
+        return hasher;
+    }
+
+    public String location() {
+        return store.location();
+    }
+
+    /** Ids of every pack in the repository. */
+    public List<String> packIds() throws IOException {
+        List<String> ids = new ArrayList<>();
+        for (String k : store.list(PackFormat.PREFIX)) {
+            String id = PackFormat.idOf(k);
+            if (id != null) {
+                ids.add(id);
+            }
+        }
+        return ids;
+    }
+
+    public List<BlobLocation> readTrailer(String packId) throws IOException {
+        return PackFormat.readTrailer(store, packId);
+    }
+}

@@ -1,0 +1,309 @@
+package dev.tidemark.repo.store;
+
+import java.io.BufferedOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Stream;
+
+/** A {@link Store} in a local directory. See the package documentation for the write protocol. */
+public final class LocalDirStore implements Store {
+    static final String TMP_DIR = "tmp";
+    private static final String TMP_SUFFIX = ".tmp";
+    /** A temp file of a live process younger than this is left alone: it may be an upload in flight. */
+    private static final Duration TMP_GRACE = Duration.ofHours(1);
+    private static final int WRITE_BUFFER = 1 << 18;
+
+    private final Path root;
+    private final Path tmp;
+    private final long pid = ProcessHandle.current().pid();
+
+    public LocalDirStore(Path root) {
+        this.root = root.toAbsolutePath().normalize();
+        this.tmp = this.root.resolve(TMP_DIR);
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    private Path pathOf(String key) {
+        return root.resolve(Store.checkKey(key));
+    }
+
+    @Override
+    public Upload upload() throws IOException {
+        Files.createDirectories(tmp);
+        Path t = tmp.resolve(pid + "-" + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36) + TMP_SUFFIX);
+        FileChannel ch = FileChannel.open(t, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        return new LocalUpload(t, ch);
+    }
+
+    @Override
+    public byte[] get(String key) throws IOException {
+        try {
+            return Files.readAllBytes(pathOf(key));
+        } catch (NoSuchFileException e) {
+            throw new ObjectNotFoundException(key, location());
+        }
+    }
+
+    @Override
+    public InputStream open(String key) throws IOException {
+        try {
+            return Files.newInputStream(pathOf(key));
+        } catch (NoSuchFileException e) {
+            throw new ObjectNotFoundException(key, location());
+        }
+    }
+
+    @Override
+    public ReadHandle openForRead(String key) throws IOException {
+        FileChannel ch;
+        try {
+            ch = FileChannel.open(pathOf(key), StandardOpenOption.READ);
+        } catch (NoSuchFileException e) {
+            throw new ObjectNotFoundException(key, location());
+        }
+        long size = ch.size();
+        return new ReadHandle() {
+            @Override
+            public long size() {
+                return size;
+            }
+
+            @Override
+            public void readFully(long offset, byte[] dst, int dstOff, int len) throws IOException {
+                ByteBuffer bb = ByteBuffer.wrap(dst, dstOff, len);
+                long pos = offset;
+                while (bb.hasRemaining()) {
+                    int n = ch.read(bb, pos);
+                    if (n < 0) {
+                        throw new EOFException(key + ": wanted " + len + " bytes at " + offset + ", object is " + size);
+                    }
+                    pos += n;
+                }
+            }
+
+            @Override
+            public void close() throws IOException {
+                ch.close();
+            }
+        };
+    }
+
+    @Override
+    public OptionalLong size(String key) throws IOException {
+        try {
+            return OptionalLong.of(Files.size(pathOf(key)));
+        } catch (NoSuchFileException e) {
+            return OptionalLong.empty();
+        }
+    }
+
+    @Override
+    public List<String> list(String prefix) throws IOException {
+        // Walk only the directory the prefix points into, so listing points/ never touches data/.
+        int slash = prefix.lastIndexOf('/');
+        Path start = slash < 0 ? root : root.resolve(prefix.substring(0, slash));
+        if (!Files.isDirectory(start)) {
+            return List.of();
+        }
+        List<String> out = new ArrayList<>();
+        try (Stream<Path> s = Files.walk(start)) {
+            s.filter(Files::isRegularFile).forEach(p -> {
+                String k = root.relativize(p).toString();
+                if (k.startsWith(prefix) && !k.startsWith(TMP_DIR + "/")) {
+                    out.add(k);
+                }
+            });
+        } catch (java.io.UncheckedIOException e) {
+            throw e.getCause();
+        }
+        Collections.sort(out);
+        return out;
+    }
+
+    @Override
+    public void delete(String key) throws IOException {
+        Path p = pathOf(key);
+        if (Files.deleteIfExists(p)) {
+            forceDirectory(p.getParent());
+        }
+    }
+
+    @Override
+    public int removeStrayTemporaries() throws IOException {
+        if (!Files.isDirectory(tmp)) {
+            return 0;
+        }
+        int removed = 0;
+        Instant cutoff = Instant.now().minus(TMP_GRACE);
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(tmp)) {
+            for (Path p : ds) {
+                String name = p.getFileName().toString();
+                if (!name.endsWith(TMP_SUFFIX)) {
+                    continue;
+                }
+                boolean stale;
+                try {
+                    long owner = Long.parseLong(name.substring(0, name.indexOf('-')));
+                    boolean alive = owner != pid && ProcessHandle.of(owner).map(ProcessHandle::isAlive).orElse(false);
+                    FileTime mtime = Files.getLastModifiedTime(p);
+                    stale = !alive || mtime.toInstant().isBefore(cutoff);
+                } catch (RuntimeException | NoSuchFileException e) {
+                    stale = true;
+                }
+                if (stale && Files.deleteIfExists(p)) {
+                    removed++;
+                }
+            }
+        }
+        return removed;
+    }
+
+    @Override
+    public String location() {
+        return root.toString();
+    }
+
+    @Override
+    public void close() {
+        // Nothing held open between calls.
+    }
+
+    @Override
+    public String toString() {
+        return "LocalDirStore[" + root + "]";
+    }
+
+    /** fsync on a directory makes a rename or create in it durable. */
+    static void forceDirectory(Path dir) throws IOException {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        }
+    }
+
+    private final class LocalUpload implements Upload {
+        private final Path temp;
+        private final FileChannel channel;
+        private final CountingStream counting;
+        private final OutputStream out;
+        private boolean done;
+
+        LocalUpload(Path temp, FileChannel channel) {
+            this.temp = temp;
+            this.channel = channel;
+            this.counting = new CountingStream(Channels.newOutputStream(channel));
+            this.out = new BufferedOutputStream(counting, WRITE_BUFFER);
+        }
+
+        @Override
+        public OutputStream stream() {
+            return out;
+        }
+
+        @Override
+        public long written() {
+            try {
+                out.flush();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            return counting.count;
+        }
+
+        @Override
+        public void commit(String key) throws IOException {
+            if (done) {
+                throw new IllegalStateException("upload already finished");
+            }
+            Path target = pathOf(key);
+            out.flush();
+            channel.force(true);
+            channel.close();
+            Path parent = target.getParent();
+            if (!Files.isDirectory(parent)) {
+                createDurably(parent);
+            }
+            try {
+                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                throw new IOException("cannot rename atomically into " + target + ": is tmp/ on another file system?", e);
+            }
+            forceDirectory(parent);
+            done = true;
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (!done) {
+                done = true;
+                try {
+                    channel.close();
+                } finally {
+                    Files.deleteIfExists(temp);
+                }
+            }
+        }
+    }
+
+    /** Creates a directory and its missing parents, forcing each parent so the new entry survives a crash. */
+    private void createDurably(Path dir) throws IOException {
+        Path parent = dir.getParent();
+        if (parent != null && !Files.isDirectory(parent)) {
+            createDurably(parent);
+        }
+        try {
+            Files.createDirectory(dir);
+            if (parent != null) {
+                forceDirectory(parent);
+            }
+        } catch (FileAlreadyExistsException e) {
+            if (!Files.isDirectory(dir)) {
+                throw e;
+            }
+        }
+    }
+
+    private static final class CountingStream extends OutputStream {
+        private final OutputStream out;
+        long count;
+
+        CountingStream(OutputStream out) {
+            this.out = out;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            out.write(b);
+            count++;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+            count += len;
+        }
+    }
+}

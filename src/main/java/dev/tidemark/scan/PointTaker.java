@@ -1,0 +1,138 @@
+package dev.tidemark.scan;
+
+import dev.tidemark.config.Config;
+import dev.tidemark.config.TreeConfig;
+import dev.tidemark.index.Index;
+import dev.tidemark.index.IndexSync;
+import dev.tidemark.point.ManifestWriter;
+import dev.tidemark.point.PointStore;
+import dev.tidemark.point.RestorePoint;
+import dev.tidemark.point.Totals;
+import dev.tidemark.point.TreeSnapshot;
+import dev.tidemark.progress.Progress;
+import dev.tidemark.repo.PackWriter;
+import dev.tidemark.repo.Repository;
+import dev.tidemark.repo.WriterLock;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Takes a restore point of every configured tree. The caller holds the repository's writer lock and the index.
+ *
+ * <p>Commit order: (1) every tree is scanned, new content going into packs, each pack committed before the index
+ * learns of it; (2) the last pack is flushed; (3) each tree's manifest is committed; (4) the point record is written.
+ * Only (4) makes the point exist, and everything it names is durable by then.
+ */
+public final class PointTaker {
+    private static final Logger LOG = LoggerFactory.getLogger(PointTaker.class);
+
+    private final Config config;
+    private final Repository repo;
+    private final Index index;
+    private final Clock clock;
+    private final Progress.Mode progressMode;
+
+    public PointTaker(Config config, Repository repo, Index index, Clock clock, Progress.Mode progressMode) {
+        this.config = config;
+        this.repo = repo;
+        this.index = index;
+        this.clock = clock;
+        this.progressMode = progressMode;
+    }
+
+    /** The point and what went wrong with single files (they are left out of it). */
+    public record Outcome(RestorePoint point, List<String> problems, long packsWritten, long deadBytes) {
+    }
+
+    public Outcome take(List<String> tags) throws IOException {
+        Instant start = clock.instant();
+        long t0 = System.nanoTime();
+        IndexSync.syncPacks(repo, index);
+        Set<String> names = new HashSet<>();
+        for (TreeConfig t : config.trees()) {
+            names.add(t.name());
+        }
+        index.retainTrees(names);
+
+        AtomicInteger n = new AtomicInteger();
+        ExecutorService pool = Executors.newFixedThreadPool(config.scan().threads(), r -> {
+            Thread t = new Thread(r, "tidemark-scan-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        List<TreeScanner.Scanned> scanned = new ArrayList<>();
+        List<ManifestWriter> writers = new ArrayList<>();
+        PackWriter packs = new PackWriter(repo.store(), repo.hasher(), repo.config().packSize(), index::hasBlob,
+                index::addPack);
+        try {
+            boolean ok = false;
+            try (Progress progress = Progress.start("point", 0, 0, progressMode)) {
+                for (TreeConfig tree : config.trees()) {
+                    List<String> ex = new ArrayList<>(config.exclude());
+                    ex.addAll(tree.exclude());
+                    ManifestWriter mw = new ManifestWriter(repo.store(), repo.hasher(), tree.name());
+                    writers.add(mw);
+                    TreeScanner scanner = new TreeScanner(tree, new Excludes(ex), index, packs, repo.hasher(), pool,
+                            clock, progress);
+                    scanned.add(scanner.scan(mw));
+                }
+                packs.flush();
+                ok = true;
+            } finally {
+                if (ok) {
+                    pool.shutdown();
+                } else {
+                    pool.shutdownNow();
+                }
+                awaitQuietly(pool);
+                packs.close();
+            }
+            List<TreeSnapshot> trees = new ArrayList<>();
+            List<String> problems = new ArrayList<>();
+            Totals total = Totals.ZERO;
+            for (TreeScanner.Scanned s : scanned) {
+                String key = s.manifest().finish();
+                trees.add(new TreeSnapshot(s.tree().name(), s.tree().path().toString(), key, s.totals()));
+                total = total.plus(s.totals());
+                for (String p : s.problems()) {
+                    problems.add(s.tree().name() + ": " + p);
+                }
+            }
+            PointStore points = new PointStore(repo);
+            String id = points.newId(start);
+            RestorePoint point = new RestorePoint(RestorePoint.FORMAT, id, start, WriterLock.hostName(),
+                    List.copyOf(tags), List.copyOf(trees), total, Duration.ofNanos(System.nanoTime() - t0).toMillis());
+            points.save(point);
+            LOG.debug("restore point {} committed: {} files, {} new ({} B stored) in {} ms", id, total.files(),
+                    total.newFiles(), total.storedBytes(), point.durationMillis());
+            return new Outcome(point, problems, packs.packsWritten(), packs.deadBytes());
+        } finally {
+            for (ManifestWriter w : writers) {
+                w.close();
+            }
+        }
+    }
+
+    private static void awaitQuietly(ExecutorService pool) {
+        try {
+            // Workers touch the index: none may outlive this method, or closing the index would crash the JVM.
+            while (!pool.awaitTermination(10, TimeUnit.SECONDS)) {
+                LOG.warn("waiting for scan threads to finish");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,481 @@
+package dev.tidemark.scan;
+
+import dev.tidemark.TidemarkException;
+import dev.tidemark.config.TreeConfig;
+import dev.tidemark.hash.ContentHasher;
+import dev.tidemark.hash.ContentKey;
+import dev.tidemark.index.FileRecord;
+import dev.tidemark.index.Index;
+import dev.tidemark.index.IndexSync;
+import dev.tidemark.point.EntryType;
+import dev.tidemark.point.FileEntry;
+import dev.tidemark.point.ManifestWriter;
+import dev.tidemark.point.PathOrder;
+import dev.tidemark.point.Totals;
+import dev.tidemark.progress.Progress;
+import dev.tidemark.repo.BlobCodec;
+import dev.tidemark.repo.PackWriter;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Scans one tree into a manifest, storing new content on the way.
+ *
+ * <p>Algorithm: this thread walks the tree depth-first in {@link PathOrder}, lstat-ing every entry, and queues one
+ * future per entry in that order; files are read and hashed by the worker pool; a consumer thread takes the futures
+ * in order and writes the manifest and the index. The bounded queue keeps memory flat whatever the tree's size.
+ *
+ * <p>A file is read unless the index holds a trusted record with equal size, mtime, ctime and inode whose content
+ * the repository still has. A read is bracketed by two lstats; if they differ (or the length read differs), the file
+ * changed while being read and is read again, up to {@link #ATTEMPTS} times, after which it is reported and left out
+ * of the point rather than stored torn.
+ */
+final class TreeScanner {
+    private static final Logger LOG = LoggerFactory.getLogger(TreeScanner.class);
+    static final int ATTEMPTS = 4;
+    /** Files up to this size are read into memory whole; larger ones are streamed twice (hash, then store). */
+    static final int IN_MEMORY = 8 << 20;
+    private static final int QUEUE = 4096;
+    private static final int BATCH = 5000;
+    private static final Set<String> INCOMPRESSIBLE = Set.of("jpg", "jpeg", "png", "gif", "webp", "heic", "heif",
+            "avif", "mp4", "mov", "m4v", "mkv", "avi", "webm", "mp3", "m4a", "aac", "flac", "ogg", "opus", "zip",
+            "gz", "tgz", "bz2", "xz", "zst", "7z", "rar", "lz4", "jar", "docx", "xlsx", "pptx");
+
+    private final TreeConfig tree;
+    private final Excludes excludes;
+    private final Index index;
+    private final PackWriter packs;
+    private final ContentHasher hasher;
+    private final ExecutorService pool;
+    private final Clock clock;
+    private final Progress progress;
+    private final List<String> problems = new ArrayList<>();
+    private static final ThreadLocal<byte[]> BUFFER = ThreadLocal.withInitial(() -> new byte[64 * 1024]);
+
+    TreeScanner(TreeConfig tree, Excludes excludes, Index index, PackWriter packs, ContentHasher hasher,
+                ExecutorService pool, Clock clock, Progress progress) {
+        this.tree = tree;
+        this.excludes = excludes;
+        this.index = index;
+        this.packs = packs;
+        this.hasher = hasher;
+        this.pool = pool;
+        this.clock = clock;
+        this.progress = progress;
+    }
+
+    /** One manifest entry's worth of work done. */
+    private record Item(FileEntry entry, FileRecord record, boolean newContent, long storedBytes, String problem) {
+        static Item of(FileEntry e) {
+            return new Item(e, null, false, 0, null);
+        }
+    }
+
+    /** A scanned tree: its manifest (written but not yet committed) and its counts. */
+    record Scanned(TreeConfig tree, ManifestWriter manifest, Totals totals, List<String> problems) {
+    }
+
+    private static final Item END = new Item(null, null, false, 0, null);
+
+    private static boolean isEnd(Future<Item> f) {
+        if (!f.isDone()) {
+            return false;
+        }
+        try {
+            return f.get() == END;
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    Scanned scan(ManifestWriter manifest) throws IOException {
+        Path root;
+        FileStat rootStat;
+        try {
+            root = tree.path().toRealPath();
+            rootStat = FileStat.lstat(root);
+        } catch (NoSuchFileException e) {
+            throw vanished();
+        }
+        if (rootStat.type() != EntryType.DIR) {
+            throw TidemarkException.failed("tree '" + tree.name() + "': " + tree.path() + " is not a directory");
+        }
+        BlockingQueue<Future<Item>> queue = new ArrayBlockingQueue<>(QUEUE);
+        Consumer consumer = new Consumer(queue, manifest);
+        Thread ct = new Thread(consumer, "tidemark-manifest-" + tree.name());
+        ct.start();
+        Throwable walkError = null;
+        try {
+            put(queue, CompletableFuture.completedFuture(Item.of(entry(FileEntry.ROOT, rootStat, null, null))));
+            walk(queue, root, FileEntry.ROOT, consumer);
+        } catch (Throwable t) {
+            walkError = t;
+        } finally {
+            // Always let the consumer finish, so no thread outlives the scan.
+            try {
+                queue.put(CompletableFuture.completedFuture(END));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                ct.interrupt();
+            }
+            try {
+                ct.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (walkError != null) {
+            rethrow(walkError);
+        }
+        if (consumer.error != null) {
+            rethrow(consumer.error);
+        }
+        // The root must still be the same directory: a disk unmounted mid-scan must not become "all deleted".
+        FileStat after;
+        try {
+            after = FileStat.lstat(root);
+        } catch (NoSuchFileException e) {
+            throw vanished();
+        }
+        if (after.type() != EntryType.DIR || after.inode() != rootStat.inode() || after.dev() != rootStat.dev()) {
+            throw vanished();
+        }
+        return new Scanned(tree, manifest, consumer.totals(), List.copyOf(problems));
+    }
+
+    private TidemarkException vanished() {
+        return TidemarkException.failed("tree '" + tree.name() + "': root " + tree.path()
+                + " vanished or was replaced during the scan (unmounted disk?); no point was written");
+    }
+
+    private static void rethrow(Throwable t) throws IOException {
+        if (t instanceof IOException io) {
+            throw io;
+        }
+        if (t instanceof RuntimeException re) {
+            throw re;
+        }
+        if (t instanceof Error err) {
+            throw err;
+        }
+        throw new IOException(t);
+    }
+
+    private void put(BlockingQueue<Future<Item>> q, Future<Item> f) throws IOException {
+        try {
+            q.put(f);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("scan interrupted");
+        }
+    }
+
+    private void walk(BlockingQueue<Future<Item>> queue, Path dir, String rel, Consumer consumer) throws IOException {
+        if (consumer.error != null) {
+            return; // the consumer failed: stop early, the error is reported by scan()
+        }
+        List<String> names = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+            for (Path p : ds) {
+                names.add(p.getFileName().toString());
+            }
+        } catch (NoSuchFileException e) {
+            return; // removed since we saw it
+        } catch (IOException e) {
+            problem(rel + ": cannot list directory: " + e.getMessage());
+            return;
+        }
+        names.sort(PathOrder::compareNames);
+        for (String name : names) {
+            String childRel = rel.equals(FileEntry.ROOT) ? name : rel + "/" + name;
+            if (excludes.excluded(childRel, name)) {
+                continue;
+            }
+            Path child = dir.resolve(name);
+            FileStat st;
+            try {
+                st = FileStat.lstat(child);
+            } catch (NoSuchFileException e) {
+                continue;
+            } catch (IOException e) {
+                problem(childRel + ": cannot stat: " + e.getMessage());
+                continue;
+            }
+            if (st.type() == null) {
+                LOG.debug("{}:{}: not a file, directory or symlink; skipped", tree.name(), childRel);
+                continue;
+            }
+            switch (st.type()) {
+                case DIR -> {
+                    put(queue, CompletableFuture.completedFuture(Item.of(entry(childRel, st, null, null))));
+                    walk(queue, child, childRel, consumer);
+                }
+                case SYMLINK -> {
+                    String target;
+                    try {
+                        target = Files.readSymbolicLink(child).toString();
+                    } catch (NoSuchFileException e) {
+                        continue;
+                    } catch (IOException e) {
+                        problem(childRel + ": cannot read link: " + e.getMessage());
+                        continue;
+                    }
+                    put(queue, CompletableFuture.completedFuture(Item.of(entry(childRel, st, null, target))));
+                }
+                case FILE -> put(queue, pool.submit(() -> file(child, childRel, st)));
+                default -> throw new AssertionError(st.type());
+            }
+        }
+    }
+
+    private synchronized void problem(String p) {
+        LOG.warn("{}: {}", tree.name(), p);
+        problems.add(p);
+    }
+
+    private static FileEntry entry(String rel, FileStat st, ContentKey key, String target) {
+        return new FileEntry(rel, st.type(), st.type() == EntryType.FILE ? st.size() : 0, st.mtimeNanos(),
+                st.ctimeNanos(), st.mode(), st.uid(), st.gid(), st.inode(), key, target);
+    }
+
+    /** Thrown for a problem with one source file; the scan goes on without it. */
+    private static final class SourceProblem extends Exception {
+        SourceProblem(String m) {
+            super(m, null, false, false);
+        }
+    }
+
+    private Item file(Path path, String rel, FileStat st) throws IOException {
+        FileRecord rec = index.getFile(tree.name(), rel);
+        if (rec != null && rec.trusted() && rec.matches(st.size(), st.mtimeNanos(), st.ctimeNanos(), st.inode())
+                && packs.has(rec.key())) {
+            progress.add(1, st.size());
+            return new Item(entry(rel, st, rec.key(), null), null, false, 0, null);
+        }
+        FileStat before = st;
+        try {
+            for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
+                long readStart = FileEntry.nanos(clock.instant());
+                Read r = before.size() <= IN_MEMORY ? readSmall(path, before) : readLarge(path, before);
+                if (r == null) {
+                    before = FileStat.lstat(path); // changed while read: look again and retry
+                    if (before.type() != EntryType.FILE) {
+                        return null; // replaced by something else: it will be seen next time
+                    }
+                    continue;
+                }
+                long margin = IndexSync.RACY_MARGIN.toNanos();
+                boolean trusted = before.mtimeNanos() < readStart - margin && before.ctimeNanos() < readStart - margin;
+                FileRecord fresh = new FileRecord(before.size(), before.mtimeNanos(), before.ctimeNanos(),
+                        before.inode(), r.key, trusted);
+                progress.add(1, before.size());
+                return new Item(entry(rel, before, r.key, null), fresh, r.added, r.stored, null);
+            }
+            return new Item(null, null, false, 0, rel + ": kept changing while being read (" + ATTEMPTS
+                    + " attempts); left out of this point");
+        } catch (NoSuchFileException e) {
+            return null; // deleted since the walk saw it
+        } catch (SourceProblem e) {
+            return new Item(null, null, false, 0, rel + ": " + e.getMessage());
+        }
+    }
+
+    private record Read(ContentKey key, boolean added, long stored) {
+    }
+
+    private boolean compressible(Path p) {
+        String n = p.getFileName().toString();
+        int dot = n.lastIndexOf('.');
+        return dot < 0 || !INCOMPRESSIBLE.contains(n.substring(dot + 1).toLowerCase(Locale.ROOT));
+    }
+
+    private InputStream open(Path p) throws IOException, SourceProblem {
+        try {
+            return Files.newInputStream(p, LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new SourceProblem("cannot read: " + e.getMessage());
+        }
+    }
+
+    /** Reads a file whole; null if it changed meanwhile. */
+    private Read readSmall(Path path, FileStat before) throws IOException, SourceProblem {
+        int size = (int) before.size();
+        byte[] buf = BUFFER.get();
+        if (buf.length < size + 1) {
+            buf = new byte[Math.max(size + 1, buf.length * 2)];
+            if (buf.length <= IN_MEMORY + 1) {
+                BUFFER.set(buf);
+            }
+        }
+        int n = 0;
+        try (InputStream in = open(path)) {
+            // Read one byte past the expected end: a file that grew is caught here, not stored torn.
+            while (n < size + 1) {
+                int r = in.read(buf, n, size + 1 - n);
+                if (r < 0) {
+                    break;
+                }
+                n += r;
+            }
+        } catch (NoSuchFileException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new SourceProblem("read failed: " + e.getMessage());
+        }
+        FileStat after = FileStat.lstat(path);
+        if (n != size || !before.sameContentState(after)) {
+            return null;
+        }
+        ContentKey key = hasher.hash(buf, 0, n);
+        if (packs.has(key)) {
+            return new Read(key, false, 0);
+        }
+        byte[] encoded = BlobCodec.encode(buf, 0, n, compressible(path));
+        PackWriter.Result res = packs.add(key, n, encoded);
+        return res == PackWriter.Result.ADDED ? new Read(key, true, encoded.length) : new Read(key, false, 0);
+    }
+
+    /** Hashes a large file in one pass, then streams it into a pack in a second if it is new; null if it changed. */
+    private Read readLarge(Path path, FileStat before) throws IOException, SourceProblem {
+        ContentKey key;
+        long n = 0;
+        byte[] buf = new byte[1 << 20];
+        try (InputStream in = open(path); ContentHasher.Stream h = hasher.stream()) {
+            for (int r; (r = in.read(buf)) > 0; ) {
+                h.update(buf, 0, r);
+                n += r;
+            }
+            key = h.key();
+        } catch (NoSuchFileException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new SourceProblem("read failed: " + e.getMessage());
+        }
+        if (n != before.size() || !before.sameContentState(FileStat.lstat(path))) {
+            return null;
+        }
+        if (packs.has(key)) {
+            return new Read(key, false, 0);
+        }
+        long storedBefore = packs.storedBytes();
+        PackWriter.Result res = packs.addStreamed(key, n, compressible(path), sink -> {
+            try (InputStream in = Files.newInputStream(path, LinkOption.NOFOLLOW_LINKS)) {
+                for (int r; (r = in.read(buf)) > 0; ) {
+                    sink.accept(buf, 0, r);
+                }
+            }
+            return before.sameContentState(FileStat.lstat(path));
+        });
+        return switch (res) {
+            case ADDED -> new Read(key, true, packs.storedBytes() - storedBefore);
+            case PRESENT -> new Read(key, false, 0);
+            case CHANGED -> null;
+        };
+    }
+
+    /** Takes the items in walk order and writes the manifest and the index. */
+    private final class Consumer implements Runnable {
+        private final BlockingQueue<Future<Item>> queue;
+        private final ManifestWriter manifest;
+        volatile Throwable error;
+        long files;
+        long dirs;
+        long links;
+        long bytes;
+        long newFiles;
+        long newBytes;
+        long stored;
+        long unreadable;
+        long staleRecords;
+
+        Consumer(BlockingQueue<Future<Item>> queue, ManifestWriter manifest) {
+            this.queue = queue;
+            this.manifest = manifest;
+        }
+
+        Totals totals() {
+            return new Totals(files, dirs, links, bytes, newFiles, newBytes, stored, unreadable);
+        }
+
+        @Override
+        public void run() {
+            try (Index.Batch batch = index.batch(); Index.TreeCursor cursor = index.cursor(tree.name(), batch)) {
+                while (true) {
+                    Future<Item> f = queue.take();
+                    Item it;
+                    try {
+                        it = f.get();
+                    } catch (ExecutionException e) {
+                        throw e.getCause();
+                    }
+                    if (it == END) {
+                        break;
+                    }
+                    if (it == null) {
+                        continue; // vanished during the scan
+                    }
+                    if (it.problem != null) {
+                        problem(it.problem);
+                        unreadable++;
+                        continue;
+                    }
+                    FileEntry e = it.entry;
+                    manifest.add(e);
+                    switch (e.type()) {
+                        case DIR -> dirs++;
+                        case SYMLINK -> links++;
+                        case FILE -> {
+                            files++;
+                            bytes += e.size();
+                            cursor.seen(tree.name(), e.path());
+                            if (it.record != null) {
+                                batch.putFile(tree.name(), e.path(), it.record);
+                            }
+                            if (it.newContent) {
+                                newFiles++;
+                                newBytes += e.size();
+                                stored += it.storedBytes;
+                            }
+                        }
+                        default -> throw new AssertionError();
+                    }
+                    if (batch.size() >= BATCH) {
+                        batch.apply();
+                    }
+                }
+                staleRecords = cursor.finish();
+                batch.apply();
+            } catch (Throwable t) {
+                error = t;
+                // Keep draining so the walker is never stuck on a full queue.
+                try {
+                    while (!isEnd(queue.take())) {
+                        // discard
+                    }
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+    }
+}
