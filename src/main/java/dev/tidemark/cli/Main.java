@@ -30,7 +30,7 @@ import picocli.CommandLine.Command;
             "  2  bad usage or bad config: nothing was changed",
             "  3  verify found damage in the repository",
             "  4  the repository or the index is locked by another tidemark process",
-            "  5  a point was committed, but some files could not be read and are not in it",
+            "  5  a point was committed, but some files could not be read (left out, or kept at an older version)",
             "",
             "Start with: tidemark init, then tidemark point. Every command takes --config FILE."})
 public final class Main implements Runnable {

@@ -43,8 +43,8 @@ final class PointCommand implements Callable<Integer> {
         RestorePoint p = out.point();
         w.printf("restore point %s committed%n", p.id());
         for (TreeSnapshot t : p.trees()) {
-            w.printf("  %-16s %10s files %10s   new: %s files, %s (stored %s)%n", t.name(),
-                    Sizes.count(t.totals().files()), Sizes.bytes(t.totals().bytes()),
+            w.printf("  %-16s %10s files %10s   read %s, new: %s files, %s (stored %s)%n", t.name(),
+                    Sizes.count(t.totals().files()), Sizes.bytes(t.totals().bytes()), Sizes.count(t.totals().readFiles()),
                     Sizes.count(t.totals().newFiles()), Sizes.bytes(t.totals().newBytes()),
                     Sizes.bytes(t.totals().storedBytes()));
         }

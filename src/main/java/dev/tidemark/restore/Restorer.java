@@ -206,38 +206,10 @@ public final class Restorer {
                     if (!e.path().equals(FileEntry.ROOT) && !selected(e.path())) {
                         continue;
                     }
-                    switch (e.type()) {
-                        case DIR -> {
-                            dirs++;
-                            if (!opts.dryRun()) {
-                                ensureDir(e.path());
-                            }
-                        }
-                        case SYMLINK -> {
-                            links++;
-                            if (!opts.dryRun()) {
-                                ensureDir(SafePaths.parent(e.path()));
-                                writeLink(e);
-                            }
-                        }
-                        case FILE -> {
-                            files++;
-                            bytes += e.size();
-                            if (!opts.dryRun()) {
-                                ensureDir(SafePaths.parent(e.path()));
-                                FileEntry job = e;
-                                inFlight.acquireUninterruptibly();
-                                pool.execute(() -> {
-                                    try {
-                                        writeFile(job);
-                                        progress.add(1, job.size());
-                                    } finally {
-                                        inFlight.release();
-                                    }
-                                });
-                            }
-                        }
-                        default -> throw new AssertionError();
+                    try {
+                        place(e, pool, inFlight, progress);
+                    } catch (IOException | TidemarkException ex) {
+                        fail(e.path() + ": not restored: " + ex.getMessage());
                     }
                 }
                 ok = true;
@@ -256,6 +228,43 @@ public final class Restorer {
             }
         }
 
+        /** Creates a directory or link, or hands a file to the pool. */
+        private void place(FileEntry e, ExecutorService pool, Semaphore inFlight, Progress progress)
+                throws IOException {
+            switch (e.type()) {
+                case DIR -> {
+                    dirs++;
+                    if (!opts.dryRun()) {
+                        ensureDir(e.path());
+                    }
+                }
+                case SYMLINK -> {
+                    links++;
+                    if (!opts.dryRun()) {
+                        ensureDir(SafePaths.parent(e.path()));
+                        writeLink(e);
+                    }
+                }
+                case FILE -> {
+                    files++;
+                    bytes += e.size();
+                    if (!opts.dryRun()) {
+                        ensureDir(SafePaths.parent(e.path()));
+                        inFlight.acquireUninterruptibly();
+                        pool.execute(() -> {
+                            try {
+                                writeFile(e);
+                                progress.add(1, e.size());
+                            } finally {
+                                inFlight.release();
+                            }
+                        });
+                    }
+                }
+                default -> throw new AssertionError();
+            }
+        }
+
         /** Makes {@code rel} a real directory under the target, creating it and its parents as needed. */
         private void ensureDir(String rel) throws IOException {
             if (verifiedDirs.contains(rel)) {
@@ -267,7 +276,7 @@ public final class Restorer {
             if (st != null && st.type() != EntryType.DIR) {
                 if (!opts.mirror()) {
                     throw TidemarkException.failed("restore " + tree.name() + ": " + p + " exists and is not a "
-                            + "directory; the manifest names it twice?");
+                            + "directory (a symlink or a file): refusing to write through it");
                 }
                 deleteTree(p);
                 st = null;

@@ -274,7 +274,9 @@ final class TreeScanner {
         try {
             for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
                 long readStart = FileEntry.nanos(clock.instant());
-                Read r = before.size() <= IN_MEMORY ? readSmall(path, before) : readLarge(path, before);
+                long margin = IndexSync.RACY_MARGIN.toNanos();
+                boolean trusted = before.mtimeNanos() < readStart - margin && before.ctimeNanos() < readStart - margin;
+                Read r = before.size() <= IN_MEMORY ? readSmall(path, before, !trusted) : readLarge(path, before);
                 if (r == null) {
                     before = FileStat.lstat(path); // changed while read: look again and retry
                     if (before.type() != EntryType.FILE) {
@@ -282,15 +284,20 @@ final class TreeScanner {
                     }
                     continue;
                 }
-                long margin = IndexSync.RACY_MARGIN.toNanos();
-                boolean trusted = before.mtimeNanos() < readStart - margin && before.ctimeNanos() < readStart - margin;
                 FileRecord fresh = new FileRecord(before.size(), before.mtimeNanos(), before.ctimeNanos(),
                         before.inode(), r.key, trusted);
                 progress.add(1, before.size());
                 return new Item(entry(rel, before, r.key, null), fresh, r.added, r.stored, null);
             }
-            return new Item(null, null, false, 0, rel + ": kept changing while being read (" + ATTEMPTS
-                    + " attempts); left out of this point");
+            String why = rel + ": kept changing while being read (" + ATTEMPTS + " attempts)";
+            if (rec != null && packs.has(rec.key())) {
+                // Better the last version that was read whole than a hole in the point.
+                FileEntry previous = new FileEntry(rel, EntryType.FILE, rec.size(), rec.mtimeNanos(),
+                        rec.ctimeNanos(), before.mode(), before.uid(), before.gid(), rec.inode(), rec.key(), null);
+                return new Item(previous, null, false, 0, why + "; the point keeps its previous version of "
+                        + FileEntry.instant(rec.mtimeNanos()));
+            }
+            return new Item(null, null, false, 0, why + "; left out of this point");
         } catch (NoSuchFileException e) {
             return null; // deleted since the walk saw it
         } catch (SourceProblem e) {
@@ -317,21 +324,12 @@ final class TreeScanner {
         }
     }
 
-    /** Reads a file whole; null if it changed meanwhile. */
-    private Read readSmall(Path path, FileStat before) throws IOException, SourceProblem {
-        int size = (int) before.size();
-        byte[] buf = BUFFER.get();
-        if (buf.length < size + 1) {
-            buf = new byte[Math.max(size + 1, buf.length * 2)];
-            if (buf.length <= IN_MEMORY + 1) {
-                BUFFER.set(buf);
-            }
-        }
+    /** Reads up to {@code want} bytes into {@code buf}; returns how many there were. */
+    private int readInto(Path path, byte[] buf, int want) throws IOException, SourceProblem {
         int n = 0;
         try (InputStream in = open(path)) {
-            // Read one byte past the expected end: a file that grew is caught here, not stored torn.
-            while (n < size + 1) {
-                int r = in.read(buf, n, size + 1 - n);
+            while (n < want) {
+                int r = in.read(buf, n, want - n);
                 if (r < 0) {
                     break;
                 }
@@ -342,9 +340,33 @@ final class TreeScanner {
         } catch (IOException e) {
             throw new SourceProblem("read failed: " + e.getMessage());
         }
-        FileStat after = FileStat.lstat(path);
-        if (n != size || !before.sameContentState(after)) {
+        return n;
+    }
+
+    /**
+     * Reads a file whole; null if it changed meanwhile. A file modified within the racy margin is read twice and
+     * both reads must agree: with coarse timestamps a write during the read might not change the stat.
+     */
+    private Read readSmall(Path path, FileStat before, boolean recent) throws IOException, SourceProblem {
+        int size = (int) before.size();
+        byte[] buf = BUFFER.get();
+        if (buf.length < size + 1) {
+            buf = new byte[Math.max(size + 1, buf.length * 2)];
+            if (buf.length <= IN_MEMORY + 1) {
+                BUFFER.set(buf);
+            }
+        }
+        // Read one byte past the expected end: a file that grew is caught here, not stored torn.
+        int n = readInto(path, buf, size + 1);
+        if (n != size || !before.sameContentState(FileStat.lstat(path))) {
             return null;
+        }
+        if (recent) {
+            byte[] again = new byte[size + 1];
+            if (readInto(path, again, size + 1) != size || !java.util.Arrays.equals(buf, 0, size, again, 0, size)
+                    || !before.sameContentState(FileStat.lstat(path))) {
+                return null;
+            }
         }
         ContentKey key = hasher.hash(buf, 0, n);
         if (packs.has(key)) {
@@ -402,6 +424,7 @@ final class TreeScanner {
         long dirs;
         long links;
         long bytes;
+        long read;
         long newFiles;
         long newBytes;
         long stored;
@@ -414,7 +437,7 @@ final class TreeScanner {
         }
 
         Totals totals() {
-            return new Totals(files, dirs, links, bytes, newFiles, newBytes, stored, unreadable);
+            return new Totals(files, dirs, links, bytes, read, newFiles, newBytes, stored, unreadable);
         }
 
         @Override
@@ -437,7 +460,9 @@ final class TreeScanner {
                     if (it.problem != null) {
                         problem(it.problem);
                         unreadable++;
-                        continue;
+                        if (it.entry == null) {
+                            continue;
+                        }
                     }
                     FileEntry e = it.entry;
                     manifest.add(e);
@@ -450,6 +475,7 @@ final class TreeScanner {
                             cursor.seen(tree.name(), e.path());
                             if (it.record != null) {
                                 batch.putFile(tree.name(), e.path(), it.record);
+                                read++;
                             }
                             if (it.newContent) {
                                 newFiles++;

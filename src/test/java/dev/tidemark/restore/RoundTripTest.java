@@ -1,0 +1,133 @@
+package dev.tidemark.restore;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tidemark.testing.Cli;
+import dev.tidemark.testing.Env;
+import dev.tidemark.testing.Trees;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Random trees through point and restore come back identical in bytes, mtimes, modes and links. */
+class RoundTripTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void randomTreesWithOddNamesEmptyThingsLinksDeepPathsAndA100MegabyteFile() throws Exception {
+        Env env = new Env(tmp, "faces", "qr");
+        Trees.random(env.tree("faces"), 1, 400);
+        Trees.random(env.tree("qr"), 2, 150);
+        Trees.big(env.tree("qr").resolve("big-视频.bin"), 3, 100L << 20);
+        Files.write(env.tree("qr").resolve("empty-file"), new byte[0]);
+        Trees.mtime(env.tree("qr").resolve("big-视频.bin"), java.time.Instant.parse("2021-03-04T05:06:07.123456789Z"));
+
+        env.ok("init");
+        Cli.Result point = env.ok("point", "--tag", "first");
+        assertTrue(point.out().contains("restore point"), point.out());
+
+        Path out = tmp.resolve("restored");
+        Cli.Result r = env.ok("restore", "latest", "--to", out.toString());
+        assertTrue(r.out().contains("restored tree faces"), r.out());
+        Trees.assertSame(env.tree("faces"), out.resolve("faces"));
+        Trees.assertSame(env.tree("qr"), out.resolve("qr"));
+        assertTrue(Files.isSymbolicLink(out.resolve("faces/link-relative")), "symlinks are restored as links");
+        assertEquals(env.tree("qr").resolve("empty-dir"), Files.readSymbolicLink(out.resolve("qr/link-absolute")));
+    }
+
+    @Test
+    void restoreRefusesANonEmptyTargetAndMirrorMakesItExact() throws Exception {
+        Env env = new Env(tmp, "facedata");
+        Path src = env.tree("facedata");
+        Trees.random(src, 5, 120);
+        env.ok("init");
+        env.ok("point");
+
+        Path target = tmp.resolve("target");
+        Files.createDirectories(target.resolve("facedata/stale-dir/deeper"));
+        Files.writeString(target.resolve("facedata/stale.jpg"), "crop with no row");
+        Files.writeString(target.resolve("facedata/stale-dir/deeper/x"), "x");
+
+        Cli.Result refused = env.cli("restore", "latest", "--to", target.toString());
+        assertEquals(2, refused.code(), refused.toString());
+        assertTrue(refused.err().contains("is not empty") && refused.err().contains("--mirror"), refused.err());
+        assertTrue(Files.exists(target.resolve("facedata/stale.jpg")), "a refused restore touches nothing");
+
+        Cli.Result dry = env.ok("restore", "latest", "--to", target.toString(), "--mirror", "--dry-run");
+        assertTrue(dry.out().contains("would remove 2 extra entries"), dry.out());
+        assertTrue(Files.exists(target.resolve("facedata/stale.jpg")), "a dry run touches nothing");
+
+        env.ok("restore", "latest", "--to", target.toString(), "--mirror");
+        assertFalse(Files.exists(target.resolve("facedata/stale.jpg")));
+        assertFalse(Files.exists(target.resolve("facedata/stale-dir")));
+        Trees.assertSame(src, target.resolve("facedata"));
+    }
+
+    @Test
+    void disasterRestoreWithoutToPutsTheTreeBackExactlyWithMirror() throws Exception {
+        Env env = new Env(tmp, "facedata");
+        Path src = env.tree("facedata");
+        Trees.random(src, 6, 80);
+        env.ok("init");
+        env.ok("point");
+        Path snapshot = tmp.resolve("expected");
+        env.ok("restore", "latest", "--to", snapshot.toString());
+
+        // The photo app keeps working: new crops, deleted crops, a crop turned into a directory.
+        Random r = new Random(9);
+        Trees.write(src.resolve("new-crop.jpg"), r, 5000);
+        Path victim = Trees.files(src).get(3);
+        Files.delete(victim);
+        Files.createDirectories(victim);
+        Files.writeString(victim.resolve("inside"), "now a dir");
+
+        Cli.Result refused = env.cli("restore", "latest");
+        assertEquals(2, refused.code(), refused.toString());
+
+        env.ok("restore", "latest", "--mirror");
+        Trees.assertSame(snapshot.resolve("facedata"), src);
+    }
+
+    @Test
+    void pathFilterRestoresOnlyMatchingEntriesWithTheirParents() throws Exception {
+        Env env = new Env(tmp, "qr");
+        Path src = env.tree("qr");
+        Files.createDirectories(src.resolve("config"));
+        Files.writeString(src.resolve("config/settings.json"), "{\"default_error_correction\":\"H\"}");
+        Files.createDirectories(src.resolve("output/qrcodes"));
+        Trees.write(src.resolve("output/qrcodes/a.png"), new Random(1), 300);
+        Trees.write(src.resolve("output/qrcodes/b.png"), new Random(2), 300);
+        Trees.write(src.resolve("uploads/u.png"), new Random(3), 300);
+        env.ok("init");
+        env.ok("point");
+        Path out = tmp.resolve("out");
+        env.ok("restore", "latest", "--to", out.toString(), "--path", "output/**", "--path", "config");
+        assertTrue(Files.exists(out.resolve("qr/config/settings.json")));
+        assertTrue(Files.exists(out.resolve("qr/output/qrcodes/a.png")));
+        assertFalse(Files.exists(out.resolve("qr/uploads")), "uploads were not asked for");
+    }
+
+    @Test
+    void aRestoredFileIsNeverLeftHalfWrittenOrOutsideTheTarget() throws Exception {
+        Env env = new Env(tmp, "t");
+        Trees.random(env.tree("t"), 8, 30);
+        env.ok("init");
+        env.ok("point");
+        Path out = tmp.resolve("o");
+        env.ok("restore", "latest", "--to", out.toString());
+        try (var s = Files.walk(out)) {
+            assertTrue(s.noneMatch(p -> p.getFileName().toString().startsWith(Restorer.TEMP_PREFIX)),
+                    "no temp files remain");
+        }
+        // The absolute symlink was restored as a link; nothing was written through it into the source.
+        assertTrue(Files.isSymbolicLink(out.resolve("t/link-absolute")));
+        try (var s = Files.list(env.tree("t").resolve("empty-dir"))) {
+            assertEquals(0, s.count());
+        }
+    }
+}

@@ -1,0 +1,26 @@
+package dev.tidemark.testing;
+
+import dev.tidemark.config.Config;
+import dev.tidemark.index.Index;
+import dev.tidemark.progress.Progress;
+import dev.tidemark.repo.Repository;
+import dev.tidemark.repo.WriterLock;
+import dev.tidemark.repo.store.Store;
+import dev.tidemark.scan.PointTaker;
+import java.io.IOException;
+import java.time.Clock;
+import java.util.List;
+
+/** Takes points through the library, against any store (for decorators), the way the CLI does. */
+public final class Points {
+    private Points() {
+    }
+
+    public static PointTaker.Outcome take(Config config, Store store, Clock clock) throws IOException {
+        Repository repo = Repository.open(store);
+        try (WriterLock lock = WriterLock.acquire(store, clock, "test");
+             Index index = Index.open(config.indexDir(), repo.id())) {
+            return new PointTaker(config, repo, index, clock, Progress.Mode.OFF).take(List.of());
+        }
+    }
+}
