@@ -43,13 +43,20 @@ public final class PointTaker {
     private final Index index;
     private final Clock clock;
     private final Progress.Mode progressMode;
+    private final SourceFiles sources;
 
     public PointTaker(Config config, Repository repo, Index index, Clock clock, Progress.Mode progressMode) {
+        this(config, repo, index, clock, progressMode, SourceFiles.DEFAULT);
+    }
+
+    public PointTaker(Config config, Repository repo, Index index, Clock clock, Progress.Mode progressMode,
+                      SourceFiles sources) {
         this.config = config;
         this.repo = repo;
         this.index = index;
         this.clock = clock;
         this.progressMode = progressMode;
+        this.sources = sources;
     }
 
     /** The point and what went wrong with single files (they are left out of it). */
@@ -85,7 +92,7 @@ public final class PointTaker {
                     ManifestWriter mw = new ManifestWriter(repo.store(), repo.hasher(), tree.name());
                     writers.add(mw);
                     TreeScanner scanner = new TreeScanner(tree, new Excludes(ex), index, packs, repo.hasher(), pool,
-                            clock, progress);
+                            clock, progress, sources);
                     scanned.add(scanner.scan(mw));
                 }
                 packs.flush();

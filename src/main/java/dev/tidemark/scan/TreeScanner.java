@@ -67,11 +67,12 @@ final class TreeScanner {
     private final ExecutorService pool;
     private final Clock clock;
     private final Progress progress;
+    private final SourceFiles sources;
     private final List<String> problems = new ArrayList<>();
     private static final ThreadLocal<byte[]> BUFFER = ThreadLocal.withInitial(() -> new byte[64 * 1024]);
 
     TreeScanner(TreeConfig tree, Excludes excludes, Index index, PackWriter packs, ContentHasher hasher,
-                ExecutorService pool, Clock clock, Progress progress) {
+                ExecutorService pool, Clock clock, Progress progress, SourceFiles sources) {
         this.tree = tree;
         this.excludes = excludes;
         this.index = index;
@@ -80,6 +81,7 @@ final class TreeScanner {
         this.pool = pool;
         this.clock = clock;
         this.progress = progress;
+        this.sources = sources;
     }
 
     /** One manifest entry's worth of work done. */
@@ -316,7 +318,7 @@ final class TreeScanner {
 
     private InputStream open(Path p) throws IOException, SourceProblem {
         try {
-            return Files.newInputStream(p, LinkOption.NOFOLLOW_LINKS);
+            return sources.open(p);
         } catch (NoSuchFileException e) {
             throw e;
         } catch (IOException e) {
@@ -401,7 +403,7 @@ final class TreeScanner {
         }
         long storedBefore = packs.storedBytes();
         PackWriter.Result res = packs.addStreamed(key, n, compressible(path), sink -> {
-            try (InputStream in = Files.newInputStream(path, LinkOption.NOFOLLOW_LINKS)) {
+            try (InputStream in = sources.open(path)) {
                 for (int r; (r = in.read(buf)) > 0; ) {
                     sink.accept(buf, 0, r);
                 }

@@ -7,6 +7,7 @@ import dev.tidemark.repo.Repository;
 import dev.tidemark.repo.WriterLock;
 import dev.tidemark.repo.store.Store;
 import dev.tidemark.scan.PointTaker;
+import dev.tidemark.scan.SourceFiles;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.List;
@@ -17,10 +18,15 @@ public final class Points {
     }
 
     public static PointTaker.Outcome take(Config config, Store store, Clock clock) throws IOException {
+        return take(config, store, clock, SourceFiles.DEFAULT);
+    }
+
+    public static PointTaker.Outcome take(Config config, Store store, Clock clock, SourceFiles sources)
+            throws IOException {
         Repository repo = Repository.open(store);
         try (WriterLock lock = WriterLock.acquire(store, clock, "test");
              Index index = Index.open(config.indexDir(), repo.id())) {
-            return new PointTaker(config, repo, index, clock, Progress.Mode.OFF).take(List.of());
+            return new PointTaker(config, repo, index, clock, Progress.Mode.OFF, sources).take(List.of());
         }
     }
 }
