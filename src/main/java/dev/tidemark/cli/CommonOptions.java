@@ -20,11 +20,10 @@ public final class CommonOptions {
     @Option(names = "--no-progress", description = "No progress bar or progress lines.")
     boolean noProgress;
 
+    /** Reads and validates the config; creates nothing (the log file starts when a repository is opened). */
     Config load() {
         Logging.console(verbose, quiet);
-        Config c = ConfigLoader.load(config);
-        Logging.file(c.logDir());
-        return c;
+        return ConfigLoader.load(config);
     }
 
     dev.tidemark.progress.Progress.Mode progress() {

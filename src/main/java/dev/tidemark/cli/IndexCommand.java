@@ -34,6 +34,7 @@ final class IndexCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             Config config = common.load();
+            Logging.file(config.logDir());
             try (LocalDirStore store = new LocalDirStore(config.repository())) {
                 Repository repo = Repository.open(store);
                 // Open first: fails with exit code 4 if another process holds the index, before anything is deleted.

@@ -24,6 +24,7 @@ final class InitCommand implements Callable<Integer> {
         Config config = common.load();
         Files.createDirectories(config.repository());
         Files.createDirectories(config.state());
+        Logging.file(config.logDir());
         try (LocalDirStore store = new LocalDirStore(config.repository())) {
             Repository repo = Repository.init(store, Clock.systemUTC(), Repository.DEFAULT_PACK_SIZE);
             spec.commandLine().getOut().printf("created repository %s (id %s)%n", config.repository(), repo.id());

@@ -32,11 +32,13 @@ final class RepoSession implements AutoCloseable {
 
     /** Read-only access to the repository: no lock, no index. */
     static RepoSession read(Config config) throws IOException {
+        Logging.file(config.logDir());
         return new RepoSession(config, Repository.open(new LocalDirStore(config.repository())), null, null);
     }
 
     /** The repository and the index, synced with the repository's packs; no writer lock. */
     static RepoSession withIndex(Config config) throws IOException {
+        Logging.file(config.logDir());
         Repository repo = Repository.open(new LocalDirStore(config.repository()));
         Index index = Index.open(config.indexDir(), repo.id());
         try {
@@ -50,6 +52,7 @@ final class RepoSession implements AutoCloseable {
 
     /** The writer lock, stray temporaries removed, and the index. */
     static RepoSession write(Config config, Clock clock, String command) throws IOException {
+        Logging.file(config.logDir());
         Repository repo = Repository.open(new LocalDirStore(config.repository()));
         WriterLock lock = WriterLock.acquire(repo.store(), clock, command);
         Index index = null;

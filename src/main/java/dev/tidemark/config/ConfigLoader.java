@@ -179,8 +179,12 @@ public final class ConfigLoader {
             }
             try {
                 FileSystems.getDefault().getPathMatcher("glob:" + g);
+            } catch (java.util.regex.PatternSyntaxException e) {
+                throw bad(file, field + "[" + i + "]", "'" + g + "' is not a valid glob: " + e.getDescription()
+                        + " at index " + e.getIndex());
             } catch (RuntimeException e) {
-                throw bad(file, field + "[" + i + "]", "'" + g + "' is not a valid glob: " + e.getMessage());
+                throw bad(file, field + "[" + i + "]", "'" + g + "' is not a valid glob: "
+                        + String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
             }
         }
     }

@@ -197,7 +197,14 @@ final class TreeScanner {
         List<String> names = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
             for (Path p : ds) {
-                names.add(p.getFileName().toString());
+                String name = p.getFileName().toString();
+                if (!dir.resolve(name).equals(p)) {
+                    // The JVM decodes names as UTF-8; a name that is not valid UTF-8 cannot be named back.
+                    problem((rel.equals(FileEntry.ROOT) ? "" : rel + "/") + name
+                            + ": file name is not valid UTF-8 and cannot be backed up; rename it");
+                    continue;
+                }
+                names.add(name);
             }
         } catch (NoSuchFileException e) {
             return; // removed since we saw it
@@ -430,7 +437,6 @@ final class TreeScanner {
         long newFiles;
         long newBytes;
         long stored;
-        long unreadable;
         long staleRecords;
 
         Consumer(BlockingQueue<Future<Item>> queue, ManifestWriter manifest) {
@@ -439,7 +445,11 @@ final class TreeScanner {
         }
 
         Totals totals() {
-            return new Totals(files, dirs, links, bytes, read, newFiles, newBytes, stored, unreadable);
+            // Every problem, the walker's (unlistable directories, unnameable files) and the readers', is one file or
+            // directory that is not (fully) in the point.
+            synchronized (TreeScanner.this) {
+                return new Totals(files, dirs, links, bytes, read, newFiles, newBytes, stored, problems.size());
+            }
         }
 
         @Override
@@ -461,7 +471,6 @@ final class TreeScanner {
                     }
                     if (it.problem != null) {
                         problem(it.problem);
-                        unreadable++;
                         if (it.entry == null) {
                             continue;
                         }

@@ -174,6 +174,14 @@ public final class Trees {
         }
     }
 
+    public static void deleteRecursively(Path root) throws IOException {
+        try (Stream<Path> s = Files.walk(root)) {
+            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+
     /** Writes a big file of random bytes without holding it in memory. */
     public static void big(Path p, long seed, long bytes) throws IOException {
         Random r = new Random(seed);

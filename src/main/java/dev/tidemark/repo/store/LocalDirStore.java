@@ -168,7 +168,7 @@ public final class LocalDirStore implements Store {
                 boolean stale;
                 try {
                     long owner = Long.parseLong(name.substring(0, name.indexOf('-')));
-                    boolean alive = owner != pid && ProcessHandle.of(owner).map(ProcessHandle::isAlive).orElse(false);
+                    boolean alive = owner == pid || ProcessHandle.of(owner).map(ProcessHandle::isAlive).orElse(false);
                     FileTime mtime = Files.getLastModifiedTime(p);
                     stale = !alive || mtime.toInstant().isBefore(cutoff);
                 } catch (RuntimeException | NoSuchFileException e) {

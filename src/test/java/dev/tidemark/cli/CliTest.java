@@ -1,0 +1,105 @@
+package dev.tidemark.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tidemark.testing.Cli;
+import dev.tidemark.testing.Env;
+import dev.tidemark.util.Json;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The command line as a script sees it: output formats and exit codes. */
+class CliTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void pointsJsonIsAnArrayWithIdTimeTagsAndTotals() throws Exception {
+        Env env = new Env(tmp, "qr");
+        Files.writeString(env.tree("qr").resolve("settings.json"), "{}");
+        env.ok("init");
+        env.ok("point", "--tag", "nightly", "--tag", "before-upgrade");
+        Files.writeString(env.tree("qr").resolve("new.png"), "png");
+        env.ok("point");
+        JsonNode arr = Json.MAPPER.readTree(env.ok("points", "--json").out());
+        assertTrue(arr.isArray());
+        assertEquals(2, arr.size());
+        JsonNode first = arr.get(0);
+        assertTrue(first.get("id").asText().matches("\\d{8}T\\d{6}Z(-\\d+)?"), first.toString());
+        assertTrue(first.get("time").asText().endsWith("Z"));
+        assertEquals("nightly", first.get("tags").get(0).asText());
+        assertEquals(1, first.get("totals").get("files").asLong());
+        assertEquals(2, arr.get(1).get("totals").get("files").asLong());
+    }
+
+    @Test
+    void showAndDiffNameWhatChanged() throws Exception {
+        Env env = new Env(tmp, "qr");
+        Files.writeString(env.tree("qr").resolve("a.txt"), "a");
+        Files.writeString(env.tree("qr").resolve("b.txt"), "b");
+        env.ok("init");
+        env.ok("point", "--tag", "one");
+        Files.writeString(env.tree("qr").resolve("a.txt"), "changed");
+        Files.delete(env.tree("qr").resolve("b.txt"));
+        Files.writeString(env.tree("qr").resolve("c.txt"), "c");
+        env.ok("point", "--tag", "two");
+        String diff = env.ok("diff", "one", "two").out();
+        assertTrue(diff.contains("M qr/a.txt (content"), diff);
+        assertTrue(diff.contains("- qr/b.txt"), diff);
+        assertTrue(diff.contains("+ qr/c.txt"), diff);
+        assertTrue(diff.contains("1 added, 1 removed, 1 changed"), diff);
+        String show = env.ok("show", "two", "--files").out();
+        assertTrue(show.contains("c.txt") && !show.contains("b.txt"), show);
+    }
+
+    @Test
+    void exitCodesScriptsCanTrust() throws Exception {
+        Env env = new Env(tmp, "t");
+        assertEquals(2, Cli.run("no-such-command").code());
+        assertEquals(2, env.cli("restore").code(), "missing POINT is bad usage");
+        Cli.Result noRepo = env.cli("points");
+        assertEquals(2, noRepo.code(), noRepo.toString());
+        assertTrue(noRepo.err().contains("run 'tidemark init' first"), noRepo.err());
+        env.ok("init");
+        Cli.Result again = env.cli("init");
+        assertEquals(2, again.code(), "init refuses an existing repository");
+        Cli.Result noPoints = env.cli("restore", "latest", "--to", tmp.resolve("x").toString());
+        assertEquals(1, noPoints.code(), noPoints.toString());
+        assertTrue(noPoints.err().contains("no restore points yet"), noPoints.err());
+        env.ok("point");
+        Cli.Result unknown = env.cli("show", "19990101");
+        assertEquals(1, unknown.code());
+        assertTrue(unknown.err().contains("'tidemark points' lists them"), unknown.err());
+        Cli.Result help = Cli.run("--help");
+        assertEquals(0, help.code());
+        assertTrue(help.out().contains("Exit codes:"), help.out());
+    }
+
+    @Test
+    void filesThatCannotBeReadAreReportedAndThePointIsStillCommittedWithExitFive() throws Exception {
+        Env env = new Env(tmp, "t");
+        Files.writeString(env.tree("t").resolve("ok"), "ok");
+        // A name that is not valid UTF-8 (byte 0xff): the JVM cannot name it back, even as root.
+        Process p = new ProcessBuilder("sh", "-c", "touch \"$(printf 'bad\\377name')\"")
+                .directory(env.tree("t").toFile()).start();
+        assertEquals(0, p.waitFor());
+        boolean unreadableToo = !"root".equals(System.getProperty("user.name"));
+        if (unreadableToo) {
+            Files.setAttribute(Files.writeString(env.tree("t").resolve("secret"), "s"), "unix:mode", 0);
+        }
+        env.ok("init");
+        Cli.Result r = env.cli("point");
+        assertEquals(5, r.code(), r.toString());
+        assertTrue(r.err().contains("not valid UTF-8"), r.err());
+        if (unreadableToo) {
+            assertTrue(r.err().contains("secret"), r.err());
+        }
+        JsonNode points = Json.MAPPER.readTree(env.ok("points", "--json").out());
+        assertEquals(1, points.size(), "the point was committed");
+        assertEquals(1, points.get(0).get("totals").get("files").asLong());
+    }
+}

@@ -1,0 +1,84 @@
+package dev.tidemark.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tidemark.testing.Cli;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Bad configs: one line naming the file, the field and the fix; exit code 2; nothing created. */
+class ConfigErrorsTest {
+    @TempDir
+    static Path shared;
+
+    /** Placeholders: @T@ is a temp dir with an existing tree at @T@/tree and @T@/tree2. */
+    static Stream<Arguments> cases() {
+        String ok = "\"repository\": \"@T@/repo\", \"state\": \"@T@/state\"";
+        return Stream.of(
+                Arguments.of("not JSON", "{ \"repository\": ", "not valid JSON at line"),
+                Arguments.of("unknown top-level field", "{" + ok + ", \"repositry\": \"x\", \"trees\": []}",
+                        "'repositry' is not a known field"),
+                Arguments.of("unknown tree field", "{" + ok + ", \"trees\": [{\"name\": \"a\", \"path\": \"@T@/tree\","
+                        + " \"excludes\": []}]}", "'trees[0].excludes' is not a known field"),
+                Arguments.of("relative repository", "{\"repository\": \"backup\", \"state\": \"@T@/s\", \"trees\": "
+                        + "[{\"name\": \"a\", \"path\": \"@T@/tree\"}]}", "'repository' is 'backup', a relative path"),
+                Arguments.of("missing state", "{\"repository\": \"@T@/repo\", \"trees\": [{\"name\": \"a\", "
+                        + "\"path\": \"@T@/tree\"}]}", "'state' is missing"),
+                Arguments.of("no trees", "{" + ok + "}", "'trees' is missing or empty"),
+                Arguments.of("trees of the wrong type", "{" + ok + ", \"trees\": \"@T@/tree\"}", "'trees' has the wrong type"),
+                Arguments.of("relative tree path", "{" + ok + ", \"trees\": [{\"name\": \"a\", \"path\": \"tree\"}]}",
+                        "'trees[0].path' is 'tree', a relative path"),
+                Arguments.of("bad tree name", "{" + ok + ", \"trees\": [{\"name\": \"a/b\", \"path\": \"@T@/tree\"}]}",
+                        "'trees[0].name' 'a/b' is not allowed"),
+                Arguments.of("duplicate names", "{" + ok + ", \"trees\": [{\"name\": \"a\", \"path\": \"@T@/tree\"},"
+                        + " {\"name\": \"a\", \"path\": \"@T@/tree2\"}]}", "'trees[1].name' 'a' is used by two trees"),
+                Arguments.of("overlapping trees", "{" + ok + ", \"trees\": [{\"name\": \"a\", \"path\": \"@T@\"},"
+                        + " {\"name\": \"b\", \"path\": \"@T@/tree2\"}]}", "lies inside tree 'a'"),
+                Arguments.of("repository inside a tree", "{\"repository\": \"@T@/tree/repo\", \"state\": \"@T@/s\", "
+                        + "\"trees\": [{\"name\": \"a\", \"path\": \"@T@/tree\"}]}", "'repository' @T@/tree/repo lies inside tree 'a'"),
+                Arguments.of("state inside a tree", "{\"repository\": \"@T@/repo\", \"state\": \"@T@/tree2/s\", "
+                        + "\"trees\": [{\"name\": \"a\", \"path\": \"@T@/tree2\"}]}", "'state' @T@/tree2/s lies inside tree 'a'"),
+                Arguments.of("bad glob", "{" + ok + ", \"exclude\": [\"[a-\"], \"trees\": [{\"name\": \"a\", \"path\": "
+                        + "\"@T@/tree\"}]}", "'exclude[0]' '[a-' is not a valid glob"),
+                Arguments.of("bad thread count", "{" + ok + ", \"scan\": {\"threads\": 0}, \"trees\": [{\"name\": \"a\", "
+                        + "\"path\": \"@T@/tree\"}]}", "'scan.threads' is 0: use 1 to 64"),
+                Arguments.of("tree that does not exist (point)", "{" + ok + ", \"trees\": [{\"name\": \"a\", \"path\": "
+                        + "\"@T@/nope\"}]}", "'trees[0].path' @T@/nope does not exist"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void badConfigIsOneLineAndExitTwo(String name, String json, String expected, @TempDir Path t) throws Exception {
+        Files.createDirectories(t.resolve("tree"));
+        Files.createDirectories(t.resolve("tree2"));
+        Path file = t.resolve("tidemark.json");
+        Files.writeString(file, json.replace("@T@", t.toString()));
+        Cli.Result r = Cli.run("point", "--config", file.toString());
+        assertEquals(2, r.code(), r.toString());
+        String err = r.err().strip();
+        assertEquals(1, err.lines().count(), "one line: " + err);
+        assertTrue(err.startsWith("tidemark: " + file), err);
+        assertTrue(err.contains(expected.replace("@T@", t.toString())), err);
+        assertFalse(Files.exists(t.resolve("repo")), "nothing created");
+        assertFalse(Files.exists(t.resolve("state")), "nothing created");
+    }
+
+    @ParameterizedTest(name = "missing config file")
+    @MethodSource("none")
+    void missingConfigFile(@TempDir Path t) {
+        Cli.Result r = Cli.run("points", "--config", t.resolve("nope.json").toString());
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("config file " + t.resolve("nope.json") + " not found"), r.err());
+    }
+
+    static Stream<Arguments> none() {
+        return Stream.of(Arguments.of());
+    }
+}
