@@ -87,12 +87,12 @@ public final class ManifestWriter implements AutoCloseable {
         gen.close();
         lz4.close();
         String key = keyOf(hash.key());
-        finished = true;
         if (store.size(key).isPresent()) {
             upload.close(); // identical manifest already stored
         } else {
-            upload.commit(key);
+            upload.commit(key); // if this throws, close() discards the upload
         }
+        finished = true;
         return key;
     }
 

@@ -1,0 +1,66 @@
+package dev.tidemark.scan;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tidemark.config.Config;
+import dev.tidemark.repo.Repository;
+import dev.tidemark.repo.store.LocalDirStore;
+import dev.tidemark.testing.CountingStore;
+import dev.tidemark.testing.Env;
+import dev.tidemark.testing.FaultyStore;
+import dev.tidemark.testing.Points;
+import dev.tidemark.testing.Trees;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A point that fails part-way (disk full, crash) leaves no point, a repository that verifies, and nothing the next
+ * point has to copy twice.
+ */
+class InterruptedPointTest {
+    @TempDir
+    Path tmp;
+
+    @ParameterizedTest(name = "failure at {0}")
+    @ValueSource(strings = {"data", "manifests", "points"})
+    void aFailedCommitLeavesNoPointAndTheNextPointFinishesTheJob(String prefix) throws Exception {
+        Env env = new Env(tmp, "facedata");
+        Random r = new Random(4);
+        // About 40 MiB: three packs, so a failure can hit a pack in the middle.
+        for (int i = 0; i < 400; i++) {
+            Trees.write(env.tree("facedata").resolve("d" + (i % 16) + "/crop-" + i + ".jpg"), r, 100_000);
+        }
+        env.ok("init");
+        Config config = env.config();
+        try (LocalDirStore local = new LocalDirStore(env.repo)) {
+            FaultyStore faulty = new FaultyStore(local, k -> k.startsWith(prefix + "/"), 2 - (prefix.equals("data") ? 0 : 1));
+            IOException e = assertThrows(IOException.class, () -> Points.take(config, faulty, Clock.systemUTC()));
+            assertTrue(e.getMessage().contains("injected failure"), e.getMessage());
+            assertEquals(0, local.list("points/").size(), "no point was written");
+            try (Stream<Path> s = Files.list(env.repo.resolve("tmp"))) {
+                assertEquals(0, s.count(), "aborted uploads cleaned up");
+            }
+            env.ok("verify", "--read-data");
+
+            long total = Trees.files(env.tree("facedata")).stream().mapToLong(p -> p.toFile().length()).sum();
+            CountingStore counting = new CountingStore(local);
+            var next = Points.take(config, counting, Clock.systemUTC());
+            assertEquals(400, next.point().totals().files());
+            assertTrue(counting.bytes("data") < total, "content committed before the failure is not sent again: sent "
+                    + counting.bytes("data") + " of " + total + " (" + prefix + ")");
+        }
+        Path out = tmp.resolve("out");
+        env.ok("restore", "latest", "--to", out.toString());
+        Trees.assertSame(env.tree("facedata"), out.resolve("facedata"));
+        assertEquals(Repository.FORMAT, 1);
+    }
+}
