@@ -34,6 +34,8 @@ final class PointCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Config config = common.load();
+        org.slf4j.LoggerFactory.getLogger(PointCommand.class).debug("JVM up for {} ms when the config was read",
+                java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime());
         ConfigLoader.requireTreesExist(config);
         PointTaker.Outcome out;
         try (RepoSession s = RepoSession.write(config, Clock.systemUTC(), "tidemark point")) {

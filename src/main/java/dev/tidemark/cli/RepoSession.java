@@ -32,14 +32,15 @@ final class RepoSession implements AutoCloseable {
 
     /** Read-only access to the repository: no lock, no index. */
     static RepoSession read(Config config) throws IOException {
+        Repository repo = Repository.open(new LocalDirStore(config.repository()));
         Logging.file(config.logDir());
-        return new RepoSession(config, Repository.open(new LocalDirStore(config.repository())), null, null);
+        return new RepoSession(config, repo, null, null);
     }
 
     /** The repository and the index, synced with the repository's packs; no writer lock. */
     static RepoSession withIndex(Config config) throws IOException {
-        Logging.file(config.logDir());
         Repository repo = Repository.open(new LocalDirStore(config.repository()));
+        Logging.file(config.logDir());
         Index index = Index.open(config.indexDir(), repo.id());
         try {
             IndexSync.syncPacks(repo, index);
@@ -52,8 +53,8 @@ final class RepoSession implements AutoCloseable {
 
     /** The writer lock, stray temporaries removed, and the index. */
     static RepoSession write(Config config, Clock clock, String command) throws IOException {
-        Logging.file(config.logDir());
         Repository repo = Repository.open(new LocalDirStore(config.repository()));
+        Logging.file(config.logDir());
         WriterLock lock = WriterLock.acquire(repo.store(), clock, command);
         Index index = null;
         try {

@@ -21,6 +21,7 @@ import org.rocksdb.ColumnFamilyDescriptor;
 import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.ColumnFamilyOptions;
 import org.rocksdb.DBOptions;
+import org.rocksdb.LRUCache;
 import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
@@ -47,8 +48,12 @@ public final class Index implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Index.class);
     private static final byte[] META_REPO = "repository-id".getBytes(StandardCharsets.UTF_8);
     private static final byte[] META_FORMAT = "format".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] META_TREES = "trees".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] META_UNVERIFIED = "file-records-unverified".getBytes(StandardCharsets.UTF_8);
     private static final byte[] FORMAT = {1};
     static final int BLOB_VALUE = 16 + 24;
+    /** Enough for the blob and file records of about a million files to stay in memory between lookups. */
+    static final long BLOCK_CACHE_BYTES = 128L << 20;
 
     static {
         RocksDB.loadLibrary();
@@ -57,6 +62,8 @@ public final class Index implements AutoCloseable {
     private final Path dir;
     private final DBOptions dbOptions;
     private final ColumnFamilyOptions cfOptions;
+    private final LRUCache cache;
+    private final BloomFilter filter;
     private final List<ColumnFamilyHandle> handles;
     private final RocksDB db;
     private final WriteOptions writeOptions;
@@ -64,14 +71,19 @@ public final class Index implements AutoCloseable {
     private final ColumnFamilyHandle blobs;
     private final ColumnFamilyHandle packs;
 
-    private Index(Path dir, DBOptions dbOptions, ColumnFamilyOptions cfOptions, List<ColumnFamilyHandle> handles,
-                  RocksDB db) {
+    private Index(Path dir, DBOptions dbOptions, ColumnFamilyOptions cfOptions, LRUCache cache, BloomFilter filter,
+                  List<ColumnFamilyHandle> handles, RocksDB db) {
         this.dir = dir;
         this.dbOptions = dbOptions;
         this.cfOptions = cfOptions;
+        this.cache = cache;
+        this.filter = filter;
         this.handles = handles;
         this.db = db;
-        this.writeOptions = new WriteOptions().setSync(false);
+        // No write-ahead log: the index is a cache, and replaying a log of a big point at the next start-up costs
+        // more than the cache saves. Memtables are flushed at close, all column families together (atomic flush),
+        // so after a crash the index is an older but consistent state that IndexSync brings up to date.
+        this.writeOptions = new WriteOptions().setDisableWAL(true);
         this.files = handles.get(1);
         this.blobs = handles.get(2);
         this.packs = handles.get(3);
@@ -87,8 +99,8 @@ public final class Index implements AutoCloseable {
             byte[] id = idx.db.get(META_REPO);
             byte[] fmt = idx.db.get(META_FORMAT);
             if (id == null && idx.isEmpty()) {
-                idx.db.put(META_REPO, repositoryId.getBytes(StandardCharsets.UTF_8));
-                idx.db.put(META_FORMAT, FORMAT);
+                idx.db.put(idx.writeOptions, META_REPO, repositoryId.getBytes(StandardCharsets.UTF_8));
+                idx.db.put(idx.writeOptions, META_FORMAT, FORMAT);
                 return idx;
             }
             if (id != null && new String(id, StandardCharsets.UTF_8).equals(repositoryId) && Arrays.equals(fmt, FORMAT)) {
@@ -120,9 +132,12 @@ public final class Index implements AutoCloseable {
     private static Index openRaw(Path dir) throws IOException {
         Files.createDirectories(dir);
         DBOptions dbo = new DBOptions().setCreateIfMissing(true).setCreateMissingColumnFamilies(true)
-                .setMaxOpenFiles(512).setKeepLogFileNum(3).setMaxBackgroundJobs(2);
-        BlockBasedTableConfig table = new BlockBasedTableConfig().setFilterPolicy(new BloomFilter(10, false))
-                .setBlockSize(16 * 1024);
+                .setMaxOpenFiles(512).setKeepLogFileNum(3).setMaxBackgroundJobs(2).setAtomicFlush(true);
+        // An explicit block cache: without one every lookup re-reads its block from the file (a pread per file).
+        LRUCache cache = new LRUCache(BLOCK_CACHE_BYTES);
+        BloomFilter filter = new BloomFilter(10, false);
+        BlockBasedTableConfig table = new BlockBasedTableConfig().setFilterPolicy(filter)
+                .setBlockSize(16 * 1024).setBlockCache(cache).setCacheIndexAndFilterBlocks(false);
         ColumnFamilyOptions cfo = new ColumnFamilyOptions().setTableFormatConfig(table);
         List<ColumnFamilyDescriptor> desc = List.of(
                 new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, cfo),
@@ -132,13 +147,15 @@ public final class Index implements AutoCloseable {
         List<ColumnFamilyHandle> handles = new ArrayList<>();
         try {
             RocksDB db = RocksDB.open(dbo, dir.toString(), desc, handles);
-            return new Index(dir, dbo, cfo, handles, db);
+            return new Index(dir, dbo, cfo, cache, filter, handles, db);
         } catch (RocksDBException e) {
             for (ColumnFamilyHandle h : handles) {
                 h.close();
             }
             cfo.close();
             dbo.close();
+            cache.close();
+            filter.close();
             String msg = String.valueOf(e.getMessage());
             if (msg.contains("lock") || msg.contains("Resource temporarily unavailable")) {
                 throw new TidemarkException(ExitCode.LOCKED, "index " + dir + " is in use by another tidemark "
@@ -182,11 +199,8 @@ public final class Index implements AutoCloseable {
 
     public boolean hasBlob(ContentKey key) throws IOException {
         try {
-            byte[] k = key.toBytes();
-            if (!db.keyMayExist(blobs, k, null)) {
-                return false;
-            }
-            return db.get(blobs, k) != null;
+            // One get: with bloom filters a miss is cheap, and a keyMayExist first would cost a JNI call per hit.
+            return db.get(blobs, key.toBytes()) != null;
         } catch (RocksDBException e) {
             throw new IOException("index lookup of blob " + key.shortHex() + ": " + e.getMessage(), e);
         }
@@ -238,9 +252,35 @@ public final class Index implements AutoCloseable {
             for (ContentKey k : goneKeys) {
                 wb.delete(packs, k.toBytes());
             }
+            wb.put(META_UNVERIFIED, new byte[] {1});
             db.write(writeOptions, wb);
         } catch (RocksDBException e) {
             throw new IOException("index: forget packs: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * True when some file record may name content the repository no longer holds: packs were forgotten, or the
+     * records were rebuilt from manifests. Then every reuse of a record is checked against the blobs; otherwise
+     * that check is skipped, because records are only written once their content is committed.
+     */
+    public boolean fileRecordsUnverified() throws IOException {
+        try {
+            return db.get(META_UNVERIFIED) != null;
+        } catch (RocksDBException e) {
+            throw new IOException("index: read meta data: " + e.getMessage(), e);
+        }
+    }
+
+    public void setFileRecordsUnverified(boolean unverified) throws IOException {
+        try {
+            if (unverified) {
+                db.put(writeOptions, META_UNVERIFIED, new byte[] {1});
+            } else {
+                db.delete(writeOptions, META_UNVERIFIED);
+            }
+        } catch (RocksDBException e) {
+            throw new IOException("index: write meta data: " + e.getMessage(), e);
         }
     }
 
@@ -407,8 +447,19 @@ public final class Index implements AutoCloseable {
         return new TreeCursor(tree, batch);
     }
 
-    /** Deletes every file record of trees not in {@code keep} (a tree removed from the config). */
+    /**
+     * Deletes every file record of trees not in {@code keep} (a tree removed from the config). The set of trees is
+     * remembered, so the records are only walked when it changes.
+     */
     public void retainTrees(Set<String> keep) throws IOException {
+        byte[] names = String.join("\n", new java.util.TreeSet<>(keep)).getBytes(StandardCharsets.UTF_8);
+        try {
+            if (Arrays.equals(db.get(META_TREES), names)) {
+                return;
+            }
+        } catch (RocksDBException e) {
+            throw new IOException("index: read tree names: " + e.getMessage(), e);
+        }
         try (WriteBatch wb = new WriteBatch(); RocksIterator it = db.newIterator(files)) {
             for (it.seekToFirst(); it.isValid(); it.next()) {
                 byte[] k = it.key();
@@ -420,6 +471,7 @@ public final class Index implements AutoCloseable {
                     wb.delete(files, k);
                 }
             }
+            wb.put(META_TREES, names);
             db.write(writeOptions, wb);
         } catch (RocksDBException e) {
             throw new IOException("index: drop old trees: " + e.getMessage(), e);
@@ -437,6 +489,11 @@ public final class Index implements AutoCloseable {
 
     @Override
     public void close() {
+        try (org.rocksdb.FlushOptions fo = new org.rocksdb.FlushOptions().setWaitForFlush(true)) {
+            db.flush(fo, handles);
+        } catch (RocksDBException e) {
+            LOG.warn("index {}: final flush failed ({}); the next run rebuilds what was lost", dir, e.getMessage());
+        }
         writeOptions.close();
         for (ColumnFamilyHandle h : handles) {
             h.close();
@@ -444,5 +501,7 @@ public final class Index implements AutoCloseable {
         db.close();
         cfOptions.close();
         dbOptions.close();
+        cache.close();
+        filter.close();
     }
 }

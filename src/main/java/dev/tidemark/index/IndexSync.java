@@ -79,6 +79,9 @@ public final class IndexSync {
             return 0;
         }
         RestorePoint latest = points.load(ids.get(ids.size() - 1));
+        // Records from a manifest name content the point had; if a pack has been lost since, the next point must
+        // notice, so these records are checked on first use.
+        index.setFileRecordsUnverified(true);
         long trustBefore = FileEntry.nanos(latest.time().minus(RACY_MARGIN));
         long n = 0;
         for (TreeSnapshot t : latest.trees()) {

@@ -6,12 +6,11 @@ import dev.tidemark.hash.ContentHasher;
 import dev.tidemark.hash.ContentKey;
 import dev.tidemark.repo.DamageException;
 import dev.tidemark.repo.store.Store;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
-import net.jpountz.lz4.LZ4FrameInputStream;
+import dev.tidemark.repo.SegmentedInputStream;
 
 /**
  * Streams a manifest's entries in path order. When the last entry has been read, the bytes are checked against the
@@ -19,7 +18,6 @@ import net.jpountz.lz4.LZ4FrameInputStream;
  */
 public final class ManifestReader implements Iterator<FileEntry>, AutoCloseable {
     private final String key;
-    private final ContentHasher.Stream hash;
     private final InputStream raw;
     private final JsonParser parser;
     private final String tree;
@@ -28,27 +26,15 @@ public final class ManifestReader implements Iterator<FileEntry>, AutoCloseable 
 
     public ManifestReader(Store store, ContentHasher hasher, String key) throws IOException {
         this.key = key;
-        this.hash = hasher.stream();
-        this.raw = store.open(key);
+        ContentKey expected;
         try {
-            InputStream hashing = new FilterInputStream(new LZ4FrameInputStream(raw)) {
-                @Override
-                public int read() throws IOException {
-                    byte[] one = new byte[1];
-                    int n = read(one, 0, 1);
-                    return n < 0 ? -1 : one[0] & 0xff;
-                }
-
-                @Override
-                public int read(byte[] b, int off, int len) throws IOException {
-                    int n = in.read(b, off, len);
-                    if (n > 0) {
-                        hash.update(b, off, n);
-                    }
-                    return n;
-                }
-            };
-            this.parser = ManifestCodec.JSON.createParser(hashing);
+            expected = ManifestWriter.contentKeyOf(key);
+        } catch (IllegalArgumentException e) {
+            throw new DamageException("manifest " + key + ": not a manifest key");
+        }
+        this.raw = new SegmentedInputStream(store.open(key), hasher, expected, "manifest " + key);
+        try {
+            this.parser = ManifestCodec.JSON.createParser(raw);
             if (parser.nextToken() != JsonToken.START_OBJECT) {
                 throw new DamageException("manifest " + key + ": no header");
             }
@@ -98,9 +84,9 @@ public final class ManifestReader implements Iterator<FileEntry>, AutoCloseable 
                 JsonToken t = parser.nextToken();
                 if (t == null) {
                     done = true;
-                    ContentKey got = hash.key();
-                    if (!ManifestWriter.keyOf(got).equals(key)) {
-                        throw new DamageException("manifest " + key + ": content does not match its name");
+                    // Drain to the end so the stream checks the content key.
+                    while (raw.read() >= 0) {
+                        // nothing after the last entry is expected; it is hashed all the same
                     }
                 } else if (t != JsonToken.START_OBJECT) {
                     throw new DamageException("manifest " + key + ": unexpected " + t);
@@ -144,7 +130,6 @@ public final class ManifestReader implements Iterator<FileEntry>, AutoCloseable 
 
     @Override
     public void close() throws IOException {
-        hash.close();
         raw.close();
     }
 }

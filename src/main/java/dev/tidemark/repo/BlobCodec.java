@@ -89,6 +89,64 @@ public final class BlobCodec {
         void readFully(byte[] dst, int off, int len) throws IOException;
     }
 
+    private static final ThreadLocal<byte[]> RAW_BUFFER = ThreadLocal.withInitial(() -> new byte[SEGMENT]);
+
+    /**
+     * Decodes a blob of at most one segment held whole in {@code stored[off, off + len)}: no stream, no copies, one
+     * hash call. Same checks and errors as {@link #decode}.
+     */
+    public static void decodeSmall(byte[] stored, int off, int len, long rawLength, ContentKey expected,
+                                   ContentHasher hasher, Sink sink, String what) throws IOException {
+        if (rawLength > SEGMENT) {
+            throw new IllegalArgumentException("not a single-segment blob: " + rawLength);
+        }
+        if (rawLength == 0) {
+            if (len != 0) {
+                throw new DamageException(what + ": " + len + " stray bytes in an empty blob");
+            }
+            checkKey(hasher.hash(stored, off, 0), expected, what);
+            return;
+        }
+        if (len < SEGMENT_HEADER) {
+            throw new DamageException(what + ": segment header past the blob's end");
+        }
+        ByteBuffer bb = ByteBuffer.wrap(stored, off, SEGMENT_HEADER);
+        byte codec = bb.get();
+        int rawLen = bb.getInt();
+        int storedLen = bb.getInt();
+        if (rawLen != rawLength || storedLen != len - SEGMENT_HEADER || (codec == RAW && storedLen != rawLen)
+                || (codec != RAW && codec != LZ4)) {
+            throw new DamageException(what + ": malformed segment header (codec " + codec + ", raw " + rawLen
+                    + ", stored " + storedLen + ")");
+        }
+        byte[] out;
+        int outOff;
+        if (codec == RAW) {
+            out = stored;
+            outOff = off + SEGMENT_HEADER;
+        } else {
+            out = RAW_BUFFER.get();
+            outOff = 0;
+            int n;
+            try {
+                n = DECOMPRESSOR.decompress(stored, off + SEGMENT_HEADER, storedLen, out, 0, out.length);
+            } catch (LZ4Exception e) {
+                throw new DamageException(what + ": LZ4 data does not decode", e);
+            }
+            if (n != rawLen) {
+                throw new DamageException(what + ": segment decodes to " + n + " bytes, expected " + rawLen);
+            }
+        }
+        checkKey(hasher.hash(out, outOff, rawLen), expected, what);
+        sink.accept(out, outOff, rawLen);
+    }
+
+    private static void checkKey(ContentKey got, ContentKey expected, String what) throws DamageException {
+        if (!got.equals(expected)) {
+            throw new DamageException(what + ": content key mismatch (stored data hashes to " + got.shortHex() + ")");
+        }
+    }
+
     /**
      * Decodes a blob from {@code src}, passing its raw bytes to {@code sink} and checking its length and content key.
      * Throws {@link DamageException} naming {@code what} if anything does not match.
@@ -141,10 +199,7 @@ public final class BlobCodec {
             if (consumed != storedLength) {
                 throw new DamageException(what + ": " + (storedLength - consumed) + " stray bytes after the last segment");
             }
-            ContentKey got = h.key();
-            if (!got.equals(expected)) {
-                throw new DamageException(what + ": content key mismatch (stored data hashes to " + got.shortHex() + ")");
-            }
+            checkKey(h.key(), expected, what);
         }
     }
 }

@@ -68,6 +68,11 @@ public final class PackWriter implements AutoCloseable {
         return pending.contains(key) || presence.has(key);
     }
 
+    /** True while {@code key} is in a pack not yet committed (and indexed). */
+    public boolean isPending(ContentKey key) {
+        return pending.contains(key);
+    }
+
     private boolean claim(ContentKey key) throws IOException {
         if (!pending.add(key)) {
             return false;

@@ -18,7 +18,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * shared by threads. Close after the last read.
  */
 public final class BlobReader implements AutoCloseable {
-    private static final int WHOLE = 4 << 20;
+    private static final ThreadLocal<byte[]> SMALL =
+            ThreadLocal.withInitial(() -> new byte[BlobCodec.SEGMENT + BlobCodec.SEGMENT_HEADER]);
 
     private final Store store;
     private final ContentHasher hasher;
@@ -66,29 +67,23 @@ public final class BlobReader implements AutoCloseable {
             throw new DamageException(loc + ": lies past the end of the pack (" + h.size() + " bytes)");
         }
         String what = "blob " + loc.key().shortHex() + " in pack " + loc.packId();
-        BlobCodec.Source src;
-        if (loc.storedLength() <= WHOLE) {
-            byte[] all = new byte[(int) loc.storedLength()];
-            h.readFully(loc.offset(), all, 0, all.length);
-            int[] pos = {0};
-            src = (dst, off, len) -> {
-                if (pos[0] + len > all.length) {
-                    throw new DamageException(what + ": truncated");
-                }
-                System.arraycopy(all, pos[0], dst, off, len);
-                pos[0] += len;
-            };
-        } else {
-            long[] pos = {loc.offset()};
-            long end = loc.offset() + loc.storedLength();
-            src = (dst, off, len) -> {
-                if (pos[0] + len > end) {
-                    throw new DamageException(what + ": truncated");
-                }
-                h.readFully(pos[0], dst, off, len);
-                pos[0] += len;
-            };
+        if (loc.rawLength() <= BlobCodec.SEGMENT && loc.storedLength() <= BlobCodec.SEGMENT + BlobCodec.SEGMENT_HEADER) {
+            // The common case (crops, configs, codes): one read, decoded in place, hashed in one call.
+            byte[] buf = SMALL.get();
+            int n = (int) loc.storedLength();
+            h.readFully(loc.offset(), buf, 0, n);
+            BlobCodec.decodeSmall(buf, 0, n, loc.rawLength(), loc.key(), hasher, sink, what);
+            return;
         }
+        long[] pos = {loc.offset()};
+        long end = loc.offset() + loc.storedLength();
+        BlobCodec.Source src = (dst, off, len) -> {
+            if (pos[0] + len > end) {
+                throw new DamageException(what + ": truncated");
+            }
+            h.readFully(pos[0], dst, off, len);
+            pos[0] += len;
+        };
         BlobCodec.decode(src, loc.storedLength(), loc.rawLength(), loc.key(), hasher, sink, what);
     }
 

@@ -11,6 +11,15 @@ import dev.tidemark.repo.DamageException;
 import dev.tidemark.repo.Repository;
 import dev.tidemark.scan.FileStat;
 import java.io.IOException;
+import java.nio.channels.Channels;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.file.FileSystemException;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.EnumSet;
+import static java.nio.file.StandardOpenOption.CREATE_NEW;
+import static java.nio.file.StandardOpenOption.WRITE;
 import java.io.OutputStream;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileSystems;
@@ -73,6 +82,40 @@ public final class Restorer {
     /** What was (or, for a dry run, would be) done. */
     public record Result(String tree, Path target, long files, long dirs, long symlinks, long bytes, long removed,
                          long failed, List<String> failures) {
+    }
+
+    /** Permission attributes for creating files, one per mode 0000-0777. */
+    private static final FileAttribute<?>[] PERMS = new FileAttribute<?>[01000];
+
+    static {
+        for (int m = 0; m < PERMS.length; m++) {
+            Set<PosixFilePermission> perms = EnumSet.noneOf(PosixFilePermission.class);
+            PosixFilePermission[] order = {PosixFilePermission.OTHERS_EXECUTE, PosixFilePermission.OTHERS_WRITE,
+                PosixFilePermission.OTHERS_READ, PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.GROUP_WRITE,
+                PosixFilePermission.GROUP_READ, PosixFilePermission.OWNER_EXECUTE, PosixFilePermission.OWNER_WRITE,
+                PosixFilePermission.OWNER_READ};
+            for (int bit = 0; bit < 9; bit++) {
+                if ((m & (1 << bit)) != 0) {
+                    perms.add(order[bit]);
+                }
+            }
+            PERMS[m] = PosixFilePermissions.asFileAttribute(perms);
+        }
+    }
+
+    /** What a file created in the target gets by default: the process umask, owner and group. */
+    private record Probe(int umask, int uid, int gid) {
+        static Probe of(Path dir) throws IOException {
+            Path p = dir.resolve(TEMP_PREFIX + "probe-" + ProcessHandle.current().pid() + ".tmp");
+            Files.deleteIfExists(p);
+            Files.createFile(p, PERMS[0777]);
+            try {
+                Map<String, Object> a = Files.readAttributes(p, "unix:mode,uid,gid", LinkOption.NOFOLLOW_LINKS);
+                return new Probe(~(Integer) a.get("mode") & 0777, (Integer) a.get("uid"), (Integer) a.get("gid"));
+            } finally {
+                Files.deleteIfExists(p);
+            }
+        }
     }
 
     private final Repository repo;
@@ -144,6 +187,7 @@ public final class Restorer {
         private final Set<String> finishedDirs = new HashSet<>();
         private final List<String> failures = Collections.synchronizedList(new ArrayList<>());
         private final AtomicLong failed = new AtomicLong();
+        private Probe probe;
         private long files;
         private long dirs;
         private long links;
@@ -168,6 +212,7 @@ public final class Restorer {
             if (!opts.dryRun()) {
                 Files.createDirectories(requested);
                 dest = requested.toRealPath();
+                probe = Probe.of(dest);
             } else {
                 dest = Files.exists(requested) ? requested.toRealPath() : requested;
             }
@@ -300,8 +345,10 @@ public final class Restorer {
             Path fin = dest.resolve(e.path());
             Path tmp = tempBeside(fin);
             try {
-                try (OutputStream out = Files.newOutputStream(tmp, StandardOpenOption.CREATE_NEW,
-                        StandardOpenOption.WRITE)) {
+                // Created with its permission bits, so the common file needs no chmod afterwards.
+                int created = e.mode() & 0777 & ~probe.umask();
+                try (SeekableByteChannel ch = Files.newByteChannel(tmp, EnumSet.of(CREATE_NEW, WRITE), PERMS[e.mode() & 0777]);
+                     OutputStream out = Channels.newOutputStream(ch)) {
                     long[] n = {0};
                     blobs.read(e.key(), (buf, off, len) -> {
                         out.write(buf, off, len);
@@ -311,7 +358,13 @@ public final class Restorer {
                         throw new DamageException("content is " + n[0] + " bytes, manifest says " + e.size());
                     }
                 }
-                applyMeta(tmp, e);
+                boolean chowned = chownIfNeeded(tmp, e);
+                // chown clears setuid/setgid, so the mode comes after the owner.
+                if (chowned || created != e.mode()) {
+                    Files.setAttribute(tmp, "unix:mode", e.mode(), LinkOption.NOFOLLOW_LINKS);
+                }
+                // Following links is safe here (the temp file is ours) and spares the lstat the JDK does first.
+                Files.setLastModifiedTime(tmp, FileTime.from(FileEntry.instant(e.mtimeNanos())));
                 replace(tmp, fin);
             } catch (DamageException ex) {
                 deleteQuietly(tmp);
@@ -320,6 +373,26 @@ public final class Restorer {
                 deleteQuietly(tmp);
                 fail(e.path() + ": not restored: " + ex);
             }
+        }
+
+        /** Sets owner and group when running as root and they differ from what a new file gets here. */
+        private boolean chownIfNeeded(Path p, FileEntry e) throws IOException {
+            if (!opts.restoreOwners()) {
+                return false;
+            }
+            FileEntry parent = dirEntries.get(SafePaths.parent(e.path()));
+            boolean setgidParent = parent != null && (parent.mode() & 02000) != 0;
+            if (e.uid() == probe.uid() && e.gid() == probe.gid() && !setgidParent) {
+                return false;
+            }
+            Files.setAttribute(p, "unix:uid", e.uid(), LinkOption.NOFOLLOW_LINKS);
+            Files.setAttribute(p, "unix:gid", e.gid(), LinkOption.NOFOLLOW_LINKS);
+            return true;
+        }
+
+        private void setMtime(Path p, FileEntry e) throws IOException {
+            Files.getFileAttributeView(p, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+                    .setTimes(FileTime.from(FileEntry.instant(e.mtimeNanos())), null, null);
         }
 
         private void writeLink(FileEntry e) {
@@ -332,8 +405,7 @@ public final class Restorer {
                     Files.setAttribute(tmp, "unix:gid", e.gid(), LinkOption.NOFOLLOW_LINKS);
                 }
                 try {
-                    Files.getFileAttributeView(tmp, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
-                            .setTimes(FileTime.from(FileEntry.instant(e.mtimeNanos())), null, null);
+                    setMtime(tmp, e);
                 } catch (IOException | UnsupportedOperationException ex) {
                     LOG.debug("cannot set the mtime of symlink {}: {}", fin, ex.toString());
                 }
@@ -344,26 +416,31 @@ public final class Restorer {
             }
         }
 
+        /** Directory metadata: owner, mode, mtime. */
         private void applyMeta(Path p, FileEntry e) throws IOException {
             if (opts.restoreOwners()) {
                 Files.setAttribute(p, "unix:uid", e.uid(), LinkOption.NOFOLLOW_LINKS);
                 Files.setAttribute(p, "unix:gid", e.gid(), LinkOption.NOFOLLOW_LINKS);
             }
-            // chown clears setuid/setgid, so the mode comes after the owner.
             Files.setAttribute(p, "unix:mode", e.mode(), LinkOption.NOFOLLOW_LINKS);
-            Files.getFileAttributeView(p, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
-                    .setTimes(FileTime.from(FileEntry.instant(e.mtimeNanos())), null, null);
+            setMtime(p, e);
         }
 
+        /**
+         * Renames the finished temp file into place. Without {@code mirror} the target started empty, so the rename
+         * is all; with it, an existing directory in the way is removed first (a rename cannot replace it).
+         */
         private void replace(Path tmp, Path fin) throws IOException {
-            FileStat existing = statOrNull(fin);
-            if (existing != null && existing.type() == EntryType.DIR) {
-                if (!opts.mirror()) {
-                    throw new IOException(fin + " is a directory");
+            try {
+                Files.move(tmp, fin, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (FileSystemException ex) {
+                FileStat existing = statOrNull(fin);
+                if (!opts.mirror() || existing == null || existing.type() != EntryType.DIR) {
+                    throw ex;
                 }
                 deleteTree(fin);
+                Files.move(tmp, fin, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             }
-            Files.move(tmp, fin, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         }
 
         /** Removes everything under the target that the point does not have (within --path, if given). */

@@ -67,11 +67,13 @@ public final class PointTaker {
         Instant start = clock.instant();
         long t0 = System.nanoTime();
         IndexSync.syncPacks(repo, index);
+        LOG.debug("index synced with the repository in {} ms", (System.nanoTime() - t0) / 1_000_000);
         Set<String> names = new HashSet<>();
         for (TreeConfig t : config.trees()) {
             names.add(t.name());
         }
         index.retainTrees(names);
+        boolean verifyRecords = index.fileRecordsUnverified();
 
         AtomicInteger n = new AtomicInteger();
         ExecutorService pool = Executors.newFixedThreadPool(config.scan().threads(), r -> {
@@ -92,10 +94,23 @@ public final class PointTaker {
                     ManifestWriter mw = new ManifestWriter(repo.store(), repo.hasher(), tree.name());
                     writers.add(mw);
                     TreeScanner scanner = new TreeScanner(tree, new Excludes(ex), index, packs, repo.hasher(), pool,
-                            clock, progress, sources);
+                            clock, progress, sources, verifyRecords);
+                    long ts = System.nanoTime();
                     scanned.add(scanner.scan(mw));
+                    LOG.debug("tree {} scanned in {} ms", tree.name(), (System.nanoTime() - ts) / 1_000_000);
                 }
+                long tf = System.nanoTime();
                 packs.flush();
+                LOG.debug("last pack flushed in {} ms", (System.nanoTime() - tf) / 1_000_000);
+                // Every pack is committed now: the records that waited for theirs can go in.
+                try (Index.Batch batch = index.batch()) {
+                    for (TreeScanner.Scanned sc : scanned) {
+                        for (TreeScanner.Deferred d : sc.deferred()) {
+                            batch.putFile(sc.tree().name(), d.path(), d.record());
+                        }
+                    }
+                    batch.apply();
+                }
                 ok = true;
             } finally {
                 if (ok) {
@@ -122,6 +137,9 @@ public final class PointTaker {
             RestorePoint point = new RestorePoint(RestorePoint.FORMAT, id, start, WriterLock.hostName(),
                     List.copyOf(tags), List.copyOf(trees), total, Duration.ofNanos(System.nanoTime() - t0).toMillis());
             points.save(point);
+            if (verifyRecords) {
+                index.setFileRecordsUnverified(false); // every reused record was checked in this point
+            }
             LOG.debug("restore point {} committed: {} files, {} new ({} B stored) in {} ms", id, total.files(),
                     total.newFiles(), total.storedBytes(), point.durationMillis());
             return new Outcome(point, problems, packs.packsWritten(), packs.deadBytes());

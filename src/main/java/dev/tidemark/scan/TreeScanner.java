@@ -53,7 +53,9 @@ final class TreeScanner {
     static final int ATTEMPTS = 4;
     /** Files up to this size are read into memory whole; larger ones are streamed twice (hash, then store). */
     static final int IN_MEMORY = 8 << 20;
-    private static final int QUEUE = 4096;
+    private static final int QUEUE = 256;
+    /** Files per pool task: large enough to make hand-offs cheap, small enough to spread one big directory. */
+    private static final int CHUNK = 64;
     private static final int BATCH = 5000;
     private static final Set<String> INCOMPRESSIBLE = Set.of("jpg", "jpeg", "png", "gif", "webp", "heic", "heif",
             "avif", "mp4", "mov", "m4v", "mkv", "avi", "webm", "mp3", "m4a", "aac", "flac", "ogg", "opus", "zip",
@@ -68,11 +70,12 @@ final class TreeScanner {
     private final Clock clock;
     private final Progress progress;
     private final SourceFiles sources;
+    private final boolean verifyRecords;
     private final List<String> problems = new ArrayList<>();
     private static final ThreadLocal<byte[]> BUFFER = ThreadLocal.withInitial(() -> new byte[64 * 1024]);
 
     TreeScanner(TreeConfig tree, Excludes excludes, Index index, PackWriter packs, ContentHasher hasher,
-                ExecutorService pool, Clock clock, Progress progress, SourceFiles sources) {
+                ExecutorService pool, Clock clock, Progress progress, SourceFiles sources, boolean verifyRecords) {
         this.tree = tree;
         this.excludes = excludes;
         this.index = index;
@@ -82,6 +85,7 @@ final class TreeScanner {
         this.clock = clock;
         this.progress = progress;
         this.sources = sources;
+        this.verifyRecords = verifyRecords;
     }
 
     /** One manifest entry's worth of work done. */
@@ -92,20 +96,31 @@ final class TreeScanner {
     }
 
     /** A scanned tree: its manifest (written but not yet committed) and its counts. */
-    record Scanned(TreeConfig tree, ManifestWriter manifest, Totals totals, List<String> problems) {
+    record Scanned(TreeConfig tree, ManifestWriter manifest, Totals totals, List<String> problems,
+                   List<Deferred> deferred) {
+    }
+
+    /** A file record whose content was still in an uncommitted pack when the tree was done. */
+    record Deferred(String path, FileRecord record) {
     }
 
     private static final Item END = new Item(null, null, false, 0, null);
 
-    private static boolean isEnd(Future<Item> f) {
+    private static final List<Item> END_CHUNK = List.of(END);
+
+    private static boolean isEnd(Future<List<Item>> f) {
         if (!f.isDone()) {
             return false;
         }
         try {
-            return f.get() == END;
+            return f.get() == END_CHUNK;
         } catch (Exception e) {
             return false;
         }
+    }
+
+    private static Future<List<Item>> done(Item it) {
+        return CompletableFuture.completedFuture(List.of(it));
     }
 
     Scanned scan(ManifestWriter manifest) throws IOException {
@@ -120,20 +135,20 @@ final class TreeScanner {
         if (rootStat.type() != EntryType.DIR) {
             throw TidemarkException.failed("tree '" + tree.name() + "': " + tree.path() + " is not a directory");
         }
-        BlockingQueue<Future<Item>> queue = new ArrayBlockingQueue<>(QUEUE);
+        BlockingQueue<Future<List<Item>>> queue = new ArrayBlockingQueue<>(QUEUE);
         Consumer consumer = new Consumer(queue, manifest);
         Thread ct = new Thread(consumer, "tidemark-manifest-" + tree.name());
         ct.start();
         Throwable walkError = null;
         try {
-            put(queue, CompletableFuture.completedFuture(Item.of(entry(FileEntry.ROOT, rootStat, null, null))));
+            put(queue, done(Item.of(entry(FileEntry.ROOT, rootStat, null, null))));
             walk(queue, root, FileEntry.ROOT, consumer);
         } catch (Throwable t) {
             walkError = t;
         } finally {
             // Always let the consumer finish, so no thread outlives the scan.
             try {
-                queue.put(CompletableFuture.completedFuture(END));
+                queue.put(CompletableFuture.completedFuture(END_CHUNK));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 ct.interrupt();
@@ -160,7 +175,7 @@ final class TreeScanner {
         if (after.type() != EntryType.DIR || after.inode() != rootStat.inode() || after.dev() != rootStat.dev()) {
             throw vanished();
         }
-        return new Scanned(tree, manifest, consumer.totals(), List.copyOf(problems));
+        return new Scanned(tree, manifest, consumer.totals(), List.copyOf(problems), List.copyOf(consumer.deferred));
     }
 
     private TidemarkException vanished() {
@@ -181,7 +196,7 @@ final class TreeScanner {
         throw new IOException(t);
     }
 
-    private void put(BlockingQueue<Future<Item>> q, Future<Item> f) throws IOException {
+    private void put(BlockingQueue<Future<List<Item>>> q, Future<List<Item>> f) throws IOException {
         try {
             q.put(f);
         } catch (InterruptedException e) {
@@ -190,7 +205,7 @@ final class TreeScanner {
         }
     }
 
-    private void walk(BlockingQueue<Future<Item>> queue, Path dir, String rel, Consumer consumer) throws IOException {
+    private void walk(BlockingQueue<Future<List<Item>>> queue, Path dir, String rel, Consumer consumer) throws IOException {
         if (consumer.error != null) {
             return; // the consumer failed: stop early, the error is reported by scan()
         }
@@ -213,6 +228,7 @@ final class TreeScanner {
             return;
         }
         names.sort(PathOrder::compareNames);
+        List<FileTask> chunk = new ArrayList<>();
         for (String name : names) {
             String childRel = rel.equals(FileEntry.ROOT) ? name : rel + "/" + name;
             if (excludes.excluded(childRel, name)) {
@@ -232,9 +248,12 @@ final class TreeScanner {
                 LOG.debug("{}:{}: not a file, directory or symlink; skipped", tree.name(), childRel);
                 continue;
             }
+            if (st.type() != EntryType.FILE || chunk.size() == CHUNK) {
+                flush(queue, chunk);
+            }
             switch (st.type()) {
                 case DIR -> {
-                    put(queue, CompletableFuture.completedFuture(Item.of(entry(childRel, st, null, null))));
+                    put(queue, done(Item.of(entry(childRel, st, null, null))));
                     walk(queue, child, childRel, consumer);
                 }
                 case SYMLINK -> {
@@ -247,12 +266,35 @@ final class TreeScanner {
                         problem(childRel + ": cannot read link: " + e.getMessage());
                         continue;
                     }
-                    put(queue, CompletableFuture.completedFuture(Item.of(entry(childRel, st, null, target))));
+                    put(queue, done(Item.of(entry(childRel, st, null, target))));
                 }
-                case FILE -> put(queue, pool.submit(() -> file(child, childRel, st)));
+                case FILE -> chunk.add(new FileTask(child, childRel, st));
                 default -> throw new AssertionError(st.type());
             }
         }
+        flush(queue, chunk);
+    }
+
+    private record FileTask(Path path, String rel, FileStat stat) {
+    }
+
+    /** Hands a run of files to the pool as one task: one queue hand-off per run, not per file. */
+    private void flush(BlockingQueue<Future<List<Item>>> queue, List<FileTask> chunk) throws IOException {
+        if (chunk.isEmpty()) {
+            return;
+        }
+        List<FileTask> tasks = List.copyOf(chunk);
+        chunk.clear();
+        put(queue, pool.submit(() -> {
+            List<Item> out = new ArrayList<>(tasks.size());
+            for (FileTask t : tasks) {
+                Item it = file(t.path(), t.rel(), t.stat());
+                if (it != null) {
+                    out.add(it);
+                }
+            }
+            return out;
+        }));
     }
 
     private synchronized void problem(String p) {
@@ -274,8 +316,10 @@ final class TreeScanner {
 
     private Item file(Path path, String rel, FileStat st) throws IOException {
         FileRecord rec = index.getFile(tree.name(), rel);
+        // A record is only written once its content is committed, so its content is there unless the index has
+        // forgotten packs since (verifyRecords): then each reuse is checked.
         if (rec != null && rec.trusted() && rec.matches(st.size(), st.mtimeNanos(), st.ctimeNanos(), st.inode())
-                && packs.has(rec.key())) {
+                && (!verifyRecords || packs.has(rec.key()))) {
             progress.add(1, st.size());
             return new Item(entry(rel, st, rec.key(), null), null, false, 0, null);
         }
@@ -426,7 +470,7 @@ final class TreeScanner {
 
     /** Takes the items in walk order and writes the manifest and the index. */
     private final class Consumer implements Runnable {
-        private final BlockingQueue<Future<Item>> queue;
+        private final BlockingQueue<Future<List<Item>>> queue;
         private final ManifestWriter manifest;
         volatile Throwable error;
         long files;
@@ -438,8 +482,10 @@ final class TreeScanner {
         long newBytes;
         long stored;
         long staleRecords;
+        /** Records of files whose content is not committed yet: written to the index only once it is. */
+        final List<Deferred> deferred = new ArrayList<>();
 
-        Consumer(BlockingQueue<Future<Item>> queue, ManifestWriter manifest) {
+        Consumer(BlockingQueue<Future<List<Item>>> queue, ManifestWriter manifest) {
             this.queue = queue;
             this.manifest = manifest;
         }
@@ -456,51 +502,28 @@ final class TreeScanner {
         public void run() {
             try (Index.Batch batch = index.batch(); Index.TreeCursor cursor = index.cursor(tree.name(), batch)) {
                 while (true) {
-                    Future<Item> f = queue.take();
-                    Item it;
+                    Future<List<Item>> f = queue.take();
+                    List<Item> items;
                     try {
-                        it = f.get();
+                        items = f.get();
                     } catch (ExecutionException e) {
                         throw e.getCause();
                     }
-                    if (it == END) {
+                    if (items == END_CHUNK) {
                         break;
                     }
-                    if (it == null) {
-                        continue; // vanished during the scan
+                    for (Item it : items) {
+                        consume(it, batch, cursor);
                     }
-                    if (it.problem != null) {
-                        problem(it.problem);
-                        if (it.entry == null) {
-                            continue;
-                        }
-                    }
-                    FileEntry e = it.entry;
-                    manifest.add(e);
-                    switch (e.type()) {
-                        case DIR -> dirs++;
-                        case SYMLINK -> links++;
-                        case FILE -> {
-                            files++;
-                            bytes += e.size();
-                            cursor.seen(tree.name(), e.path());
-                            if (it.record != null) {
-                                batch.putFile(tree.name(), e.path(), it.record);
-                                read++;
-                            }
-                            if (it.newContent) {
-                                newFiles++;
-                                newBytes += e.size();
-                                stored += it.storedBytes;
-                            }
-                        }
-                        default -> throw new AssertionError();
+                    if (deferred.size() >= BATCH) {
+                        releaseCommitted(batch);
                     }
                     if (batch.size() >= BATCH) {
                         batch.apply();
                     }
                 }
                 staleRecords = cursor.finish();
+                releaseCommitted(batch);
                 batch.apply();
             } catch (Throwable t) {
                 error = t;
@@ -512,6 +535,54 @@ final class TreeScanner {
                 } catch (InterruptedException ie) {
                     Thread.currentThread().interrupt();
                 }
+            }
+        }
+
+        /** Moves deferred records whose packs have been committed into the batch. */
+        private void releaseCommitted(Index.Batch batch) throws IOException {
+            List<Deferred> still = new ArrayList<>();
+            for (Deferred d : deferred) {
+                if (packs.isPending(d.record().key())) {
+                    still.add(d);
+                } else {
+                    batch.putFile(tree.name(), d.path(), d.record());
+                }
+            }
+            deferred.clear();
+            deferred.addAll(still);
+        }
+
+        private void consume(Item it, Index.Batch batch, Index.TreeCursor cursor) throws IOException {
+            if (it.problem != null) {
+                problem(it.problem);
+                if (it.entry == null) {
+                    return;
+                }
+            }
+            FileEntry e = it.entry;
+            manifest.add(e);
+            switch (e.type()) {
+                case DIR -> dirs++;
+                case SYMLINK -> links++;
+                case FILE -> {
+                    files++;
+                    bytes += e.size();
+                    cursor.seen(tree.name(), e.path());
+                    if (it.record != null) {
+                        if (packs.isPending(it.record.key())) {
+                            deferred.add(new Deferred(e.path(), it.record));
+                        } else {
+                            batch.putFile(tree.name(), e.path(), it.record);
+                        }
+                        read++;
+                    }
+                    if (it.newContent) {
+                        newFiles++;
+                        newBytes += e.size();
+                        stored += it.storedBytes;
+                    }
+                }
+                default -> throw new AssertionError();
             }
         }
     }

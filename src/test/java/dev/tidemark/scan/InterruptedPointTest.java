@@ -35,15 +35,19 @@ class InterruptedPointTest {
     void aFailedCommitLeavesNoPointAndTheNextPointFinishesTheJob(String prefix) throws Exception {
         Env env = new Env(tmp, "facedata");
         Random r = new Random(4);
-        // About 40 MiB: three packs, so a failure can hit a pack in the middle.
-        for (int i = 0; i < 400; i++) {
-            Trees.write(env.tree("facedata").resolve("d" + (i % 16) + "/crop-" + i + ".jpg"), r, 100_000);
+        // About 45 MiB in 11,000 files: three packs, and more files than one index batch, so a failure can hit a
+        // pack in the middle after records of files in it were ready to be written.
+        for (int i = 0; i < 11_000; i++) {
+            Trees.write(env.tree("facedata").resolve("d" + (i % 16) + "/crop-" + i + ".jpg"), r, 4_000);
         }
         env.ok("init");
         Config config = env.config();
+        // "Later" than the files were written, so the index trusts its records: a record written for content
+        // that never reached the repository would then be reused blindly and the point would name missing data.
+        Clock later = Clock.offset(Clock.systemUTC(), java.time.Duration.ofSeconds(30));
         try (LocalDirStore local = new LocalDirStore(env.repo)) {
             FaultyStore faulty = new FaultyStore(local, k -> k.startsWith(prefix + "/"), 2 - (prefix.equals("data") ? 0 : 1));
-            IOException e = assertThrows(IOException.class, () -> Points.take(config, faulty, Clock.systemUTC()));
+            IOException e = assertThrows(IOException.class, () -> Points.take(config, faulty, later));
             assertTrue(e.getMessage().contains("injected failure"), e.getMessage());
             assertEquals(0, local.list("points/").size(), "no point was written");
             try (Stream<Path> s = Files.list(env.repo.resolve("tmp"))) {
@@ -53,8 +57,8 @@ class InterruptedPointTest {
 
             long total = Trees.files(env.tree("facedata")).stream().mapToLong(p -> p.toFile().length()).sum();
             CountingStore counting = new CountingStore(local);
-            var next = Points.take(config, counting, Clock.systemUTC());
-            assertEquals(400, next.point().totals().files());
+            var next = Points.take(config, counting, later);
+            assertEquals(11_000, next.point().totals().files());
             assertTrue(counting.bytes("data") < total, "content committed before the failure is not sent again: sent "
                     + counting.bytes("data") + " of " + total + " (" + prefix + ")");
         }
