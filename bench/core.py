@@ -7,7 +7,9 @@ Scenarios (each repeated, tools alternating A B / B A so neither always runs on 
   changed1   point after 1 % of files were rewritten  vs  rsync -a onto the copy after the same change
   restore    full restore to an empty dir vs  cp -a and rsync -a of the source to an empty dir
 
-Times are wall-clock seconds of the whole command, JVM start-up included, with a warm page cache (the tree fits in
+Each repetition writes to a new loop-mounted ext4 file system when run as root (--no-fresh-fs to skip): on a
+file system with many recent deletions, ext4 creates files far more slowly, which would add noise to whichever
+tool runs next. Times are wall-clock seconds of the whole command, JVM start-up included, with a warm page cache (the tree fits in
 memory; both sides read it from there). tidemark forces every pack, manifest and point to disk before it reports
 success; cp and rsync do not fsync.
 
@@ -71,6 +73,8 @@ def main():
     ap.add_argument("--work", default=os.path.join(HERE, "work"))
     ap.add_argument("--out")
     ap.add_argument("--keep", action="store_true", help="keep this run's copies, restores and repositories")
+    ap.add_argument("--no-fresh-fs", dest="fresh_fs", action="store_false",
+                    help="do not put each repetition's outputs on a new loop-mounted ext4 (needs root)")
     a = ap.parse_args()
     work = os.path.abspath(a.work)
     os.makedirs(work, exist_ok=True)
@@ -90,10 +94,21 @@ def main():
                          "changed1.tidemark", "changed1.rsync", "restore.tidemark", "restore.tidemark-sync",
                          "restore.cp", "restore.rsync"]}
     repo_stats = None
+    fresh = a.fresh_fs and os.geteuid() == 0 and shutil.which("mkfs.ext4") and shutil.which("mount")
+    if a.fresh_fs and not fresh:
+        print("note: not root or no mkfs.ext4: outputs go to %s; expect noise from earlier deletions" % run_dir)
     for rep in range(a.reps):
         flip = rep % 2 == 1
         d = os.path.join(run_dir, "rep%d" % rep)
         os.makedirs(d)
+        image = None
+        if fresh:
+            # A new ext4 file system per repetition: nothing deleted on it before, same state for every tool.
+            image = d + ".img"
+            with open(image, "wb") as f:
+                f.truncate(src_bytes * 9 + (2 << 30))
+            sh("mkfs.ext4", "-q", "-F", "-i", "4096", image)
+            sh("mount", "-o", "loop", image, d)
         cfg = write_config(d, src)
         sh(TIDEMARK, "init", "--config", cfg, "-q")
         runs = [("first.cp", lambda: timed("cp", "-a", src, os.path.join(d, "cp"))),
@@ -124,6 +139,9 @@ def main():
         # The restore must be right, or its time means nothing.
         sh("diff", "-r", "-q", src, os.path.join(d, "restore", "facedata"))
         print("rep %d: %s" % (rep + 1, ", ".join("%s %.2fs" % (k, v[-1]) for k, v in t.items())), flush=True)
+        if image:
+            sh("umount", d)
+            os.remove(image)
     if not a.keep:
         shutil.rmtree(run_dir)
 

@@ -39,8 +39,30 @@ public final class BlobCodec {
         return rawLength + segments * SEGMENT_HEADER;
     }
 
-    /** Encodes one blob held in memory. */
+    private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(BlobCodec::newScratch);
+
+    /** Encodes one blob held in memory. A blob of one segment (the usual crop or config file) is built in place. */
     public static byte[] encode(byte[] raw, int off, int len, boolean tryCompress) {
+        if (len > 0 && len <= SEGMENT) {
+            if (tryCompress && len >= 64) {
+                byte[] scratch = SCRATCH.get();
+                int c = COMPRESSOR.compress(raw, off, len, scratch, 0, scratch.length);
+                if (c < len - (len >>> 5)) {
+                    byte[] out = new byte[SEGMENT_HEADER + c];
+                    ByteBuffer.wrap(out).put(LZ4).putInt(len).putInt(c);
+                    System.arraycopy(scratch, 0, out, SEGMENT_HEADER, c);
+                    return out;
+                }
+            }
+            byte[] out = new byte[SEGMENT_HEADER + len];
+            ByteBuffer.wrap(out).put(RAW).putInt(len).putInt(len);
+            System.arraycopy(raw, off, out, SEGMENT_HEADER, len);
+            return out;
+        }
+        return encodeSegments(raw, off, len, tryCompress);
+    }
+
+    private static byte[] encodeSegments(byte[] raw, int off, int len, boolean tryCompress) {
         ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.min(Integer.MAX_VALUE - 16, maxStoredLength(len)));
         byte[] scratch = tryCompress ? new byte[COMPRESSOR.maxCompressedLength(Math.min(len, SEGMENT))] : null;
         for (int pos = 0; pos < len; pos += SEGMENT) {

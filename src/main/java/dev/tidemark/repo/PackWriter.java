@@ -73,7 +73,11 @@ public final class PackWriter implements AutoCloseable {
         return pending.contains(key);
     }
 
-    private boolean claim(ContentKey key) throws IOException {
+    /**
+     * Claims {@code key} for writing: true if the repository does not hold it and no other thread is writing it.
+     * The caller must then {@link #addClaimed} it or {@link #release} it. One index lookup for new content.
+     */
+    public boolean claim(ContentKey key) throws IOException {
         if (!pending.add(key)) {
             return false;
         }
@@ -84,11 +88,22 @@ public final class PackWriter implements AutoCloseable {
         return true;
     }
 
+    /** Gives up a claim without writing. */
+    public void release(ContentKey key) {
+        pending.remove(key);
+    }
+
     /** Adds a blob already encoded by {@link BlobCodec#encode}. */
     public Result add(ContentKey key, long rawLength, byte[] encoded) throws IOException {
         if (!claim(key)) {
             return Result.PRESENT;
         }
+        addClaimed(key, rawLength, encoded);
+        return Result.ADDED;
+    }
+
+    /** Adds a blob this thread has {@link #claim claimed}. */
+    public void addClaimed(ContentKey key, long rawLength, byte[] encoded) throws IOException {
         OpenPack full = null;
         try {
             synchronized (this) {
@@ -109,7 +124,6 @@ public final class PackWriter implements AutoCloseable {
         if (full != null) {
             commit(full);
         }
-        return Result.ADDED;
     }
 
     /**

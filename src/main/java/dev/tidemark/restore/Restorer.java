@@ -65,6 +65,7 @@ public final class Restorer {
     private static final Logger LOG = LoggerFactory.getLogger(Restorer.class);
     static final String TEMP_PREFIX = ".tidemark-restore-";
     private static final int MAX_REPORTED = 50;
+    private static final int GIVE_UP_AFTER = 200;
 
     /**
      * @param mirror        make the target exactly the point: extra entries are removed
@@ -200,11 +201,24 @@ public final class Restorer {
         }
 
         private void fail(String what) {
-            failed.incrementAndGet();
+            long n = failed.incrementAndGet();
             if (failures.size() < MAX_REPORTED) {
                 failures.add(what);
             }
-            LOG.error("restore {}: {}", tree.name(), what);
+            if (n <= MAX_REPORTED) {
+                LOG.error("restore {}: {}", tree.name(), what);
+            } else if (n == MAX_REPORTED + 1) {
+                LOG.error("restore {}: more failures follow; only the count is reported from here", tree.name());
+            }
+        }
+
+        /** Gives up when failing is all the restore does (a full disk): it would only repeat the same error. */
+        private void checkGiveUp() {
+            long n = failed.get();
+            if (n >= GIVE_UP_AFTER && n >= files / 2) {
+                throw TidemarkException.failed("restore " + tree.name() + " stopped after " + n + " failures; the first: "
+                        + (failures.isEmpty() ? "?" : failures.get(0)));
+            }
         }
 
         Result go() throws IOException {
@@ -256,6 +270,7 @@ public final class Restorer {
                     } catch (IOException | TidemarkException ex) {
                         fail(e.path() + ": not restored: " + ex.getMessage());
                     }
+                    checkGiveUp();
                 }
                 ok = true;
             } finally {

@@ -422,12 +422,18 @@ final class TreeScanner {
             }
         }
         ContentKey key = hasher.hash(buf, 0, n);
-        if (packs.has(key)) {
-            return new Read(key, false, 0);
+        if (!packs.claim(key)) {
+            return new Read(key, false, 0); // the repository has it, or another thread is writing it
         }
-        byte[] encoded = BlobCodec.encode(buf, 0, n, compressible(path));
-        PackWriter.Result res = packs.add(key, n, encoded);
-        return res == PackWriter.Result.ADDED ? new Read(key, true, encoded.length) : new Read(key, false, 0);
+        byte[] encoded;
+        try {
+            encoded = BlobCodec.encode(buf, 0, n, compressible(path));
+        } catch (RuntimeException e) {
+            packs.release(key);
+            throw e;
+        }
+        packs.addClaimed(key, n, encoded);
+        return new Read(key, true, encoded.length);
     }
 
     /** Hashes a large file in one pass, then streams it into a pack in a second if it is new; null if it changed. */
