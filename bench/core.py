@@ -178,6 +178,7 @@ def main():
     for label, x, y in rows:
         print("| %s | %.2f | %.2f | %.2f |" % (label, med[x], med[y], med[x] / med[y]))
     if a.out:
+        os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
         with open(a.out, "w") as f:
             json.dump(result, f, indent=2)
 
