@@ -87,7 +87,6 @@ public final class Checker {
                 }
             }
         }
-        // A blob that is damaged in one pack may be intact in another (a duplicate); only keys with no good copy count.
         PointStore points = new PointStore(repo);
         List<String> ids = points.ids();
         Map<String, List<String>> manifestPoints = new LinkedHashMap<>();

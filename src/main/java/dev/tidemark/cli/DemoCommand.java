@@ -38,8 +38,12 @@ final class DemoCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter w = spec.commandLine().getOut();
         Path base = dir != null ? dir.toAbsolutePath() : Files.createTempDirectory("tidemark-demo-");
-        if (Files.exists(base) && Files.list(base).findAny().isPresent()) {
-            throw TidemarkException.usage("--dir " + base + " is not empty: the demo builds everything afresh");
+        if (Files.isDirectory(base)) {
+            try (Stream<Path> s = Files.list(base)) {
+                if (s.findAny().isPresent()) {
+                    throw TidemarkException.usage("--dir " + base + " is not empty: the demo builds everything afresh");
+                }
+            }
         }
         Path app = base.resolve("qr-data");
         generate(app, files, new Random(42));

@@ -1,5 +1,6 @@
 package dev.tidemark.progress;
 
+import dev.tidemark.util.Threads;
 import dev.tidemark.util.Sizes;
 import java.time.Duration;
 import java.util.concurrent.Executors;
@@ -47,11 +48,7 @@ public final class Progress implements AutoCloseable {
         if (mode == Mode.OFF) {
             ticker = null;
         } else {
-            ticker = Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "tidemark-progress");
-                t.setDaemon(true);
-                return t;
-            });
+            ticker = Executors.newSingleThreadScheduledExecutor(Threads.daemon("tidemark-progress", false));
             long every = mode == Mode.TERMINAL ? 500 : LOG_EVERY.toMillis();
             ticker.scheduleAtFixedRate(mode == Mode.TERMINAL ? this::renderBar : this::logLine, every, every,
                     TimeUnit.MILLISECONDS);

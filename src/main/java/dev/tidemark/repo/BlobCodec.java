@@ -132,35 +132,54 @@ public final class BlobCodec {
         if (len < SEGMENT_HEADER) {
             throw new DamageException(what + ": segment header past the blob's end");
         }
-        ByteBuffer bb = ByteBuffer.wrap(stored, off, SEGMENT_HEADER);
-        byte codec = bb.get();
-        int rawLen = bb.getInt();
-        int storedLen = bb.getInt();
-        if (rawLen != rawLength || storedLen != len - SEGMENT_HEADER || (codec == RAW && storedLen != rawLen)
-                || (codec != RAW && codec != LZ4)) {
-            throw new DamageException(what + ": malformed segment header (codec " + codec + ", raw " + rawLen
-                    + ", stored " + storedLen + ")");
+        Segment seg = Segment.parse(stored, off, what);
+        int rawLen = seg.rawLength();
+        if (rawLen != rawLength || seg.storedLength() != len - SEGMENT_HEADER) {
+            throw new DamageException(what + ": segment header does not fit the blob (" + seg + ")");
         }
         byte[] out;
         int outOff;
-        if (codec == RAW) {
+        if (seg.codec() == RAW) {
             out = stored;
             outOff = off + SEGMENT_HEADER;
         } else {
             out = RAW_BUFFER.get();
             outOff = 0;
-            int n;
-            try {
-                n = DECOMPRESSOR.decompress(stored, off + SEGMENT_HEADER, storedLen, out, 0, out.length);
-            } catch (LZ4Exception e) {
-                throw new DamageException(what + ": LZ4 data does not decode", e);
-            }
-            if (n != rawLen) {
-                throw new DamageException(what + ": segment decodes to " + n + " bytes, expected " + rawLen);
-            }
+            seg.inflate(stored, off + SEGMENT_HEADER, out, what);
         }
         checkKey(hasher.hash(out, outOff, rawLen), expected, what);
         sink.accept(out, outOff, rawLen);
+    }
+
+    /** A segment header, checked on its own: codec known, lengths within a segment, raw stored as is. */
+    record Segment(byte codec, int rawLength, int storedLength) {
+        static Segment parse(byte[] b, int off, String what) throws DamageException {
+            ByteBuffer bb = ByteBuffer.wrap(b, off, SEGMENT_HEADER);
+            Segment s = new Segment(bb.get(), bb.getInt(), bb.getInt());
+            if (s.rawLength <= 0 || s.rawLength > SEGMENT || s.storedLength <= 0 || s.storedLength > SEGMENT
+                    || (s.codec == RAW && s.storedLength != s.rawLength) || (s.codec != RAW && s.codec != LZ4)) {
+                throw new DamageException(what + ": malformed segment header (" + s + ")");
+            }
+            return s;
+        }
+
+        /** Decompresses an LZ4 segment's {@code storedLength} bytes at {@code off} into {@code out}. */
+        void inflate(byte[] stored, int off, byte[] out, String what) throws DamageException {
+            int n;
+            try {
+                n = DECOMPRESSOR.decompress(stored, off, storedLength, out, 0, out.length);
+            } catch (LZ4Exception e) {
+                throw new DamageException(what + ": LZ4 data does not decode", e);
+            }
+            if (n != rawLength) {
+                throw new DamageException(what + ": segment decodes to " + n + " bytes, expected " + rawLength);
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "codec " + codec + ", raw " + rawLength + ", stored " + storedLength;
+        }
     }
 
     private static void checkKey(ContentKey got, ContentKey expected, String what) throws DamageException {
@@ -176,7 +195,7 @@ public final class BlobCodec {
     public static void decode(Source src, long storedLength, long rawLength, ContentKey expected, ContentHasher hasher,
                               Sink sink, String what) throws IOException {
         byte[] hdr = new byte[SEGMENT_HEADER];
-        byte[] stored = new byte[(int) Math.min(SEGMENT + 64L, Math.max(storedLength, 1))];
+        byte[] stored = new byte[(int) Math.min(SEGMENT, Math.max(storedLength, 1))];
         byte[] raw = new byte[(int) Math.min(SEGMENT, Math.max(rawLength, 1))];
         long consumed = 0;
         long produced = 0;
@@ -187,32 +206,17 @@ public final class BlobCodec {
                 }
                 src.readFully(hdr, 0, SEGMENT_HEADER);
                 consumed += SEGMENT_HEADER;
-                ByteBuffer bb = ByteBuffer.wrap(hdr);
-                byte codec = bb.get();
-                int rawLen = bb.getInt();
-                int storedLen = bb.getInt();
-                if (rawLen <= 0 || rawLen > SEGMENT || storedLen <= 0 || storedLen > stored.length
-                        || consumed + storedLen > storedLength || produced + rawLen > rawLength
-                        || (codec == RAW && storedLen != rawLen) || (codec != RAW && codec != LZ4)) {
-                    throw new DamageException(what + ": malformed segment header (codec " + codec + ", raw " + rawLen
-                            + ", stored " + storedLen + ")");
+                Segment seg = Segment.parse(hdr, 0, what);
+                int rawLen = seg.rawLength();
+                int storedLen = seg.storedLength();
+                if (consumed + storedLen > storedLength || produced + rawLen > rawLength) {
+                    throw new DamageException(what + ": segment runs past the blob's end (" + seg + ")");
                 }
                 src.readFully(stored, 0, storedLen);
                 consumed += storedLen;
-                byte[] out;
-                if (codec == RAW) {
-                    out = stored;
-                } else {
-                    int n;
-                    try {
-                        n = DECOMPRESSOR.decompress(stored, 0, storedLen, raw, 0, raw.length);
-                    } catch (LZ4Exception e) {
-                        throw new DamageException(what + ": LZ4 data does not decode", e);
-                    }
-                    if (n != rawLen) {
-                        throw new DamageException(what + ": segment decodes to " + n + " bytes, expected " + rawLen);
-                    }
-                    out = raw;
+                byte[] out = seg.codec() == RAW ? stored : raw;
+                if (seg.codec() != RAW) {
+                    seg.inflate(stored, 0, raw, what);
                 }
                 h.update(out, 0, rawLen);
                 sink.accept(out, 0, rawLen);

@@ -5,18 +5,12 @@ import dev.tidemark.hash.ContentKey;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
-import net.jpountz.lz4.LZ4Exception;
-import net.jpountz.lz4.LZ4Factory;
-import net.jpountz.lz4.LZ4SafeDecompressor;
 
 /**
  * Reads what {@link SegmentedOutputStream} wrote, one segment at a time, and at the end checks the raw bytes against
  * the expected content key: a mismatch or a malformed segment is a {@link DamageException} naming {@code what}.
  */
 public final class SegmentedInputStream extends InputStream {
-    private static final LZ4SafeDecompressor DECOMPRESSOR = LZ4Factory.fastestInstance().safeDecompressor();
-
     private final InputStream in;
     private final ContentHasher.Stream hash;
     private final ContentKey expected;
@@ -52,29 +46,16 @@ public final class SegmentedInputStream extends InputStream {
         if (n < hdr.length) {
             throw new DamageException(what + ": truncated segment header");
         }
-        ByteBuffer bb = ByteBuffer.wrap(hdr);
-        byte codec = bb.get();
-        int rawLen = bb.getInt();
-        int storedLen = bb.getInt();
-        if (rawLen <= 0 || rawLen > BlobCodec.SEGMENT || storedLen <= 0 || storedLen > BlobCodec.SEGMENT
-                || (codec == BlobCodec.RAW && storedLen != rawLen) || (codec != BlobCodec.RAW && codec != BlobCodec.LZ4)) {
-            throw new DamageException(what + ": malformed segment header");
-        }
+        BlobCodec.Segment seg = BlobCodec.Segment.parse(hdr, 0, what);
+        int rawLen = seg.rawLength();
+        int storedLen = seg.storedLength();
         if (in.readNBytes(stored, 0, storedLen) != storedLen) {
             throw new DamageException(what + ": truncated segment", new EOFException());
         }
-        if (codec == BlobCodec.RAW) {
+        if (seg.codec() == BlobCodec.RAW) {
             cur = stored;
         } else {
-            int got;
-            try {
-                got = DECOMPRESSOR.decompress(stored, 0, storedLen, raw, 0, raw.length);
-            } catch (LZ4Exception e) {
-                throw new DamageException(what + ": LZ4 data does not decode", e);
-            }
-            if (got != rawLen) {
-                throw new DamageException(what + ": segment decodes to " + got + " bytes, expected " + rawLen);
-            }
+            seg.inflate(stored, 0, raw, what);
             cur = raw;
         }
         hash.update(cur, 0, rawLen);

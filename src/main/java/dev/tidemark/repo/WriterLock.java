@@ -1,5 +1,6 @@
 package dev.tidemark.repo;
 
+import dev.tidemark.util.Threads;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import dev.tidemark.ExitCode;
 import dev.tidemark.TidemarkException;
@@ -53,11 +54,7 @@ public final class WriterLock implements AutoCloseable {
         this.key = key;
         this.clock = clock;
         this.info = info;
-        this.heartbeat = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "tidemark-lock-heartbeat");
-            t.setDaemon(true);
-            return t;
-        });
+        this.heartbeat = Executors.newSingleThreadScheduledExecutor(Threads.daemon("tidemark-lock-heartbeat", false));
     }
 
     public static String hostName() {

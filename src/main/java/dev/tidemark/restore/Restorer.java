@@ -1,5 +1,9 @@
 package dev.tidemark.restore;
 
+import static java.nio.file.StandardOpenOption.CREATE_NEW;
+import static java.nio.file.StandardOpenOption.WRITE;
+
+import dev.tidemark.util.Threads;
 import dev.tidemark.TidemarkException;
 import dev.tidemark.point.EntryType;
 import dev.tidemark.point.FileEntry;
@@ -18,8 +22,6 @@ import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.EnumSet;
-import static java.nio.file.StandardOpenOption.CREATE_NEW;
-import static java.nio.file.StandardOpenOption.WRITE;
 import java.io.OutputStream;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileSystems;
@@ -246,11 +248,8 @@ public final class Restorer {
         }
 
         private void writeAll(Progress progress) throws IOException {
-            ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, opts.threads()), r -> {
-                Thread t = new Thread(r, "tidemark-restore");
-                t.setDaemon(true);
-                return t;
-            });
+            ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, opts.threads()),
+                    Threads.daemon("tidemark-restore", true));
             Semaphore inFlight = new Semaphore(Math.max(1, opts.threads()) * 64);
             boolean ok = false;
             try (ManifestReader r = new ManifestReader(repo.store(), repo.hasher(), tree.manifest())) {

@@ -1,5 +1,6 @@
 package dev.tidemark.scan;
 
+import dev.tidemark.util.Threads;
 import dev.tidemark.config.Config;
 import dev.tidemark.config.TreeConfig;
 import dev.tidemark.index.Index;
@@ -24,7 +25,6 @@ import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -75,12 +75,7 @@ public final class PointTaker {
         index.retainTrees(names);
         boolean verifyRecords = index.fileRecordsUnverified();
 
-        AtomicInteger n = new AtomicInteger();
-        ExecutorService pool = Executors.newFixedThreadPool(config.scan().threads(), r -> {
-            Thread t = new Thread(r, "tidemark-scan-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        ExecutorService pool = Executors.newFixedThreadPool(config.scan().threads(), Threads.daemon("tidemark-scan", true));
         List<TreeScanner.Scanned> scanned = new ArrayList<>();
         List<ManifestWriter> writers = new ArrayList<>();
         PackWriter packs = new PackWriter(repo.store(), repo.hasher(), repo.config().packSize(), index::hasBlob,
