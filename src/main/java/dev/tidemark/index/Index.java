@@ -321,15 +321,6 @@ public final class Index implements AutoCloseable {
         return new String(p, StandardCharsets.UTF_8);
     }
 
-    public FileRecord getFile(String tree, String path) throws IOException {
-        try {
-            byte[] v = db.get(files, fileKey(tree, path));
-            return v == null ? null : FileRecord.decode(v);
-        } catch (RocksDBException e) {
-            throw new IOException("index lookup of " + tree + ":" + path + ": " + e.getMessage(), e);
-        }
-    }
-
     /** A batch of file-record changes, applied atomically by {@link #apply}. */
     public final class Batch implements AutoCloseable {
         private final WriteBatch wb = new WriteBatch();
@@ -344,7 +335,8 @@ public final class Index implements AutoCloseable {
             }
         }
 
-        void deleteKey(byte[] key) throws IOException {
+        /** Deletes a file record by its raw key (as handed out by {@link TreeCursor}). */
+        public void deleteKey(byte[] key) throws IOException {
             try {
                 wb.delete(files, key);
                 count++;
@@ -381,20 +373,21 @@ public final class Index implements AutoCloseable {
     }
 
     /**
-     * Walks one tree's file records in path order alongside a scan, so records of files that no longer exist are
-     * deleted: call {@link #seen} with every file path in {@link dev.tidemark.point.PathOrder}, then {@link #finish}.
+     * Reads one tree's file records in path order alongside a walk of the tree: for each file, in
+     * {@link dev.tidemark.point.PathOrder}, {@link #advance} returns its record (a sequential step, far cheaper than a
+     * lookup) and hands back the keys of records it passed over, files that are gone or now excluded, for deletion.
+     * Reads a snapshot taken when it was opened. Close it before the index.
      */
     public final class TreeCursor implements AutoCloseable {
+        private final String tree;
         private final byte[] prefix;
         private final ReadOptions ro;
         private final RocksIterator it;
-        private final Batch batch;
-        private long deleted;
 
-        TreeCursor(String tree, Batch batch) {
+        TreeCursor(String tree) {
+            this.tree = tree;
             this.prefix = treePrefix(tree);
-            this.batch = batch;
-            this.ro = new ReadOptions().setTotalOrderSeek(true);
+            this.ro = new ReadOptions().setTotalOrderSeek(true).setFillCache(false);
             this.it = db.newIterator(files, ro);
             it.seek(prefix);
         }
@@ -407,33 +400,32 @@ public final class Index implements AutoCloseable {
             return k.length >= prefix.length && Arrays.equals(k, 0, prefix.length, prefix, 0, prefix.length);
         }
 
-        /** Deletes records before {@code path}; steps past {@code path}'s own record. */
-        public void seen(String tree, String path) throws IOException {
+        /** The record of {@code path}, or null; keys of records before it are added to {@code stale}. */
+        public FileRecord advance(String path, List<byte[]> stale) {
             byte[] target = fileKey(tree, path);
             while (inTree()) {
                 byte[] k = it.key();
                 int c = Arrays.compareUnsigned(k, target);
                 if (c < 0) {
-                    batch.deleteKey(k);
-                    deleted++;
+                    stale.add(k);
                     it.next();
+                } else if (c == 0) {
+                    FileRecord r = FileRecord.decode(it.value());
+                    it.next();
+                    return r;
                 } else {
-                    if (c == 0) {
-                        it.next();
-                    }
-                    return;
+                    return null;
                 }
             }
+            return null;
         }
 
-        /** Deletes every record after the last path seen. */
-        public long finish() throws IOException {
+        /** Adds the keys of every record after the last path advanced to. */
+        public void finish(List<byte[]> stale) {
             while (inTree()) {
-                batch.deleteKey(it.key());
-                deleted++;
+                stale.add(it.key());
                 it.next();
             }
-            return deleted;
         }
 
         @Override
@@ -443,8 +435,8 @@ public final class Index implements AutoCloseable {
         }
     }
 
-    public TreeCursor cursor(String tree, Batch batch) {
-        return new TreeCursor(tree, batch);
+    public TreeCursor cursor(String tree) {
+        return new TreeCursor(tree);
     }
 
     /**

@@ -89,9 +89,19 @@ final class TreeScanner {
     }
 
     /** One manifest entry's worth of work done. */
-    private record Item(FileEntry entry, FileRecord record, boolean newContent, long storedBytes, String problem) {
+    private record Item(FileEntry entry, FileRecord record, boolean newContent, long storedBytes, String problem,
+                        List<byte[]> stale) {
+        Item(FileEntry entry, FileRecord record, boolean newContent, long storedBytes, String problem) {
+            this(entry, record, newContent, storedBytes, problem, null);
+        }
+
         static Item of(FileEntry e) {
             return new Item(e, null, false, 0, null);
+        }
+
+        /** Index records of files that are gone: to be deleted. */
+        static Item stale(List<byte[]> keys) {
+            return new Item(null, null, false, 0, null, keys);
         }
     }
 
@@ -140,9 +150,12 @@ final class TreeScanner {
         Thread ct = new Thread(consumer, "tidemark-manifest-" + tree.name());
         ct.start();
         Throwable walkError = null;
-        try {
+        try (Index.TreeCursor cursor = index.cursor(tree.name())) {
+            Walk w = new Walk(queue, consumer, cursor);
             put(queue, done(Item.of(entry(FileEntry.ROOT, rootStat, null, null))));
-            walk(queue, root, FileEntry.ROOT, consumer);
+            walk(w, root, FileEntry.ROOT);
+            cursor.finish(w.stale);
+            w.flushStale();
         } catch (Throwable t) {
             walkError = t;
         } finally {
@@ -205,8 +218,30 @@ final class TreeScanner {
         }
     }
 
-    private void walk(BlockingQueue<Future<List<Item>>> queue, Path dir, String rel, Consumer consumer) throws IOException {
-        if (consumer.error != null) {
+    /** The walker's state: the queue, the consumer to watch for failure, the index cursor, stale keys found. */
+    private final class Walk {
+        final BlockingQueue<Future<List<Item>>> queue;
+        final Consumer consumer;
+        final Index.TreeCursor cursor;
+        List<byte[]> stale = new ArrayList<>();
+
+        Walk(BlockingQueue<Future<List<Item>>> queue, Consumer consumer, Index.TreeCursor cursor) {
+            this.queue = queue;
+            this.consumer = consumer;
+            this.cursor = cursor;
+        }
+
+        void flushStale() throws IOException {
+            if (!stale.isEmpty()) {
+                put(queue, done(Item.stale(stale)));
+                stale = new ArrayList<>();
+            }
+        }
+    }
+
+    private void walk(Walk w, Path dir, String rel) throws IOException {
+        BlockingQueue<Future<List<Item>>> queue = w.queue;
+        if (w.consumer.error != null) {
             return; // the consumer failed: stop early, the error is reported by scan()
         }
         List<String> names = new ArrayList<>();
@@ -254,7 +289,7 @@ final class TreeScanner {
             switch (st.type()) {
                 case DIR -> {
                     put(queue, done(Item.of(entry(childRel, st, null, null))));
-                    walk(queue, child, childRel, consumer);
+                    walk(w, child, childRel);
                 }
                 case SYMLINK -> {
                     String target;
@@ -268,14 +303,17 @@ final class TreeScanner {
                     }
                     put(queue, done(Item.of(entry(childRel, st, null, target))));
                 }
-                case FILE -> chunk.add(new FileTask(child, childRel, st));
+                case FILE -> chunk.add(new FileTask(child, childRel, st, w.cursor.advance(childRel, w.stale)));
                 default -> throw new AssertionError(st.type());
             }
         }
         flush(queue, chunk);
+        if (w.stale.size() >= CHUNK) {
+            w.flushStale();
+        }
     }
 
-    private record FileTask(Path path, String rel, FileStat stat) {
+    private record FileTask(Path path, String rel, FileStat stat, FileRecord record) {
     }
 
     /** Hands a run of files to the pool as one task: one queue hand-off per run, not per file. */
@@ -288,7 +326,7 @@ final class TreeScanner {
         put(queue, pool.submit(() -> {
             List<Item> out = new ArrayList<>(tasks.size());
             for (FileTask t : tasks) {
-                Item it = file(t.path(), t.rel(), t.stat());
+                Item it = file(t.path(), t.rel(), t.stat(), t.record());
                 if (it != null) {
                     out.add(it);
                 }
@@ -314,8 +352,7 @@ final class TreeScanner {
         }
     }
 
-    private Item file(Path path, String rel, FileStat st) throws IOException {
-        FileRecord rec = index.getFile(tree.name(), rel);
+    private Item file(Path path, String rel, FileStat st, FileRecord rec) throws IOException {
         // A record is only written once its content is committed, so its content is there unless the index has
         // forgotten packs since (verifyRecords): then each reuse is checked.
         if (rec != null && rec.trusted() && rec.matches(st.size(), st.mtimeNanos(), st.ctimeNanos(), st.inode())
@@ -506,7 +543,7 @@ final class TreeScanner {
 
         @Override
         public void run() {
-            try (Index.Batch batch = index.batch(); Index.TreeCursor cursor = index.cursor(tree.name(), batch)) {
+            try (Index.Batch batch = index.batch()) {
                 while (true) {
                     Future<List<Item>> f = queue.take();
                     List<Item> items;
@@ -519,7 +556,7 @@ final class TreeScanner {
                         break;
                     }
                     for (Item it : items) {
-                        consume(it, batch, cursor);
+                        consume(it, batch);
                     }
                     if (deferred.size() >= BATCH) {
                         releaseCommitted(batch);
@@ -528,7 +565,6 @@ final class TreeScanner {
                         batch.apply();
                     }
                 }
-                staleRecords = cursor.finish();
                 releaseCommitted(batch);
                 batch.apply();
             } catch (Throwable t) {
@@ -558,7 +594,14 @@ final class TreeScanner {
             deferred.addAll(still);
         }
 
-        private void consume(Item it, Index.Batch batch, Index.TreeCursor cursor) throws IOException {
+        private void consume(Item it, Index.Batch batch) throws IOException {
+            if (it.stale != null) {
+                for (byte[] k : it.stale) {
+                    batch.deleteKey(k);
+                }
+                staleRecords += it.stale.size();
+                return;
+            }
             if (it.problem != null) {
                 problem(it.problem);
                 if (it.entry == null) {
@@ -573,7 +616,6 @@ final class TreeScanner {
                 case FILE -> {
                     files++;
                     bytes += e.size();
-                    cursor.seen(tree.name(), e.path());
                     if (it.record != null) {
                         if (packs.isPending(it.record.key())) {
                             deferred.add(new Deferred(e.path(), it.record));
