@@ -28,6 +28,10 @@ final class PointCommand implements Callable<Integer> {
     @Option(names = {"-t", "--tag"}, paramLabel = "TAG", description = "Tag the point (repeatable).")
     List<String> tags = new ArrayList<>();
 
+    @Option(names = "--allow-empty", description = {"Record a tree that is empty now although the latest point has",
+        "files in it. Without this, that fails: an unmounted disk looks exactly like an emptied tree."})
+    boolean allowEmpty;
+
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -39,7 +43,7 @@ final class PointCommand implements Callable<Integer> {
         ConfigLoader.requireTreesExist(config);
         PointTaker.Outcome out;
         try (RepoSession s = RepoSession.write(config, Clock.systemUTC(), "tidemark point")) {
-            out = new PointTaker(config, s.repo, s.index, Clock.systemUTC(), common.progress()).take(tags);
+            out = new PointTaker(config, s.repo, s.index, Clock.systemUTC(), common.progress()).take(tags, allowEmpty);
         }
         PrintWriter w = spec.commandLine().getOut();
         RestorePoint p = out.point();

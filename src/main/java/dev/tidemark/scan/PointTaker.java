@@ -1,6 +1,7 @@
 package dev.tidemark.scan;
 
 import dev.tidemark.util.Threads;
+import dev.tidemark.TidemarkException;
 import dev.tidemark.config.Config;
 import dev.tidemark.config.TreeConfig;
 import dev.tidemark.index.Index;
@@ -64,7 +65,17 @@ public final class PointTaker {
     }
 
     public Outcome take(List<String> tags) throws IOException {
+        return take(tags, false);
+    }
+
+    /**
+     * Takes a point. Unless {@code allowEmpty}, a tree that is empty now but had files in the latest point fails the
+     * point before anything is committed: an unmounted disk looks exactly like that, and recording it would make the
+     * newest point say "every file deleted".
+     */
+    public Outcome take(List<String> tags, boolean allowEmpty) throws IOException {
         Instant start = clock.instant();
+        RestorePoint previous = latest();
         long t0 = System.nanoTime();
         IndexSync.syncPacks(repo, index);
         LOG.debug("index synced with the repository in {} ms", (System.nanoTime() - t0) / 1_000_000);
@@ -91,7 +102,9 @@ public final class PointTaker {
                     TreeScanner scanner = new TreeScanner(tree, new Excludes(ex), index, packs, repo.hasher(), pool,
                             clock, progress, sources, verifyRecords);
                     long ts = System.nanoTime();
-                    scanned.add(scanner.scan(mw));
+                    TreeScanner.Scanned sc = scanner.scan(mw);
+                    checkNotEmptied(sc, previous, allowEmpty);
+                    scanned.add(sc);
                     LOG.debug("tree {} scanned in {} ms", tree.name(), (System.nanoTime() - ts) / 1_000_000);
                 }
                 long tf = System.nanoTime();
@@ -142,6 +155,25 @@ public final class PointTaker {
             for (ManifestWriter w : writers) {
                 w.close();
             }
+        }
+    }
+
+    private RestorePoint latest() throws IOException {
+        PointStore points = new PointStore(repo);
+        List<String> ids = points.ids();
+        return ids.isEmpty() ? null : points.load(ids.get(ids.size() - 1));
+    }
+
+    private static void checkNotEmptied(TreeScanner.Scanned sc, RestorePoint previous, boolean allowEmpty) {
+        if (allowEmpty || previous == null) {
+            return;
+        }
+        TreeSnapshot before = previous.tree(sc.tree().name());
+        Totals now = sc.totals();
+        if (before != null && before.totals().files() > 0 && now.files() == 0 && now.symlinks() == 0) {
+            throw TidemarkException.failed("tree '" + sc.tree().name() + "' (" + sc.tree().path() + ") is empty, but "
+                    + "point " + previous.id() + " has " + before.totals().files() + " files in it: is its disk "
+                    + "mounted? Nothing was committed; if it really is empty now, run 'tidemark point --allow-empty'");
         }
     }
 

@@ -102,4 +102,26 @@ class CliTest {
         assertEquals(1, points.size(), "the point was committed");
         assertEquals(1, points.get(0).get("totals").get("files").asLong());
     }
+
+    @Test
+    void anEmptiedTreeIsNotRecordedAsEverythingDeletedUnlessAllowed() throws Exception {
+        Env env = new Env(tmp, "facedata");
+        for (int i = 0; i < 5; i++) {
+            Files.writeString(env.tree("facedata").resolve("crop-" + i + ".jpg"), "crop " + i);
+        }
+        env.ok("init");
+        env.ok("point");
+        // The disk is gone: its mount point is an empty directory.
+        for (int i = 0; i < 5; i++) {
+            Files.delete(env.tree("facedata").resolve("crop-" + i + ".jpg"));
+        }
+        Cli.Result r = env.cli("point");
+        assertEquals(1, r.code(), r.toString());
+        assertTrue(r.err().contains("is empty, but point") && r.err().contains("is its disk mounted?"), r.err());
+        assertEquals(1, Json.MAPPER.readTree(env.ok("points", "--json").out()).size(), "nothing was committed");
+        env.ok("point", "--allow-empty");
+        JsonNode points = Json.MAPPER.readTree(env.ok("points", "--json").out());
+        assertEquals(2, points.size());
+        assertEquals(0, points.get(1).get("totals").get("files").asLong());
+    }
 }
