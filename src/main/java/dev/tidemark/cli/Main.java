@@ -8,8 +8,8 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /** The {@code tidemark} command: one class per subcommand in this package. */
 @Command(name = "tidemark", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,

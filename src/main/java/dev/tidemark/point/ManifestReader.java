@@ -5,12 +5,12 @@ import com.fasterxml.jackson.core.JsonToken;
 import dev.tidemark.hash.ContentHasher;
 import dev.tidemark.hash.ContentKey;
 import dev.tidemark.repo.DamageException;
+import dev.tidemark.repo.SegmentedInputStream;
 import dev.tidemark.repo.store.Store;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
-import dev.tidemark.repo.SegmentedInputStream;
 
 /**
  * Streams a manifest's entries in path order. When the last entry has been read, the bytes are checked against the

@@ -1,7 +1,7 @@
 package dev.tidemark.progress;
 
-import dev.tidemark.util.Threads;
 import dev.tidemark.util.Sizes;
+import dev.tidemark.util.Threads;
 import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;

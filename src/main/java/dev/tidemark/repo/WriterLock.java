@@ -1,12 +1,12 @@
 package dev.tidemark.repo;
 
-import dev.tidemark.util.Threads;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import dev.tidemark.ExitCode;
 import dev.tidemark.TidemarkException;
 import dev.tidemark.repo.store.ObjectNotFoundException;
 import dev.tidemark.repo.store.Store;
 import dev.tidemark.util.Json;
+import dev.tidemark.util.Threads;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.time.Clock;

@@ -3,7 +3,6 @@ package dev.tidemark.restore;
 import static java.nio.file.StandardOpenOption.CREATE_NEW;
 import static java.nio.file.StandardOpenOption.WRITE;
 
-import dev.tidemark.util.Threads;
 import dev.tidemark.TidemarkException;
 import dev.tidemark.point.EntryType;
 import dev.tidemark.point.FileEntry;
@@ -14,16 +13,13 @@ import dev.tidemark.progress.Progress;
 import dev.tidemark.repo.DamageException;
 import dev.tidemark.repo.Repository;
 import dev.tidemark.scan.FileStat;
+import dev.tidemark.util.Threads;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.SeekableByteChannel;
-import java.nio.file.FileSystemException;
-import java.nio.file.attribute.FileAttribute;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.util.EnumSet;
-import java.io.OutputStream;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileSystemException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -31,11 +27,14 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributeView;
+import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -383,6 +382,8 @@ public final class Restorer {
             } catch (DamageException ex) {
                 deleteQuietly(tmp);
                 fail(e.path() + ": not restored, damaged in the repository: " + ex.getMessage());
+            } catch (java.nio.channels.ClosedByInterruptException ex) {
+                deleteQuietly(tmp); // the restore is being aborted; the reason is reported once, by the aborter
             } catch (IOException | RuntimeException ex) {
                 deleteQuietly(tmp);
                 fail(e.path() + ": not restored: " + ex);

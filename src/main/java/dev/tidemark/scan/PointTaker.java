@@ -1,6 +1,5 @@
 package dev.tidemark.scan;
 
-import dev.tidemark.util.Threads;
 import dev.tidemark.TidemarkException;
 import dev.tidemark.config.Config;
 import dev.tidemark.config.TreeConfig;
@@ -15,6 +14,7 @@ import dev.tidemark.progress.Progress;
 import dev.tidemark.repo.PackWriter;
 import dev.tidemark.repo.Repository;
 import dev.tidemark.repo.WriterLock;
+import dev.tidemark.util.Threads;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;

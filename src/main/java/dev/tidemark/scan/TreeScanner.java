@@ -19,7 +19,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -188,6 +187,7 @@ final class TreeScanner {
         if (after.type() != EntryType.DIR || after.inode() != rootStat.inode() || after.dev() != rootStat.dev()) {
             throw vanished();
         }
+        LOG.debug("tree {}: {} index records of files that are gone were dropped", tree.name(), consumer.staleRecords);
         return new Scanned(tree, manifest, consumer.totals(), List.copyOf(problems), List.copyOf(consumer.deferred));
     }
 

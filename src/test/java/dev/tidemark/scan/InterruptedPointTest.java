@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tidemark.config.Config;
-import dev.tidemark.repo.Repository;
 import dev.tidemark.repo.store.LocalDirStore;
 import dev.tidemark.testing.CountingStore;
 import dev.tidemark.testing.Env;
@@ -18,9 +17,9 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Random;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A point that fails part-way (disk full, crash) leaves no point, a repository that verifies, and nothing the next
@@ -65,6 +64,5 @@ class InterruptedPointTest {
         Path out = tmp.resolve("out");
         env.ok("restore", "latest", "--to", out.toString());
         Trees.assertSame(env.tree("facedata"), out.resolve("facedata"));
-        assertEquals(Repository.FORMAT, 1);
     }
 }

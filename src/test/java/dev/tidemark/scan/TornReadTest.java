@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tidemark.config.Config;
 import dev.tidemark.repo.store.LocalDirStore;
+import dev.tidemark.scan.SourceFiles;
 import dev.tidemark.testing.Env;
 import dev.tidemark.testing.Points;
-import dev.tidemark.scan.SourceFiles;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
