@@ -190,6 +190,7 @@ public final class Restorer {
         private final List<String> failures = Collections.synchronizedList(new ArrayList<>());
         private final AtomicLong failed = new AtomicLong();
         private Probe probe;
+        private volatile boolean aborting;
         private long files;
         private long dirs;
         private long links;
@@ -275,6 +276,7 @@ public final class Restorer {
                 pool.shutdown();
                 try {
                     if (!ok) {
+                        aborting = true;
                         pool.shutdownNow();
                     }
                     while (!pool.awaitTermination(10, TimeUnit.SECONDS)) {
@@ -382,11 +384,11 @@ public final class Restorer {
             } catch (DamageException ex) {
                 deleteQuietly(tmp);
                 fail(e.path() + ": not restored, damaged in the repository: " + ex.getMessage());
-            } catch (java.nio.channels.ClosedByInterruptException ex) {
-                deleteQuietly(tmp); // the restore is being aborted; the reason is reported once, by the aborter
             } catch (IOException | RuntimeException ex) {
                 deleteQuietly(tmp);
-                fail(e.path() + ": not restored: " + ex);
+                if (!aborting) { // when aborting, the reason is reported once, by the aborter
+                    fail(e.path() + ": not restored: " + ex);
+                }
             }
         }
 
