@@ -18,8 +18,8 @@ SIGMA = 0.6
 DIRS = 512
 
 
-def sizes(rng, n):
-    mu = math.log(MEDIAN)
+def sizes(rng, n, median=MEDIAN):
+    mu = math.log(median)
     for _ in range(n):
         yield max(64, min(int(rng.lognormvariate(mu, SIGMA)), 4 << 20))
 
@@ -28,12 +28,13 @@ def path_of(root, i):
     return os.path.join(root, "%03x" % (i % DIRS), "face_%07d.jpg" % i)
 
 
-def generate(root, n, seed):
+
+def generate(root, n, seed, median=MEDIAN):
     rng = random.Random(seed)
     for d in range(min(DIRS, n)):
         os.makedirs(os.path.join(root, "%03x" % d), exist_ok=True)
     total = 0
-    for i, size in enumerate(sizes(rng, n)):
+    for i, size in enumerate(sizes(rng, n, median)):
         with open(path_of(root, i), "wb") as f:
             f.write(rng.randbytes(size))
         total += size
@@ -60,12 +61,14 @@ def main():
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--change", type=float)
     ap.add_argument("--round", type=int, default=1)
+    ap.add_argument("--median", type=int, default=MEDIAN,
+                    help="median file size in bytes (the memory runs use small files: memory follows the count)")
     a = ap.parse_args()
     if a.change is not None:
         k, b = change(a.dir, a.files, a.change, a.round)
         print("changed %d files, %d bytes" % (k, b))
         return
-    total = generate(a.dir, a.files, a.seed)
+    total = generate(a.dir, a.files, a.seed, a.median)
     print("generated %d files, %d bytes in %s" % (a.files, total, a.dir))
 
 

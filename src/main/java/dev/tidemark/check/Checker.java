@@ -63,17 +63,17 @@ public final class Checker {
 
     public Report check(boolean readData) throws IOException {
         Store store = repo.store();
-        Map<ContentKey, BlobLocation> blobs = new HashMap<>();
+        // Only the keys are kept (about 64 bytes each): a million blobs must fit in a small heap.
+        Set<ContentKey> blobs = new HashSet<>();
         List<String> packIds = repo.packIds();
-        Map<String, List<BlobLocation>> trailers = new LinkedHashMap<>();
+        Set<String> readableTrailers = new HashSet<>();
         long totalPackBytes = 0;
         for (String id : packIds) {
             try {
-                List<BlobLocation> t = repo.readTrailer(id);
-                trailers.put(id, t);
-                for (BlobLocation b : t) {
-                    blobs.putIfAbsent(b.key(), b);
+                for (BlobLocation b : repo.readTrailer(id)) {
+                    blobs.add(b.key());
                 }
+                readableTrailers.add(id);
             } catch (DamageException e) {
                 damage(e.getMessage());
             }
@@ -83,7 +83,7 @@ public final class Checker {
         if (readData) {
             try (Progress progress = Progress.start("verify", 0, totalPackBytes, progressMode)) {
                 for (String id : packIds) {
-                    bytesRead += readPack(id, trailers.get(id), progress);
+                    bytesRead += readPack(id, readableTrailers.contains(id) ? repo.readTrailer(id) : null, progress);
                 }
             }
         }
@@ -117,8 +117,7 @@ public final class Checker {
                     if (!e.isFile()) {
                         continue;
                     }
-                    BlobLocation loc = blobs.get(e.key());
-                    if (loc == null) {
+                    if (!blobs.contains(e.key())) {
                         affected.add(tree + "/" + e.path() + " (content " + e.key().shortHex() + " missing; points "
                                 + String.join(", ", m.getValue()) + ")");
                     } else if (damagedKeys.contains(e.key())) {

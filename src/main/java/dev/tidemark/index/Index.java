@@ -53,7 +53,8 @@ public final class Index implements AutoCloseable {
     private static final byte[] FORMAT = {1};
     static final int BLOB_VALUE = 16 + 24;
     /** Enough for the blob and file records of about a million files to stay in memory between lookups. */
-    static final long BLOCK_CACHE_BYTES = 128L << 20;
+    static final long BLOCK_CACHE_BYTES = 64L << 20;
+    static final long WRITE_BUFFERS_BYTES = 64L << 20;
 
     static {
         RocksDB.loadLibrary();
@@ -132,13 +133,17 @@ public final class Index implements AutoCloseable {
     private static Index openRaw(Path dir) throws IOException {
         Files.createDirectories(dir);
         DBOptions dbo = new DBOptions().setCreateIfMissing(true).setCreateMissingColumnFamilies(true)
-                .setMaxOpenFiles(512).setKeepLogFileNum(3).setMaxBackgroundJobs(2).setAtomicFlush(true);
+                .setMaxOpenFiles(512).setKeepLogFileNum(3).setMaxBackgroundJobs(2).setAtomicFlush(true)
+                // Memtables of all column families together stay under this: a point of a million files must fit
+                // in the memory of a small NAS.
+                .setDbWriteBufferSize(WRITE_BUFFERS_BYTES);
         // An explicit block cache: without one every lookup re-reads its block from the file (a pread per file).
         LRUCache cache = new LRUCache(BLOCK_CACHE_BYTES);
         BloomFilter filter = new BloomFilter(10, false);
         BlockBasedTableConfig table = new BlockBasedTableConfig().setFilterPolicy(filter)
                 .setBlockSize(16 * 1024).setBlockCache(cache).setCacheIndexAndFilterBlocks(false);
-        ColumnFamilyOptions cfo = new ColumnFamilyOptions().setTableFormatConfig(table);
+        ColumnFamilyOptions cfo = new ColumnFamilyOptions().setTableFormatConfig(table)
+                .setWriteBufferSize(WRITE_BUFFERS_BYTES / 4);
         List<ColumnFamilyDescriptor> desc = List.of(
                 new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, cfo),
                 new ColumnFamilyDescriptor("files".getBytes(StandardCharsets.UTF_8), cfo),
