@@ -112,6 +112,28 @@ class TornReadTest {
         }
     }
 
+    /** The photo app deletes a crop between the walk seeing it and the scanner opening it: not an error. */
+    @Test
+    void aFileDeletedJustBeforeItIsReadIsLeftOutWithoutAProblem() throws Exception {
+        Env env = new Env(tmp, "t");
+        Path doomed = env.tree("t").resolve("doomed.jpg");
+        Files.write(doomed, filled(5000, 7));
+        Files.write(env.tree("t").resolve("kept.jpg"), filled(5000, 8));
+        env.ok("init");
+        SourceFiles deleting = p -> {
+            if (p.getFileName().toString().equals("doomed.jpg")) {
+                Files.deleteIfExists(p);
+            }
+            return SourceFiles.DEFAULT.open(p);
+        };
+        try (LocalDirStore store = new LocalDirStore(env.repo)) {
+            var out = Points.take(env.config(), store, Clock.systemUTC(), deleting);
+            assertEquals(1, out.point().totals().files());
+            assertEquals(0, out.point().totals().unreadable());
+            assertTrue(out.problems().isEmpty(), out.problems().toString());
+        }
+    }
+
     private static byte[] filled(int n, int v) {
         byte[] b = new byte[n];
         java.util.Arrays.fill(b, (byte) v);
