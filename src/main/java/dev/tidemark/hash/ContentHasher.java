@@ -35,14 +35,6 @@ public final class ContentHasher {
         return new long[] {a, b};
     }
 
-    public long seedA() {
-        return seedA;
-    }
-
-    public long seedB() {
-        return seedB;
-    }
-
     public ContentKey hash(byte[] data, int off, int len) {
         return new ContentKey(xxh.hash(data, off, len, seedA), xxh.hash(data, off, len, seedB));
     }

@@ -289,14 +289,6 @@ public final class Index implements AutoCloseable {
         }
     }
 
-    public long blobCount() {
-        try {
-            return db.getLongProperty(blobs, "rocksdb.estimate-num-keys");
-        } catch (RocksDBException e) {
-            return -1;
-        }
-    }
-
     // ---- files ----
 
     static byte[] fileKey(String tree, String path) {

@@ -42,12 +42,6 @@ public record FileEntry(String path, EntryType type, long size, long mtimeNanos,
         return Math.addExact(Math.multiplyExact(t.getEpochSecond(), 1_000_000_000L), t.getNano());
     }
 
-    /** The same entry as far as a restore is concerned: content, type, mode, owner and mtime. */
-    public boolean sameRestorable(FileEntry o) {
-        return type == o.type && size == o.size && mtimeNanos == o.mtimeNanos && mode == o.mode && uid == o.uid
-                && gid == o.gid && java.util.Objects.equals(key, o.key) && java.util.Objects.equals(target, o.target);
-    }
-
     @Override
     public String toString() {
         String what = switch (type) {

@@ -9,19 +9,16 @@ import dev.tidemark.repo.SegmentedInputStream;
 import dev.tidemark.repo.store.Store;
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.Iterator;
-import java.util.NoSuchElementException;
 
 /**
  * Streams a manifest's entries in path order. When the last entry has been read, the bytes are checked against the
  * manifest's name; a mismatch or a parse error is a {@link DamageException}.
  */
-public final class ManifestReader implements Iterator<FileEntry>, AutoCloseable {
+public final class ManifestReader implements AutoCloseable {
     private final String key;
     private final InputStream raw;
     private final JsonParser parser;
     private final String tree;
-    private FileEntry next;
     private boolean done;
 
     public ManifestReader(Store store, ContentHasher hasher, String key) throws IOException {
@@ -72,60 +69,30 @@ public final class ManifestReader implements Iterator<FileEntry>, AutoCloseable 
         return tree;
     }
 
-    /** Like {@link #hasNext} but with the checked exception. */
+    /** The next entry in path order, or null after the last one (when the content key has been checked). */
     public FileEntry nextOrNull() throws IOException {
-        if (peeked != null) {
-            FileEntry e = peeked;
-            peeked = null;
-            return e;
+        if (done) {
+            return null;
         }
-        if (next == null && !done) {
-            try {
-                JsonToken t = parser.nextToken();
-                if (t == null) {
-                    done = true;
-                    // Drain to the end so the stream checks the content key.
-                    while (raw.read() >= 0) {
-                        // nothing after the last entry is expected; it is hashed all the same
-                    }
-                } else if (t != JsonToken.START_OBJECT) {
-                    throw new DamageException("manifest " + key + ": unexpected " + t);
-                } else {
-                    next = ManifestCodec.read(parser);
+        try {
+            JsonToken t = parser.nextToken();
+            if (t == null) {
+                done = true;
+                // Drain to the end so the stream checks the content key.
+                while (raw.read() >= 0) {
+                    // nothing after the last entry is expected; it is hashed all the same
                 }
-            } catch (DamageException e) {
-                throw e;
-            } catch (IOException | RuntimeException e) {
-                throw wrap(e);
+                return null;
             }
-        }
-        FileEntry e = next;
-        next = null;
-        return e;
-    }
-
-    private FileEntry peeked;
-
-    @Override
-    public boolean hasNext() {
-        if (peeked == null) {
-            try {
-                peeked = nextOrNull();
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
+            if (t != JsonToken.START_OBJECT) {
+                throw new DamageException("manifest " + key + ": unexpected " + t);
             }
+            return ManifestCodec.read(parser);
+        } catch (DamageException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            throw wrap(e);
         }
-        return peeked != null;
-    }
-
-    @Override
-    public FileEntry next() {
-        if (!hasNext()) {
-            throw new NoSuchElementException();
-        }
-        FileEntry e = peeked;
-        peeked = null;
-        return e;
     }
 
     @Override

@@ -51,7 +51,6 @@ public final class PackWriter implements AutoCloseable {
     private boolean closed;
 
     private final AtomicLong packs = new AtomicLong();
-    private final AtomicLong blobs = new AtomicLong();
     private final AtomicLong storedBytes = new AtomicLong();
     private final AtomicLong deadBytes = new AtomicLong();
 
@@ -119,7 +118,6 @@ public final class PackWriter implements AutoCloseable {
             pending.remove(key);
             throw e;
         }
-        blobs.incrementAndGet();
         storedBytes.addAndGet(encoded.length);
         if (full != null) {
             commit(full);
@@ -183,7 +181,6 @@ public final class PackWriter implements AutoCloseable {
             throw e;
         }
         if (ok) {
-            blobs.incrementAndGet();
             storedBytes.addAndGet(written);
         } else {
             pending.remove(expected);
@@ -207,10 +204,6 @@ public final class PackWriter implements AutoCloseable {
 
     public long packsWritten() {
         return packs.get();
-    }
-
-    public long blobsWritten() {
-        return blobs.get();
     }
 
     public long storedBytes() {

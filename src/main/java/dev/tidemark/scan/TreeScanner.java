@@ -492,9 +492,7 @@ final class TreeScanner {
         if (n != before.size() || !before.sameContentState(FileStat.lstat(path))) {
             return null;
         }
-        if (packs.has(key)) {
-            return new Read(key, false, 0);
-        }
+        // addStreamed claims the key first: content the repository has is not streamed again.
         long storedBefore = packs.storedBytes();
         PackWriter.Result res = packs.addStreamed(key, n, compressible(path), sink -> {
             try (InputStream in = sources.open(path)) {
