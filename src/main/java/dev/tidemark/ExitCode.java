@@ -23,6 +23,16 @@ public enum ExitCode {
         this.code = code;
     }
 
+    /** The exit code with this number; FAILED for one this version does not know. */
+    public static ExitCode of(int code) {
+        for (ExitCode c : values()) {
+            if (c.code == code) {
+                return c;
+            }
+        }
+        return FAILED;
+    }
+
     public int code() {
         return code;
     }

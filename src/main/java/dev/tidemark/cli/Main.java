@@ -15,24 +15,25 @@ import picocli.CommandLine;
 @Command(name = "tidemark", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         sortOptions = false, usageHelpAutoWidth = true,
         description = {
-            "File-watching incremental replicator: takes restore points of directory trees into a",
-            "deduplicating repository, and restores any point exactly.",
+            "File-watching incremental replicator: follows directory trees into a deduplicating",
+            "repository ('run'), takes restore points, and restores any point, or any second between",
+            "points ('restore --at'), exactly.",
             "",
             "Words: a tree is a watched directory; the repository holds content, manifests and points;",
             "a restore point seals every tree at one moment; the index is a local cache of the repository."},
-        subcommands = {InitCommand.class, PointCommand.class, PointsCommand.class, ShowCommand.class,
+        subcommands = {InitCommand.class, PointCommand.class, RunCommand.class, StatusCommand.class, PointsCommand.class, ShowCommand.class,
             DiffCommand.class, RestoreCommand.class, VerifyCommand.class, IndexCommand.class, DemoCommand.class,
             CommandLine.HelpCommand.class},
         footerHeading = "%nExit codes:%n",
         footer = {
             "  0  success",
-            "  1  failed (I/O error, unknown point, files that could not be restored)",
+            "  1  failed (I/O error, unknown point, files that could not be restored; status: daemon down or alarm)",
             "  2  bad usage or bad config: nothing was changed",
             "  3  verify found damage in the repository",
             "  4  the repository or the index is locked by another tidemark process",
             "  5  a point was committed, but some files could not be read (left out, or kept at an older version)",
             "",
-            "Start with: tidemark init, then tidemark point. Every command takes --config FILE."})
+            "Start with: tidemark init, then tidemark point or tidemark run. Every command takes --config FILE."})
 public final class Main implements Runnable {
     private static final Logger TRACE = LoggerFactory.getLogger("tidemark.trace");
 

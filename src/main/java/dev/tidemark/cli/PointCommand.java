@@ -12,7 +12,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tidemark.daemon.Control;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -20,7 +23,8 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "point", description = {"Take a restore point: scan every tree, copy new content into the repository,",
     "commit the point. Unchanged files (same size, mtime, ctime and inode) are not read again.",
-    "Exit code 5 if some files could not be read: the point is committed without them."})
+    "Exit code 5 if some files could not be read: the point is committed without them.",
+    "While 'tidemark run' is running, the daemon takes the point (it holds the writer lock)."})
 final class PointCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common;
@@ -40,21 +44,22 @@ final class PointCommand implements Callable<Integer> {
         Config config = common.load();
         org.slf4j.LoggerFactory.getLogger(PointCommand.class).debug("JVM up for {} ms when the config was read",
                 java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime());
+        PrintWriter w = spec.commandLine().getOut();
+        // A running daemon holds the writer lock: ask it to take the point.
+        if (!allowEmpty) {
+            JsonNode reply = Control.call(config.controlSocket(), Map.of("command", "point", "tags", tags));
+            if (reply != null) {
+                print(w, StatusCommand.point(reply), "by the running daemon");
+                return 0;
+            }
+        }
         ConfigLoader.requireTreesExist(config);
         PointTaker.Outcome out;
         try (RepoSession s = RepoSession.write(config, Clock.systemUTC(), "tidemark point")) {
             out = new PointTaker(config, s.repo, s.index, Clock.systemUTC(), common.progress()).take(tags, allowEmpty);
         }
-        PrintWriter w = spec.commandLine().getOut();
         RestorePoint p = out.point();
-        w.printf("restore point %s committed%n", p.id());
-        for (TreeSnapshot t : p.trees()) {
-            w.printf("  %-16s %10s files %10s   read %s, new: %s files, %s (stored %s)%n", t.name(),
-                    Sizes.count(t.totals().files()), Sizes.bytes(t.totals().bytes()), Sizes.count(t.totals().readFiles()),
-                    Sizes.count(t.totals().newFiles()), Sizes.bytes(t.totals().newBytes()),
-                    Sizes.bytes(t.totals().storedBytes()));
-        }
-        w.printf("  took %s%n", Sizes.duration(Duration.ofMillis(p.durationMillis())));
+        print(w, p, null);
         if (!out.problems().isEmpty()) {
             w.flush();
             PrintWriter err = spec.commandLine().getErr();
@@ -71,5 +76,16 @@ final class PointCommand implements Callable<Integer> {
             return ExitCode.INCOMPLETE.code();
         }
         return 0;
+    }
+
+    private static void print(PrintWriter w, RestorePoint p, String by) {
+        w.printf("restore point %s committed%s%n", p.id(), by == null ? "" : " " + by);
+        for (TreeSnapshot t : p.trees()) {
+            w.printf("  %-16s %10s files %10s   read %s, new: %s files, %s (stored %s)%n", t.name(),
+                    Sizes.count(t.totals().files()), Sizes.bytes(t.totals().bytes()), Sizes.count(t.totals().readFiles()),
+                    Sizes.count(t.totals().newFiles()), Sizes.bytes(t.totals().newBytes()),
+                    Sizes.bytes(t.totals().storedBytes()));
+        }
+        w.printf("  took %s%n", Sizes.duration(Duration.ofMillis(p.durationMillis())));
     }
 }

@@ -1,5 +1,7 @@
 package dev.tidemark.cli;
 
+import dev.tidemark.ExitCode;
+import dev.tidemark.TidemarkException;
 import dev.tidemark.config.Config;
 import dev.tidemark.index.Index;
 import dev.tidemark.index.IndexSync;
@@ -7,6 +9,7 @@ import dev.tidemark.repo.Repository;
 import dev.tidemark.repo.WriterLock;
 import dev.tidemark.repo.store.LocalDirStore;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Clock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,6 +25,9 @@ final class RepoSession implements AutoCloseable {
     final Repository repo;
     final WriterLock lock;
     final Index index;
+
+    /** A private index made because the real one is in use (by the daemon), deleted at close. */
+    private Path privateIndex;
 
     private RepoSession(Config config, Repository repo, WriterLock lock, Index index) {
         this.config = config;
@@ -41,14 +47,30 @@ final class RepoSession implements AutoCloseable {
     static RepoSession withIndex(Config config) throws IOException {
         Repository repo = Repository.open(new LocalDirStore(config.repository()));
         Logging.file(config.logDir());
-        Index index = Index.open(config.indexDir(), repo.id());
+        Path dir = config.indexDir();
+        Index index;
+        Path privateDir = null;
+        try {
+            index = Index.open(dir, repo.id());
+        } catch (TidemarkException e) {
+            if (e.exitCode() != ExitCode.LOCKED) {
+                throw e;
+            }
+            // The daemon holds the index. Readers need only where each blob lives: learn it from the packs.
+            privateDir = config.state().resolve("index-reader-" + ProcessHandle.current().pid());
+            Index.delete(privateDir);
+            LOG.info("the index is in use (by 'tidemark run'); reading the repository's pack indexes instead");
+            index = Index.open(privateDir, repo.id());
+        }
         try {
             IndexSync.syncPacks(repo, index);
         } catch (IOException | RuntimeException e) {
             index.close();
             throw e;
         }
-        return new RepoSession(config, repo, null, index);
+        RepoSession s = new RepoSession(config, repo, null, index);
+        s.privateIndex = privateDir;
+        return s;
     }
 
     /** The writer lock, stray temporaries removed, and the index. */
@@ -78,6 +100,13 @@ final class RepoSession implements AutoCloseable {
         IOException first = null;
         if (index != null) {
             index.close();
+        }
+        if (privateIndex != null) {
+            try {
+                Index.delete(privateIndex);
+            } catch (IOException e) {
+                LOG.warn("could not remove {}: {}", privateIndex, e.getMessage());
+            }
         }
         if (lock != null) {
             try {

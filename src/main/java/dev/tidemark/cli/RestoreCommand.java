@@ -10,7 +10,17 @@ import dev.tidemark.point.TreeSnapshot;
 import dev.tidemark.restore.BlobReader;
 import dev.tidemark.restore.Restorer;
 import dev.tidemark.util.Sizes;
+import dev.tidemark.point.Entries;
+import dev.tidemark.point.Journal;
+import dev.tidemark.point.JournalView;
+import dev.tidemark.point.ManifestReader;
+import dev.tidemark.point.Totals;
 import java.io.PrintWriter;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneId;
+import java.time.format.DateTimeParseException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -35,13 +45,20 @@ import picocli.CommandLine.Spec;
     "Examples:",
     "  tidemark restore latest --to /tmp/check                 # rehearse a restore",
     "  tidemark restore 20261121T0300 --tree facedata --mirror # put facedata back exactly",
-    "  tidemark restore latest --to /tmp/x --path 'config/**' --dry-run"})
+    "  tidemark restore latest --to /tmp/x --path 'config/**' --dry-run",
+    "  tidemark restore --at 2026-11-21T14:05:09Z --tree qr --to /tmp/before-the-bad-upload"})
 final class RestoreCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common;
 
-    @Parameters(paramLabel = "POINT", description = "A point id, a unique prefix of one, a tag, or 'latest'.")
+    @Parameters(paramLabel = "POINT", arity = "0..1",
+            description = "A point id, a unique prefix of one, a tag, or 'latest' (or use --at).")
     String point;
+
+    @Option(names = "--at", paramLabel = "TIME", description = {"Restore the trees as they were at TIME, to the second:",
+        "the last point before TIME with the daemon's journal on top. TIME is ISO-8601, with a zone",
+        "(2026-11-21T14:05:09Z, 2026-11-21T15:05:09+01:00) or local (2026-11-21T15:05:09)."})
+    String at;
 
     @Option(names = "--to", paramLabel = "DIR", description = "Restore under DIR/<tree name>/ instead of the trees' own paths.")
     Path to;
@@ -82,24 +99,27 @@ final class RestoreCommand implements Callable<Integer> {
                 throw TidemarkException.usage("--path '" + g + "' is not a valid glob: " + e.getMessage());
             }
         }
+        if ((point == null) == (at == null)) {
+            throw TidemarkException.usage(point == null ? "name a POINT (an id, a tag, 'latest') or give --at TIME"
+                    : "give either POINT or --at TIME, not both");
+        }
+        Instant time = at == null ? null : parseTime(at);
         PrintWriter w = spec.commandLine().getOut();
         try (RepoSession s = RepoSession.withIndex(config)) {
-            RestorePoint p = new PointStore(s.repo).resolve(point);
-            Map<TreeSnapshot, Path> plan = plan(config, p);
-            for (Map.Entry<TreeSnapshot, Path> e : plan.entrySet()) {
-                Restorer.checkTarget(e.getKey().name(), e.getValue(), mirror);
+            List<Job> jobs = time == null ? pointJobs(config, s) : journalJobs(config, s, time);
+            for (Job j : jobs) {
+                Restorer.checkTarget(j.tree().name(), j.target(), mirror);
             }
             boolean asRoot = "root".equals(System.getProperty("user.name"));
-            Restorer restorer;
             long failed = 0;
             try (BlobReader blobs = new BlobReader(s.repo.store(), s.repo.hasher(), s.index)) {
-                restorer = new Restorer(s.repo, blobs, new Restorer.Options(mirror, dryRun, paths, asRoot, threads,
-                        common.progress()));
-                for (Map.Entry<TreeSnapshot, Path> e : plan.entrySet()) {
-                    Restorer.Result r = restorer.restore(e.getKey(), e.getValue());
+                Restorer restorer = new Restorer(s.repo, blobs, new Restorer.Options(mirror, dryRun, paths, asRoot,
+                        threads, common.progress()));
+                for (Job j : jobs) {
+                    Restorer.Result r = restorer.restore(j.tree(), j.target(), j.entries());
                     String verb = dryRun ? "would restore" : "restored";
-                    w.printf("%s tree %s of point %s into %s: %s files, %s dirs, %s symlinks, %s%s%n", verb,
-                            r.tree(), p.id(), r.target(), Sizes.count(r.files()), Sizes.count(r.dirs()),
+                    w.printf("%s tree %s of %s into %s: %s files, %s dirs, %s symlinks, %s%s%n", verb,
+                            r.tree(), j.what(), r.target(), Sizes.count(r.files()), Sizes.count(r.dirs()),
                             Sizes.count(r.symlinks()), Sizes.bytes(r.bytes()),
                             mirror ? (dryRun ? "; would remove " : "; removed ") + Sizes.count(r.removed())
                                     + " extra entries" : "");
@@ -118,6 +138,98 @@ final class RestoreCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** One tree to restore: where from, where to, and how to say what it is. */
+    private record Job(TreeSnapshot tree, Path target, Entries.Source entries, String what) {
+    }
+
+    private List<Job> pointJobs(Config config, RepoSession s) throws java.io.IOException {
+        RestorePoint p = new PointStore(s.repo).resolve(point);
+        List<Job> jobs = new ArrayList<>();
+        for (Map.Entry<TreeSnapshot, Path> e : plan(config, p).entrySet()) {
+            TreeSnapshot t = e.getKey();
+            jobs.add(new Job(t, e.getValue(), () -> new ManifestReader(s.repo.store(), s.repo.hasher(), t.manifest()),
+                    "point " + p.id()));
+        }
+        return jobs;
+    }
+
+    /** The last point at or before {@code time}, with the journal's changes up to {@code time} on top. */
+    private List<Job> journalJobs(Config config, RepoSession s, Instant time) throws java.io.IOException {
+        RestorePoint base = null;
+        for (RestorePoint p : new PointStore(s.repo).all()) {
+            if (!p.time().isAfter(time)) {
+                base = p;
+            }
+        }
+        Instant from = base == null ? Instant.EPOCH : base.time();
+        Map<String, JournalView> views = new LinkedHashMap<>();
+        new Journal(s.repo).read(from, time, e -> views.computeIfAbsent(e.tree(), k -> new JournalView()).apply(e));
+        List<String> names = new ArrayList<>(trees);
+        if (names.isEmpty()) {
+            for (TreeConfig t : config.trees()) {
+                names.add(t.name());
+            }
+            if (base != null) {
+                for (TreeSnapshot t : base.trees()) {
+                    if (!names.contains(t.name())) {
+                        names.add(t.name());
+                    }
+                }
+            }
+        }
+        List<Job> jobs = new ArrayList<>();
+        for (String name : names) {
+            TreeSnapshot snap = base == null ? null : base.tree(name);
+            JournalView view = views.getOrDefault(name, new JournalView());
+            if (snap == null && view.applied() == 0) {
+                if (!trees.isEmpty()) {
+                    throw TidemarkException.usage("nothing is known of tree '" + name + "' at " + time
+                            + ": no point before it has the tree and the journal has no change of it");
+                }
+                continue;
+            }
+            TreeConfig tc = config.tree(name);
+            TreeSnapshot t = snap != null ? snap : new TreeSnapshot(name,
+                    tc != null ? tc.path().toString() : name, null, Totals.ZERO);
+            Path target = to != null ? to.toAbsolutePath().normalize().resolve(name)
+                    : tc != null ? tc.path() : Path.of(t.path());
+            String what = (base == null ? "the journal" : "point " + base.id() + " + the journal") + " at " + time
+                    + " (" + view.applied() + " changes)";
+            TreeSnapshot baseSnap = snap;
+            jobs.add(new Job(t, target, () -> view.over(baseSnap == null ? Entries.EMPTY
+                    : new ManifestReader(s.repo.store(), s.repo.hasher(), baseSnap.manifest())), what));
+        }
+        if (jobs.isEmpty()) {
+            throw TidemarkException.failed("nothing to restore at " + time + ": no point before it and no journal");
+        }
+        return jobs;
+    }
+
+    /** ISO-8601 with a zone or offset, or a local date-time in this machine's zone. */
+    static Instant parseTime(String text) {
+        String t = text.trim().replace(' ', 'T');
+        Instant i;
+        try {
+            i = OffsetDateTime.parse(t).toInstant();
+        } catch (DateTimeParseException e1) {
+            try {
+                i = Instant.parse(t);
+            } catch (DateTimeParseException e2) {
+                try {
+                    i = LocalDateTime.parse(t).atZone(ZoneId.systemDefault()).toInstant();
+                } catch (DateTimeParseException e3) {
+                    throw TidemarkException.usage("--at '" + text + "' is not a time: use ISO-8601 such as "
+                            + "2026-11-21T14:05:09Z, 2026-11-21T15:05:09+01:00 or local 2026-11-21T15:05:09");
+                }
+            }
+        }
+        if (i.isAfter(Instant.now().plusSeconds(1))) {
+            throw TidemarkException.usage("--at " + text + " is in the future; for the newest state use the "
+                    + "current time or 'latest'");
+        }
+        return i;
     }
 
     private Map<TreeSnapshot, Path> plan(Config config, RestorePoint p) {

@@ -1,6 +1,7 @@
 package dev.tidemark.config;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -12,9 +13,10 @@ import java.util.List;
  * @param exclude    globs excluded in every tree
  * @param trees      the trees, in the order given
  * @param scan       scanner options
+ * @param run        the daemon's options ({@code tidemark run})
  */
 public record Config(Path file, Path repository, Path state, List<String> exclude, List<TreeConfig> trees,
-                     ScanOptions scan) {
+                     ScanOptions scan, RunOptions run) {
 
     public static final String DEFAULT_FILE = "config/tidemark.json";
 
@@ -24,6 +26,22 @@ public record Config(Path file, Path repository, Path state, List<String> exclud
     public record ScanOptions(int threads) {
         public static final int DEFAULT_THREADS = 4;
         public static final ScanOptions DEFAULTS = new ScanOptions(DEFAULT_THREADS);
+    }
+
+    /**
+     * How {@code tidemark run} behaves.
+     *
+     * @param pointInterval     a restore point is committed this often ({@code points.interval})
+     * @param settle            a path is copied once no event has touched it for this long
+     * @param maxDelay          a file that never settles (written continuously) is copied at least this often
+     * @param reconcileInterval every tree is compared with the index this often: the safety net under the watcher
+     * @param pollInterval      how often a tree that cannot be watched (inotify watches used up) is compared instead
+     * @param forcePolling      never use inotify: compare every tree each {@code pollInterval} (network file systems)
+     */
+    public record RunOptions(Duration pointInterval, Duration settle, Duration maxDelay, Duration reconcileInterval,
+                             Duration pollInterval, boolean forcePolling) {
+        public static final RunOptions DEFAULTS = new RunOptions(Duration.ofHours(1), Duration.ofMillis(300),
+                Duration.ofSeconds(10), Duration.ofHours(1), Duration.ofSeconds(10), false);
     }
 
     public TreeConfig tree(String name) {
@@ -36,5 +54,10 @@ public record Config(Path file, Path repository, Path state, List<String> exclud
 
     public Path logDir() {
         return state.resolve("logs");
+    }
+
+    /** The daemon's control socket: {@code tidemark point} and {@code status} talk to a running daemon through it. */
+    public Path controlSocket() {
+        return state.resolve("daemon.sock");
     }
 }

@@ -13,6 +13,7 @@ import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -30,7 +31,16 @@ public final class ConfigLoader {
     /** The file as written; null means "not given". */
     record RawConfig(@JsonProperty("repository") String repository, @JsonProperty("state") String state,
                      @JsonProperty("exclude") List<String> exclude, @JsonProperty("trees") List<RawTree> trees,
-                     @JsonProperty("scan") RawScan scan) {
+                     @JsonProperty("scan") RawScan scan, @JsonProperty("points") RawPoints points,
+                     @JsonProperty("run") RawRun run) {
+    }
+
+    record RawPoints(@JsonProperty("interval") String interval) {
+    }
+
+    record RawRun(@JsonProperty("settle") String settle, @JsonProperty("maxDelay") String maxDelay,
+                  @JsonProperty("reconcile") String reconcile, @JsonProperty("poll") String poll,
+                  @JsonProperty("watch") String watch) {
     }
 
     record RawTree(@JsonProperty("name") String name, @JsonProperty("path") String path,
@@ -148,7 +158,74 @@ public final class ConfigLoader {
             }
             scan = new Config.ScanOptions(n);
         }
-        return new Config(file, repository, state, globalExclude, List.copyOf(trees), scan);
+        return new Config(file, repository, state, globalExclude, List.copyOf(trees), scan, run(file, raw));
+    }
+
+    private static Config.RunOptions run(Path file, RawConfig raw) {
+        Config.RunOptions d = Config.RunOptions.DEFAULTS;
+        RawRun r = raw.run() == null ? new RawRun(null, null, null, null, null) : raw.run();
+        Duration points = duration(file, "points.interval", raw.points() == null ? null : raw.points().interval(),
+                d.pointInterval(), Duration.ofMinutes(1), Duration.ofDays(31));
+        Duration settle = duration(file, "run.settle", r.settle(), d.settle(), Duration.ofMillis(10),
+                Duration.ofMinutes(1));
+        Duration maxDelay = duration(file, "run.maxDelay", r.maxDelay(), d.maxDelay(), Duration.ofSeconds(1),
+                Duration.ofHours(1));
+        if (maxDelay.compareTo(settle) < 0) {
+            throw bad(file, "run.maxDelay", "is shorter than run.settle: give at least " + settle.toMillis() + "ms");
+        }
+        Duration reconcile = duration(file, "run.reconcile", r.reconcile(), d.reconcileInterval(),
+                Duration.ofMinutes(1), Duration.ofDays(7));
+        Duration poll = duration(file, "run.poll", r.poll(), d.pollInterval(), Duration.ofSeconds(1),
+                Duration.ofHours(1));
+        boolean forcePolling;
+        if (r.watch() == null || r.watch().equals("inotify")) {
+            forcePolling = false;
+        } else if (r.watch().equals("poll")) {
+            forcePolling = true;
+        } else {
+            throw bad(file, "run.watch", "is '" + r.watch() + "': use \"inotify\" (default) or \"poll\"");
+        }
+        return new Config.RunOptions(points, settle, maxDelay, reconcile, poll, forcePolling);
+    }
+
+    private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m|h|d)");
+
+    /** Parses "300ms", "10s", "15m", "1h" or "2d" within [min, max]; null gives the default. */
+    static Duration duration(Path file, String field, String value, Duration dflt, Duration min, Duration max) {
+        if (value == null) {
+            return dflt;
+        }
+        java.util.regex.Matcher m = DURATION.matcher(value.trim());
+        if (!m.matches()) {
+            throw bad(file, field, "is '" + value + "': give a number and a unit, such as 300ms, 10s, 15m, 1h or 2d");
+        }
+        long n = Long.parseLong(m.group(1));
+        Duration d = switch (m.group(2)) {
+            case "ms" -> Duration.ofMillis(n);
+            case "s" -> Duration.ofSeconds(n);
+            case "m" -> Duration.ofMinutes(n);
+            case "h" -> Duration.ofHours(n);
+            default -> Duration.ofDays(n);
+        };
+        if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
+            throw bad(file, field, "is " + value + ": use " + spell(min) + " to " + spell(max));
+        }
+        return d;
+    }
+
+    /** A duration in the config's own units. */
+    static String spell(Duration d) {
+        long ms = d.toMillis();
+        if (ms % 86_400_000 == 0) {
+            return ms / 86_400_000 + "d";
+        }
+        if (ms % 3_600_000 == 0) {
+            return ms / 3_600_000 + "h";
+        }
+        if (ms % 60_000 == 0) {
+            return ms / 60_000 + "m";
+        }
+        return ms % 1000 == 0 ? ms / 1000 + "s" : ms + "ms";
     }
 
     private static Path absolute(Path file, String field, String value) {

@@ -3,6 +3,7 @@ package dev.tidemark.index;
 import dev.tidemark.ExitCode;
 import dev.tidemark.TidemarkException;
 import dev.tidemark.hash.ContentKey;
+import dev.tidemark.point.FileEntry;
 import dev.tidemark.repo.BlobLocation;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -332,6 +333,25 @@ public final class Index implements AutoCloseable {
             }
         }
 
+        /** Deletes the record of {@code path} and of every file below it (a deleted directory). */
+        public void deleteTree(String tree, String path) throws IOException {
+            try {
+                wb.delete(files, fileKey(tree, path));
+                count++;
+                if (path.equals(FileEntry.ROOT)) {
+                    return; // never used to drop a whole tree: that is retainTrees
+                }
+                byte[] k = fileKey(tree, path);
+                byte[] from = Arrays.copyOf(k, k.length + 1);
+                byte[] to = Arrays.copyOf(k, k.length + 1);
+                to[k.length] = 1; // just past every key with the prefix k + 0
+                wb.deleteRange(files, from, to);
+                count++;
+            } catch (RocksDBException e) {
+                throw new IOException(e.getMessage(), e);
+            }
+        }
+
         /** Deletes a file record by its raw key (as handed out by {@link TreeCursor}). */
         public void deleteKey(byte[] key) throws IOException {
             try {
@@ -381,9 +401,14 @@ public final class Index implements AutoCloseable {
         private final ReadOptions ro;
         private final RocksIterator it;
 
-        TreeCursor(String tree) {
+        TreeCursor(String tree, String under) {
             this.tree = tree;
-            this.prefix = treePrefix(tree);
+            if (under.equals(FileEntry.ROOT)) {
+                this.prefix = treePrefix(tree);
+            } else {
+                byte[] k = fileKey(tree, under);
+                this.prefix = Arrays.copyOf(k, k.length + 1); // the records below 'under' ('/' is stored as 0)
+            }
             this.ro = new ReadOptions().setTotalOrderSeek(true).setFillCache(false);
             this.it = db.newIterator(files, ro);
             it.seek(prefix);
@@ -417,6 +442,11 @@ public final class Index implements AutoCloseable {
             return null;
         }
 
+        /** The path a record key handed out by {@link #advance} or {@link #finish} stands for. */
+        public String pathOf(byte[] key) {
+            return Index.pathOf(key, treePrefix(tree).length);
+        }
+
         /** Adds the keys of every record after the last path advanced to. */
         public void finish(List<byte[]> stale) {
             while (inTree()) {
@@ -433,7 +463,22 @@ public final class Index implements AutoCloseable {
     }
 
     public TreeCursor cursor(String tree) {
-        return new TreeCursor(tree);
+        return new TreeCursor(tree, FileEntry.ROOT);
+    }
+
+    /** A cursor over the records of the files below directory {@code under} only. */
+    public TreeCursor cursor(String tree, String under) {
+        return new TreeCursor(tree, under);
+    }
+
+    /** The record of one file, or null. */
+    public FileRecord getFile(String tree, String path) throws IOException {
+        try {
+            byte[] v = db.get(files, fileKey(tree, path));
+            return v == null ? null : FileRecord.decode(v);
+        } catch (RocksDBException e) {
+            throw new IOException("index read: " + e.getMessage(), e);
+        }
     }
 
     /**

@@ -14,7 +14,7 @@ import java.io.InputStream;
  * Streams a manifest's entries in path order. When the last entry has been read, the bytes are checked against the
  * manifest's name; a mismatch or a parse error is a {@link DamageException}.
  */
-public final class ManifestReader implements AutoCloseable {
+public final class ManifestReader implements Entries {
     private final String key;
     private final InputStream raw;
     private final JsonParser parser;

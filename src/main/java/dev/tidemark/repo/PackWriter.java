@@ -255,6 +255,21 @@ public final class PackWriter implements AutoCloseable {
         }
     }
 
+    /**
+     * After a failed {@link #flush}: forgets every blob that was added but not committed, so that adding it again
+     * writes it again (instead of being told another writer has it in hand).
+     */
+    public void discardPending() throws IOException {
+        OpenPack p;
+        synchronized (this) {
+            p = detach();
+            pending.clear();
+        }
+        if (p != null) {
+            p.close();
+        }
+    }
+
     /** Discards the open pack if {@link #flush} was not called: its blobs were never promised to anyone. */
     @Override
     public void close() throws IOException {

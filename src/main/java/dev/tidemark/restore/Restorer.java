@@ -6,6 +6,7 @@ import static java.nio.file.StandardOpenOption.WRITE;
 import dev.tidemark.TidemarkException;
 import dev.tidemark.point.EntryType;
 import dev.tidemark.point.FileEntry;
+import dev.tidemark.point.Entries;
 import dev.tidemark.point.ManifestReader;
 import dev.tidemark.point.PathOrder;
 import dev.tidemark.point.TreeSnapshot;
@@ -174,7 +175,12 @@ public final class Restorer {
     }
 
     public Result restore(TreeSnapshot tree, Path target) throws IOException {
-        Run run = new Run(tree, target);
+        return restore(tree, target, () -> new ManifestReader(repo.store(), repo.hasher(), tree.manifest()));
+    }
+
+    /** Restores {@code tree} with its entries read from {@code entries} (for example a point with the journal on top). */
+    public Result restore(TreeSnapshot tree, Path target, Entries.Source entries) throws IOException {
+        Run run = new Run(tree, target, entries);
         return run.go();
     }
 
@@ -197,9 +203,12 @@ public final class Restorer {
         private long bytes;
         private long removed;
 
-        Run(TreeSnapshot tree, Path target) {
+        private final Entries.Source entries;
+
+        Run(TreeSnapshot tree, Path target, Entries.Source entries) {
             this.tree = tree;
             this.requested = target;
+            this.entries = entries;
         }
 
         private void fail(String what) {
@@ -252,7 +261,7 @@ public final class Restorer {
                     Threads.daemon("tidemark-restore", true));
             Semaphore inFlight = new Semaphore(Math.max(1, opts.threads()) * 64);
             boolean ok = false;
-            try (ManifestReader r = new ManifestReader(repo.store(), repo.hasher(), tree.manifest())) {
+            try (Entries r = entries.open()) {
                 for (FileEntry e = r.nextOrNull(); e != null; e = r.nextOrNull()) {
                     if (!SafePaths.safe(e.path())) {
                         fail(e.path() + ": unsafe path in manifest " + tree.manifest() + "; skipped");
@@ -465,7 +474,7 @@ public final class Restorer {
             if (!Files.isDirectory(dest, LinkOption.NOFOLLOW_LINKS)) {
                 return;
             }
-            try (ManifestReader r = new ManifestReader(repo.store(), repo.hasher(), tree.manifest())) {
+            try (Entries r = entries.open()) {
                 Peek peek = new Peek(r);
                 peek.skipTo(FileEntry.ROOT);
                 prune(dest, FileEntry.ROOT, peek);
@@ -527,11 +536,11 @@ public final class Restorer {
 
     /** Steps through a manifest in path order alongside a walk of the target. */
     private static final class Peek {
-        private final ManifestReader r;
+        private final Entries r;
         private FileEntry head;
         private boolean started;
 
-        Peek(ManifestReader r) {
+        Peek(Entries r) {
             this.r = r;
         }
 

@@ -1,0 +1,87 @@
+package dev.tidemark.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tidemark.ExitCode;
+import dev.tidemark.config.Config;
+import dev.tidemark.daemon.Control;
+import dev.tidemark.point.PointStore;
+import dev.tidemark.point.RestorePoint;
+import dev.tidemark.util.Json;
+import dev.tidemark.util.Sizes;
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "status", sortOptions = false, description = {
+    "Show what the daemon ('tidemark run') is doing: each tree watched, polled or suspended (with",
+    "its alarm), changes waiting, changes made durable, copy latency, the last and next restore point,",
+    "and its memory.",
+    "",
+    "Exit code 0 if the daemon runs and every tree is followed; 1 if it is not running or a tree is",
+    "suspended (a vanished root): fit for a monitoring check."})
+final class StatusCommand implements Callable<Integer> {
+    @Mixin
+    CommonOptions common;
+
+    @Option(names = "--json", description = "Print the daemon's status as JSON.")
+    boolean json;
+
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        Config config = common.load();
+        PrintWriter w = spec.commandLine().getOut();
+        JsonNode reply = Control.call(config.controlSocket(), Map.of("command", "status"));
+        if (reply == null) {
+            String latest;
+            try (RepoSession s = RepoSession.read(config)) {
+                List<String> ids = new PointStore(s.repo).ids();
+                latest = ids.isEmpty() ? "none" : ids.get(ids.size() - 1);
+            }
+            if (json) {
+                w.println(Json.MAPPER.writeValueAsString(Map.of("running", false, "lastPoint", latest)));
+            } else {
+                w.printf("daemon: not running (no answer on %s)%nlatest restore point: %s%n", config.controlSocket(),
+                        latest);
+            }
+            w.flush();
+            return ExitCode.FAILED.code();
+        }
+        JsonNode st = reply.path("status");
+        if (json) {
+            w.println(Json.MAPPER.writeValueAsString(st));
+            return st.path("healthy").asBoolean() ? 0 : ExitCode.FAILED.code();
+        }
+        w.printf("daemon: running, pid %d, since %s%n", st.path("pid").asLong(), st.path("since").asText());
+        for (JsonNode t : st.path("trees")) {
+            w.printf("  tree %-16s %-9s %s%s%n", t.path("name").asText(), t.path("mode").asText(),
+                    t.path("path").asText(), t.has("alarm") ? "   ALARM: " + t.path("alarm").asText() : "");
+        }
+        w.printf("changes waiting: %d; made durable since start: %s (%s files copied, %s stored)%n",
+                st.path("waiting").asLong(), Sizes.count(st.path("changesJournaled").asLong()),
+                Sizes.count(st.path("filesCopied").asLong()), Sizes.bytes(st.path("bytesStored").asLong()));
+        if (st.has("latencyP50Millis")) {
+            w.printf("change -> durable: p50 %.0f ms, p99 %.0f ms (last %d changes)%n",
+                    st.path("latencyP50Millis").asDouble(), st.path("latencyP99Millis").asDouble(),
+                    st.path("latencySamples").asLong());
+        }
+        w.printf("last restore point: %s; next: %s%n", st.path("lastPoint").asText("none"),
+                st.path("nextPoint").asText());
+        if (st.has("lastPointError")) {
+            w.printf("last scheduled point FAILED: %s%n", st.path("lastPointError").asText());
+        }
+        w.printf("resident memory: %s%n", Sizes.bytes(st.path("residentBytes").asLong()));
+        return st.path("healthy").asBoolean() ? 0 : ExitCode.FAILED.code();
+    }
+
+    static RestorePoint point(JsonNode reply) throws java.io.IOException {
+        return Json.MAPPER.treeToValue(reply.path("point"), RestorePoint.class);
+    }
+}

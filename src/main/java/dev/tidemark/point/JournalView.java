@@ -1,0 +1,118 @@
+package dev.tidemark.point;
+
+import java.io.IOException;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.TreeMap;
+
+/**
+ * A tree as it was at some time between restore points: the base point's manifest with the journal's later changes
+ * on top, read in {@link PathOrder} like a manifest.
+ *
+ * <p>Changes are applied in time order: a put replaces the entry at its path; a delete removes its path and every
+ * path under it, from the base and from earlier puts alike. The overlay holds only the changes since the base point
+ * (bounded by what changed in one points interval); the base manifest is streamed.
+ */
+public final class JournalView {
+    private final NavigableMap<String, FileEntry> puts = new TreeMap<>(PathOrder::compare);
+    private final NavigableMap<String, Boolean> deleted = new TreeMap<>(PathOrder::compare);
+    private long applied;
+
+    /** Applies one change; changes must come in time order. */
+    public void apply(JournalEntry e) {
+        applied++;
+        if (e.isDelete()) {
+            String p = e.path();
+            if (p.equals(FileEntry.ROOT)) {
+                puts.clear();
+                deleted.clear();
+            } else {
+                // Everything under p follows p directly in PathOrder ('/' sorts lowest).
+                String under = p + "/";
+                Iterator<String> it = puts.tailMap(p, true).keySet().iterator();
+                while (it.hasNext()) {
+                    String k = it.next();
+                    if (!k.equals(p) && !k.startsWith(under)) {
+                        break;
+                    }
+                    it.remove();
+                }
+            }
+            deleted.put(p, Boolean.TRUE);
+        } else {
+            puts.put(e.path(), e.entry());
+        }
+    }
+
+    public long applied() {
+        return applied;
+    }
+
+    /** True if {@code path} or a directory above it was deleted after the base. */
+    private boolean deletedBelowBase(String path) {
+        if (deleted.isEmpty()) {
+            return false;
+        }
+        String p = path;
+        while (true) {
+            if (deleted.containsKey(p)) {
+                return true;
+            }
+            int slash = p.lastIndexOf('/');
+            if (slash < 0) {
+                return !p.equals(FileEntry.ROOT) && deleted.containsKey(FileEntry.ROOT);
+            }
+            p = p.substring(0, slash);
+        }
+    }
+
+    /** The merged entries over {@code base}, which this takes over (and closes). */
+    public Entries over(Entries base) {
+        Iterator<Map.Entry<String, FileEntry>> overlay = puts.entrySet().iterator();
+        return new Entries() {
+            private FileEntry b;
+            private FileEntry o;
+            private boolean started;
+
+            private FileEntry nextBase() throws IOException {
+                for (FileEntry e = base.nextOrNull(); e != null; e = base.nextOrNull()) {
+                    if (!deletedBelowBase(e.path())) {
+                        return e;
+                    }
+                }
+                return null;
+            }
+
+            @Override
+            public FileEntry nextOrNull() throws IOException {
+                if (!started) {
+                    b = nextBase();
+                    o = overlay.hasNext() ? overlay.next().getValue() : null;
+                    started = true;
+                }
+                if (b == null && o == null) {
+                    return null;
+                }
+                int c = b == null ? 1 : o == null ? -1 : PathOrder.compare(b.path(), o.path());
+                FileEntry out;
+                if (c < 0) {
+                    out = b;
+                    b = nextBase();
+                } else {
+                    out = o;
+                    o = overlay.hasNext() ? overlay.next().getValue() : null;
+                    if (c == 0) {
+                        b = nextBase();
+                    }
+                }
+                return out;
+            }
+
+            @Override
+            public void close() throws IOException {
+                base.close();
+            }
+        };
+    }
+}
