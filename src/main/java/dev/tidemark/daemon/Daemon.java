@@ -138,6 +138,7 @@ public final class Daemon {
     private final AtomicLong filesCopied = new AtomicLong();
     private final AtomicLong bytesStored = new AtomicLong();
     private final AtomicLong segments = new AtomicLong();
+    private final AtomicLong watcherLosses = new AtomicLong();
     private final long[] latencies = new long[LATENCY_SAMPLES];
     private long latencyCount;
     private volatile Instant lastDurable;
@@ -447,6 +448,12 @@ public final class Daemon {
         }
 
         @Override
+        public void lost(String tree) {
+            watcherLosses.incrementAndGet();
+            queue.rescan(tree, FileEntry.ROOT);
+        }
+
+        @Override
         public void watchLost(String tree, Throwable cause) {
             submit(() -> {
                 TreeState ts = trees.get(tree);
@@ -476,6 +483,11 @@ public final class Daemon {
 
     /** Checks the root and starts following the tree; a missing root suspends it. */
     private void attach(TreeState ts, boolean atStart) {
+        if (atStart && Files.isDirectory(ts.cfg.path()) && emptiedRoot(ts)) {
+            ts.mode = Mode.SUSPENDED;
+            ts.since = clock.instant();
+            return;
+        }
         Path root;
         FileStat st;
         try {
@@ -529,9 +541,37 @@ public final class Daemon {
         ts.since = clock.instant();
         queue.dropTree(ts.name());
         if (!already) {
-            LOG.error("ALARM tree {}: {} (unmounted or failed disk?). Nothing is recorded for it, and no restore "
-                    + "point is taken, until it is back; its last state stays in the repository", ts.name(), why);
+            LOG.error("ALARM tree {}: {}. Nothing is recorded for it, and no restore point is taken, until it is "
+                    + "back; its last state stays in the repository", ts.name(), why);
         }
+    }
+
+    /**
+     * True if the root is an empty directory although the index has files of the tree: an unmounted disk leaves
+     * exactly that (its empty mount point). The tree stays suspended; if it really was emptied, stop the daemon and
+     * run 'tidemark point --allow-empty'.
+     */
+    private boolean emptiedRoot(TreeState ts) {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(ts.cfg.path())) {
+            if (ds.iterator().hasNext()) {
+                return false;
+            }
+        } catch (IOException e) {
+            return true;
+        }
+        try (Index.TreeCursor c = index.cursor(ts.name())) {
+            if (!c.atEnd()) {
+                String why = "root " + ts.cfg.path() + " is empty but files were recorded in it "
+                        + "(unmounted disk?); if it really was emptied, stop the daemon and run "
+                        + "'tidemark point --allow-empty'";
+                if (!why.equals(ts.alarm)) {
+                    ts.alarm = why;
+                    LOG.error("ALARM tree {}: {}", ts.name(), why);
+                }
+                return true;
+            }
+        }
+        return false;
     }
 
     /** True if the tree's root is still the directory it was when the tree was attached. */
@@ -554,11 +594,11 @@ public final class Daemon {
             }
             ts.nextRootCheck = now + ROOT_CHECK.toNanos();
             if (ts.mode == Mode.SUSPENDED) {
-                if (Files.isDirectory(ts.cfg.path())) {
+                if (Files.isDirectory(ts.cfg.path()) && !emptiedRoot(ts)) {
                     attach(ts, false);
                 }
             } else if (!rootIntact(ts)) {
-                suspend(ts, "root " + ts.cfg.path() + " vanished or was replaced");
+                suspend(ts, "root " + ts.cfg.path() + " vanished or was replaced (unmounted or failed disk?)");
             }
         }
     }
@@ -607,6 +647,11 @@ public final class Daemon {
             Set<String> seenDirs = new HashSet<>();
             walk(ts, start, dir, cursor, stale, work, seenDirs, seen);
             cursor.finish(stale);
+            if (dir.equals(FileEntry.ROOT) && seen[0] == 0 && !stale.isEmpty()) {
+                suspend(ts, "root " + ts.cfg.path() + " is gone or empty but files were recorded in it (unmounted disk?); "
+                        + "if it really was emptied, stop the daemon and run 'tidemark point --allow-empty'");
+                return;
+            }
             for (byte[] k : stale) {
                 work.add(cursor.pathOf(k));
             }
@@ -770,11 +815,45 @@ public final class Daemon {
                 default -> throw new AssertionError(st.type());
             }
         }
+        // A directory's mtime changes with its entries, but inotify reports no event for the directory itself:
+        // look at the parents of everything in the batch.
+        Set<String> inBatch = new HashSet<>();
+        for (ChangeQueue.Change c : batch) {
+            inBatch.add(c.tree() + '\0' + c.path());
+        }
+        Set<String> parents = new java.util.LinkedHashSet<>();
+        for (Outcome o : outcomes) {
+            String p = o.change().path();
+            if (!p.equals(FileEntry.ROOT)) {
+                int slash = p.lastIndexOf('/');
+                String parent = slash < 0 ? FileEntry.ROOT : p.substring(0, slash);
+                if (!inBatch.contains(o.change().tree() + '\0' + parent)) {
+                    parents.add(o.change().tree() + '\0' + parent);
+                }
+            }
+        }
+        for (String tp : parents) {
+            int z = tp.indexOf('\0');
+            TreeState ts = trees.get(tp.substring(0, z));
+            String dir = tp.substring(z + 1);
+            try {
+                FileStat st = FileStat.lstat(dir.equals(FileEntry.ROOT) ? ts.root : ts.root.resolve(dir));
+                FileEntry known = ts.nonFiles.get(dir);
+                if (st.type() == EntryType.DIR && (known == null || !sameMeta(known, st))) {
+                    long now = System.nanoTime();
+                    outcomes.add(new Outcome(new ChangeQueue.Change(ts.name(), dir, now, now),
+                            FileEntry.nanos(clock.instant()), ContentReader.entry(dir, st, null, null), false, null,
+                            null));
+                }
+            } catch (IOException e) {
+                queue.offer(ts.name(), dir); // gone too: its own change will say so
+            }
+        }
         // A root that vanished under the batch (rm -rf, unmount) turns its deletions into an alarm, not a record.
         for (String tree : deletingTrees) {
             TreeState ts = trees.get(tree);
             if (!rootIntact(ts)) {
-                suspend(ts, "root " + ts.cfg.path() + " vanished or was replaced");
+                suspend(ts, "root " + ts.cfg.path() + " vanished or was replaced (unmounted or failed disk?)");
             }
         }
         List<JournalEntry> entries = new ArrayList<>();
@@ -934,6 +1013,7 @@ public final class Daemon {
         s.put("filesCopied", filesCopied.get());
         s.put("bytesStored", bytesStored.get());
         s.put("journalSegments", segments.get());
+        s.put("watcherOverflows", watcherLosses.get());
         s.put("lastDurable", String.valueOf(lastDurable));
         long[] lat;
         synchronized (latencies) {

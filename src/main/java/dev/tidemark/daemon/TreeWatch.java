@@ -35,6 +35,9 @@ final class TreeWatch implements AutoCloseable {
 
         void rescan(String tree, String dir);
 
+        /** Events were lost (an overflow, a watcher error): the whole tree must be compared again. */
+        void lost(String tree);
+
         /** The watch stopped working (inotify watches ran out, or the watcher died): poll the tree instead. */
         void watchLost(String tree, Throwable cause);
     }
@@ -72,7 +75,7 @@ final class TreeWatch implements AutoCloseable {
             @Override
             public void onEvent(DirectoryChangeEvent e) {
                 if (e.eventType() == DirectoryChangeEvent.EventType.OVERFLOW) {
-                    sink.rescan(tree, FileEntry.ROOT);
+                    sink.lost(tree);
                     return;
                 }
                 Path p = e.path();
@@ -94,7 +97,7 @@ final class TreeWatch implements AutoCloseable {
                 } else {
                     // An overflow shows up here (as a NullPointerException): events were lost, look at everything.
                     LOG.debug("tree {}: watcher reported {}; rescanning the tree", tree, e.toString());
-                    sink.rescan(tree, FileEntry.ROOT);
+                    sink.lost(tree);
                 }
             }
         };

@@ -442,6 +442,11 @@ public final class Index implements AutoCloseable {
             return null;
         }
 
+        /** True if there is no record (left) under the cursor's prefix. */
+        public boolean atEnd() {
+            return !inTree();
+        }
+
         /** The path a record key handed out by {@link #advance} or {@link #finish} stands for. */
         public String pathOf(byte[] key) {
             return Index.pathOf(key, treePrefix(tree).length);

@@ -1,0 +1,164 @@
+package dev.tidemark.daemon;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.tidemark.config.Config;
+import dev.tidemark.index.Index;
+import dev.tidemark.point.Entries;
+import dev.tidemark.point.FileEntry;
+import dev.tidemark.point.Journal;
+import dev.tidemark.point.JournalEntry;
+import dev.tidemark.point.JournalView;
+import dev.tidemark.point.ManifestReader;
+import dev.tidemark.point.PointStore;
+import dev.tidemark.point.RestorePoint;
+import dev.tidemark.point.TreeSnapshot;
+import dev.tidemark.repo.Repository;
+import dev.tidemark.repo.WriterLock;
+import dev.tidemark.repo.store.LocalDirStore;
+import dev.tidemark.scan.SourceFiles;
+import dev.tidemark.testing.Env;
+import dev.tidemark.testing.Trees;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+
+/** A daemon running in this JVM on a real repository, index, lock and watcher, for as long as a test needs it. */
+final class Running implements AutoCloseable {
+    final Env env;
+    final Config config;
+    final Repository repo;
+    final WriterLock lock;
+    final Index index;
+    final Daemon daemon;
+    private final Thread thread;
+    private volatile Throwable error;
+
+    Running(Env env) throws Exception {
+        this(env, SourceFiles.DEFAULT);
+    }
+
+    Running(Env env, SourceFiles sources) throws Exception {
+        this.env = env;
+        this.config = env.config();
+        this.repo = Repository.open(new LocalDirStore(config.repository()));
+        this.lock = WriterLock.acquire(repo.store(), Clock.systemUTC(), "test daemon");
+        this.index = Index.open(config.indexDir(), repo.id());
+        this.daemon = new Daemon(config, repo, index, Clock.systemUTC(), new Daemon.Options(false, sources));
+        this.thread = new Thread(() -> {
+            try (Control.Server control = Control.Server.start(config.controlSocket(), daemon)) {
+                daemon.run();
+            } catch (Throwable t) {
+                error = t;
+            }
+        }, "test-daemon");
+        thread.start();
+        daemon.started().get(120, TimeUnit.SECONDS);
+        if (error != null) {
+            throw new AssertionError("daemon failed to start", error);
+        }
+    }
+
+    /** The settings these tests use: a short settle window, points only on demand. */
+    static String fastConfig() {
+        return "  \"points\": {\"interval\": \"1h\"},\n  \"run\": {\"settle\": \"100ms\", \"maxDelay\": \"2s\"},\n";
+    }
+
+    @Override
+    public void close() throws Exception {
+        daemon.stop();
+        thread.join(TimeUnit.MINUTES.toMillis(2));
+        if (thread.isAlive()) {
+            fail("daemon did not stop within 2 minutes");
+        }
+        index.close();
+        lock.close();
+        repo.store().close();
+        if (error != null) {
+            throw new AssertionError("daemon failed", error);
+        }
+    }
+
+    /** Every journal change of a tree from the beginning up to now. */
+    static List<JournalEntry> journal(Repository repo, String tree) throws IOException {
+        List<JournalEntry> out = new ArrayList<>();
+        new Journal(repo).read(Instant.EPOCH, Instant.now(), e -> {
+            if (e.tree().equals(tree)) {
+                out.add(e);
+            }
+        });
+        return out;
+    }
+
+    /** What the repository says the tree was at {@code at}: the last point before it plus the journal. */
+    static Map<String, FileEntry> stateAt(Repository repo, String tree, Instant at) throws IOException {
+        RestorePoint base = null;
+        for (RestorePoint p : new PointStore(repo).all()) {
+            if (!p.time().isAfter(at)) {
+                base = p;
+            }
+        }
+        JournalView view = new JournalView();
+        new Journal(repo).read(base == null ? Instant.EPOCH : base.time(), at, e -> {
+            if (e.tree().equals(tree)) {
+                view.apply(e);
+            }
+        });
+        TreeSnapshot snap = base == null ? null : base.tree(tree);
+        Map<String, FileEntry> out = new TreeMap<>();
+        try (Entries en = view.over(snap == null ? Entries.EMPTY
+                : new ManifestReader(repo.store(), repo.hasher(), snap.manifest()))) {
+            for (FileEntry e = en.nextOrNull(); e != null; e = en.nextOrNull()) {
+                out.put(e.path(), e);
+            }
+        }
+        return out;
+    }
+
+    /** Differences between the source tree and the repository's latest state: types, sizes and mtimes. */
+    static List<String> differences(Repository repo, String tree, Path source) throws IOException {
+        Map<String, Trees.Entry> src = Trees.describe(source);
+        Map<String, FileEntry> rep = stateAt(repo, tree, Instant.now());
+        List<String> diff = new ArrayList<>();
+        for (Map.Entry<String, Trees.Entry> e : src.entrySet()) {
+            String path = e.getKey().isEmpty() ? FileEntry.ROOT : e.getKey();
+            FileEntry r = rep.remove(path);
+            Trees.Entry s = e.getValue();
+            if (r == null) {
+                diff.add("missing " + path);
+            } else if (!r.type().code().equals(s.type()) || (r.isFile() && r.size() != s.size())
+                    || (!r.isSymlink() && r.mtimeNanos() != s.mtimeNanos())) {
+                diff.add("differs " + path + ": repository " + r + ", source " + s);
+            }
+        }
+        for (String extra : rep.keySet()) {
+            diff.add("extra " + extra);
+        }
+        return diff;
+    }
+
+    /** Waits until the repository's latest state of {@code tree} matches its source. */
+    void awaitReplicated(String tree, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        List<String> diff;
+        do {
+            if (error != null) {
+                throw new AssertionError("daemon failed", error);
+            }
+            diff = differences(repo, tree, env.tree(tree));
+            if (diff.isEmpty()) {
+                return;
+            }
+            Thread.sleep(100);
+        } while (System.nanoTime() < deadline);
+        fail("tree " + tree + " not replicated within " + timeout + ": " + diff.size() + " differences, first "
+                + diff.subList(0, Math.min(5, diff.size())));
+    }
+}
