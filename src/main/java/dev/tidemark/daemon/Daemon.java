@@ -860,6 +860,7 @@ public final class Daemon {
         List<Object[]> records = new ArrayList<>();
         List<String[]> deletes = new ArrayList<>();
         List<Outcome> done = new ArrayList<>();
+        List<String> said = new ArrayList<>(); // per-file lines, logged once they are durable
         long copied = 0;
         long stored = 0;
         for (Outcome o : outcomes) {
@@ -890,8 +891,9 @@ public final class Daemon {
                 stored += r.storedBytes();
                 done.add(o);
                 if (opts.verbose()) {
-                    LOG.info("{}:{} {} ({}, {})", tree, o.change().path(), r.newContent() ? "copied" : "recorded",
-                            Sizes.bytes(r.entry().size()), r.newContent() ? "new content" : "content already stored");
+                    said.add(tree + ":" + o.change().path() + (r.newContent() ? " copied (" : " recorded (")
+                            + Sizes.bytes(r.entry().size()) + (r.newContent() ? ", new content)"
+                            : ", content already stored)"));
                 }
             } else if (o.delete()) {
                 if (ts.mode == Mode.SUSPENDED) {
@@ -901,13 +903,13 @@ public final class Daemon {
                 deletes.add(new String[] {tree, o.change().path()});
                 done.add(o);
                 if (opts.verbose()) {
-                    LOG.info("{}:{} deleted", tree, o.change().path());
+                    said.add(tree + ":" + o.change().path() + " deleted");
                 }
             } else {
                 entries.add(JournalEntry.put(o.time(), tree, o.put()));
                 done.add(o);
                 if (opts.verbose()) {
-                    LOG.info("{}:{} {}", tree, o.change().path(), o.put().isDir() ? "directory" : "symlink");
+                    said.add(tree + ":" + o.change().path() + (o.put().isDir() ? " directory" : " symlink"));
                 }
             }
         }
@@ -936,6 +938,9 @@ public final class Daemon {
             b.apply();
         }
         indexDirty = true;
+        for (String line : said) {
+            LOG.info("{}", line);
+        }
         for (JournalEntry e : entries) {
             TreeState ts = trees.get(e.tree());
             if (e.isDelete()) {
