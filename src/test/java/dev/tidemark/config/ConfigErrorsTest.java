@@ -49,6 +49,15 @@ class ConfigErrorsTest {
                         + "\"@T@/tree\"}]}", "'exclude[0]' '[a-' is not a valid glob"),
                 Arguments.of("bad thread count", "{" + ok + ", \"scan\": {\"threads\": 0}, \"trees\": [{\"name\": \"a\", "
                         + "\"path\": \"@T@/tree\"}]}", "'scan.threads' is 0: use 1 to 64"),
+                Arguments.of("duration without a unit", "{" + ok + ", \"run\": {\"settle\": \"300\"}, \"trees\": "
+                        + "[{\"name\": \"a\", \"path\": \"@T@/tree\"}]}", "'run.settle' is '300': give a number and a unit"),
+                Arguments.of("point interval too short", "{" + ok + ", \"points\": {\"interval\": \"10s\"}, "
+                        + "\"trees\": [{\"name\": \"a\", \"path\": \"@T@/tree\"}]}", "'points.interval' is 10s: use 1m to 31d"),
+                Arguments.of("unknown watch method", "{" + ok + ", \"run\": {\"watch\": \"fanotify\"}, \"trees\": "
+                        + "[{\"name\": \"a\", \"path\": \"@T@/tree\"}]}", "'run.watch' is 'fanotify': use \"inotify\""),
+                Arguments.of("max delay under the settle time", "{" + ok + ", \"run\": {\"settle\": \"5s\", "
+                        + "\"maxDelay\": \"2s\"}, \"trees\": [{\"name\": \"a\", \"path\": \"@T@/tree\"}]}",
+                        "'run.maxDelay' is shorter than run.settle"),
                 Arguments.of("tree that does not exist (point)", "{" + ok + ", \"trees\": [{\"name\": \"a\", \"path\": "
                         + "\"@T@/nope\"}]}", "'trees[0].path' @T@/nope does not exist"));
     }
