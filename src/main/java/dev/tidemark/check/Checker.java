@@ -3,6 +3,7 @@ package dev.tidemark.check;
 import dev.tidemark.hash.ContentHasher;
 import dev.tidemark.hash.ContentKey;
 import dev.tidemark.point.FileEntry;
+import dev.tidemark.point.Journal;
 import dev.tidemark.point.ManifestReader;
 import dev.tidemark.point.PointStore;
 import dev.tidemark.point.RestorePoint;
@@ -31,7 +32,8 @@ import org.slf4j.LoggerFactory;
  * {@code tidemark verify}: checks the repository against itself, never against the index.
  *
  * <p>Always: every pack trailer parses; every point record parses; every manifest exists, parses and matches its
- * name; every file in every manifest names content some pack holds. With {@code readData}: every pack's bytes hash to
+ * name; every file in every manifest names content some pack holds; every journal segment matches its name and every
+ * file version in it names content some pack holds. With {@code readData}: every pack's bytes hash to
  * its name, and every blob decodes and hashes to its content key. Damage is reported with the files (and points) it
  * affects, so a person knows what a restore would lose.
  */
@@ -40,7 +42,7 @@ public final class Checker {
 
     /** The outcome: a list of damage found (empty when the repository is sound) and what was checked. */
     public record Report(List<String> damage, List<String> affected, int packs, long blobs, int points, int manifests,
-                         long fileEntries, long bytesRead) {
+                         long fileEntries, long bytesRead, int journalSegments, long journalChanges) {
         public boolean ok() {
             return damage.isEmpty();
         }
@@ -130,11 +132,33 @@ public final class Checker {
                         + "): " + e.getMessage());
             }
         }
+        // The journal: every segment matches its name, and every file version it names is in a pack.
+        Journal journal = new Journal(repo);
+        List<String> segments = journal.segments(java.time.Instant.EPOCH, java.time.Instant.parse("9999-12-31T00:00:00Z"));
+        long[] changes = {0};
+        for (String seg : segments) {
+            try {
+                journal.readSegment(seg, Long.MIN_VALUE, Long.MAX_VALUE, e -> {
+                    changes[0]++;
+                    if (e.isDelete() || !e.entry().isFile()) {
+                        return;
+                    }
+                    String why = !blobs.contains(e.entry().key()) ? " missing"
+                            : damagedKeys.contains(e.entry().key()) ? " damaged" : null;
+                    if (why != null) {
+                        affected.add(e.tree() + "/" + e.path() + " (content " + e.entry().key().shortHex() + why
+                                + "; journal " + FileEntry.instant(e.timeNanos()) + ")");
+                    }
+                });
+            } catch (DamageException e) {
+                damage(e.getMessage());
+            }
+        }
         if (!affected.isEmpty() && damage.isEmpty()) {
             damage(affected.size() + " files name content that no pack holds");
         }
         return new Report(List.copyOf(damage), List.copyOf(new TreeSet<>(affected)), packIds.size(), blobs.size(),
-                pointCount, manifestPoints.size(), entries, bytesRead);
+                pointCount, manifestPoints.size(), entries, bytesRead, segments.size(), changes[0]);
     }
 
     /** Hashes a whole pack against its name, then decodes every blob; returns the bytes read. */

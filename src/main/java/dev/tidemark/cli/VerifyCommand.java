@@ -33,8 +33,9 @@ final class VerifyCommand implements Callable<Integer> {
             r = new Checker(s.repo, common.progress()).check(readData);
         }
         PrintWriter w = spec.commandLine().getOut();
-        w.printf("checked %d points, %d manifests (%s entries), %d packs (%s blobs)%s%n", r.points(), r.manifests(),
-                Sizes.count(r.fileEntries()), r.packs(), Sizes.count(r.blobs()),
+        w.printf("checked %d points, %d manifests (%s entries), %d journal segments (%s changes), %d packs (%s blobs)%s%n",
+                r.points(), r.manifests(), Sizes.count(r.fileEntries()), r.journalSegments(),
+                Sizes.count(r.journalChanges()), r.packs(), Sizes.count(r.blobs()),
                 readData ? ", read " + Sizes.bytes(r.bytesRead()) : "");
         if (r.ok()) {
             w.println("no damage found");

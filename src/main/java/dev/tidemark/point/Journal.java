@@ -110,37 +110,44 @@ public final class Journal {
         long hi = FileEntry.nanos(to);
         long n = 0;
         for (String k : segments(from, to)) {
-            ContentKey expected;
-            try {
-                expected = ContentKey.parse(k.substring(k.lastIndexOf('-') + 1));
-            } catch (RuntimeException e) {
-                continue; // not a segment of ours
+            n += readSegment(k, lo, hi, sink);
+        }
+        return n;
+    }
+
+    /** Hands the changes of one segment with {@code lo <= time <= hi} (nanoseconds) to {@code sink}. */
+    public long readSegment(String k, long lo, long hi, Consumer<JournalEntry> sink) throws IOException {
+        ContentKey expected;
+        try {
+            expected = ContentKey.parse(k.substring(k.lastIndexOf('-') + 1));
+        } catch (RuntimeException e) {
+            throw new DamageException(k + ": not a journal segment name");
+        }
+        long n = 0;
+        try (InputStream in = new SegmentedInputStream(repo.store().open(k), repo.hasher(), expected, k);
+             JsonParser p = ManifestCodec.JSON.createParser(in)) {
+            JsonToken t = p.nextToken();
+            if (t != JsonToken.START_OBJECT) {
+                throw new DamageException(k + ": not a journal segment");
             }
-            try (InputStream in = new SegmentedInputStream(repo.store().open(k), repo.hasher(), expected, k);
-                 JsonParser p = ManifestCodec.JSON.createParser(in)) {
-                JsonToken t = p.nextToken();
+            p.skipChildren();
+            while ((t = p.nextToken()) != null) {
                 if (t != JsonToken.START_OBJECT) {
-                    throw new DamageException(k + ": not a journal segment");
+                    throw new DamageException(k + ": unexpected " + t);
                 }
-                p.skipChildren();
-                while ((t = p.nextToken()) != null) {
-                    if (t != JsonToken.START_OBJECT) {
-                        throw new DamageException(k + ": unexpected " + t);
-                    }
-                    JournalEntry e = readEntry(p, k);
-                    if (e.timeNanos() >= lo && e.timeNanos() <= hi) {
-                        sink.accept(e);
-                        n++;
-                    }
+                JournalEntry e = readEntry(p, k);
+                if (e.timeNanos() >= lo && e.timeNanos() <= hi) {
+                    sink.accept(e);
+                    n++;
                 }
-                while (in.read() >= 0) {
-                    // drain, so the content key is checked
-                }
-            } catch (DamageException e) {
-                throw e;
-            } catch (IOException | RuntimeException e) {
-                throw new DamageException(k + ": unreadable journal segment: " + e.getMessage(), e);
             }
+            while (in.read() >= 0) {
+                // drain, so the content key is checked
+            }
+        } catch (DamageException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            throw new DamageException(k + ": unreadable journal segment: " + e.getMessage(), e);
         }
         return n;
     }

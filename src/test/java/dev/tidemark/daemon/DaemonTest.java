@@ -357,4 +357,26 @@ class DaemonTest {
             assertArrayEquals("one".getBytes(), Files.readAllBytes(out.resolve("t/f")));
         }
     }
+
+    @Test
+    void verifyChecksTheJournalAndNamesADamagedSegment() throws Exception {
+        Env env = env("t");
+        Path t = env.tree("t");
+        try (Running r = new Running(env)) {
+            write(t.resolve("f"), "journaled content");
+            r.awaitReplicated("t", WAIT);
+        }
+        Cli.Result ok = env.ok("verify");
+        assertTrue(ok.out().contains("journal segments") && ok.out().contains("no damage"), ok.toString());
+        Path seg;
+        try (Stream<Path> s = Files.walk(env.repo.resolve("journal"))) {
+            seg = s.filter(Files::isRegularFile).findFirst().orElseThrow();
+        }
+        byte[] b = Files.readAllBytes(seg);
+        b[b.length - 2] ^= 0x20;
+        Files.write(seg, b);
+        Cli.Result bad = env.cli("verify");
+        assertEquals(3, bad.code(), bad.toString());
+        assertTrue(bad.out().contains(seg.getFileName().toString()), bad.toString());
+    }
 }
