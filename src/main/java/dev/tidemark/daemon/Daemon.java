@@ -333,7 +333,8 @@ public final class Daemon {
                 scheduledPoint();
             }
             if (now - nextReconcile >= 0) {
-                LOG.info("hourly safety net: comparing every tree with the index");
+                LOG.info("safety net (every {}): comparing every tree with the index",
+                        Sizes.duration(config.run().reconcileInterval()));
                 rescanAll();
                 nextReconcile = now + config.run().reconcileInterval().toNanos();
             }

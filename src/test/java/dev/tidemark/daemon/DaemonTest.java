@@ -379,4 +379,26 @@ class DaemonTest {
         assertEquals(3, bad.code(), bad.toString());
         assertTrue(bad.out().contains(seg.getFileName().toString()), bad.toString());
     }
+
+    @Test
+    void aFileWrittenContinuouslyIsCopiedAtLeastEveryMaxDelay() throws Exception {
+        Env env = env("t"); // settle 100 ms, maxDelay 2 s
+        Path log = env.tree("t").resolve("app.log");
+        try (Running r = new Running(env)) {
+            long end = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            int n = 0;
+            // An append every 30 ms: the file never settles for 100 ms.
+            while (System.nanoTime() < end) {
+                Files.writeString(log, "line " + n++ + "\n", java.nio.file.StandardOpenOption.CREATE,
+                        java.nio.file.StandardOpenOption.APPEND);
+                Thread.sleep(30);
+            }
+            long versions = Running.journal(r.repo, "t").stream()
+                    .filter(e -> e.path().equals("app.log") && !e.isDelete()).count();
+            // 5 s of writing with maxDelay 2 s: copied at about 2 s and 4 s, before the writer stopped.
+            assertTrue(versions >= 2, "copied " + versions + " times while being written, expected 2");
+            r.awaitReplicated("t", WAIT);
+            assertRestoresExactly(env, "t");
+        }
+    }
 }
