@@ -129,6 +129,7 @@ public final class Daemon {
     private final ConcurrentLinkedQueue<Runnable> requests = new ConcurrentLinkedQueue<>();
     private final CompletableFuture<Void> started = new CompletableFuture<>();
     private volatile boolean stopping;
+    private volatile long pauseListenerNanos;
     private ExecutorService pool;
     private PackWriter packs;
     private ContentReader reader;
@@ -440,6 +441,15 @@ public final class Daemon {
     private final TreeWatch.Sink sink = new TreeWatch.Sink() {
         @Override
         public void changed(String tree, String path) {
+            long pause = pauseListenerNanos;
+            if (pause > 0) {
+                pauseListenerNanos = 0;
+                try {
+                    TimeUnit.NANOSECONDS.sleep(pause); // tests: a busy listener, as under a slow disk
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             queue.offer(tree, path);
         }
 
@@ -762,6 +772,10 @@ public final class Daemon {
                            Future<ContentReader.Result> read, FileRecord before) {
     }
 
+    /** An index record to write once the batch is durable. */
+    private record Record(String tree, String path, FileRecord record) {
+    }
+
     private void apply(List<ChangeQueue.Change> batch) throws IOException {
         List<Outcome> outcomes = new ArrayList<>(batch.size());
         Set<String> deletingTrees = new HashSet<>();
@@ -858,7 +872,7 @@ public final class Daemon {
             }
         }
         List<JournalEntry> entries = new ArrayList<>();
-        List<Object[]> records = new ArrayList<>();
+        List<Record> records = new ArrayList<>();
         List<String[]> deletes = new ArrayList<>();
         List<Outcome> done = new ArrayList<>();
         List<String> said = new ArrayList<>(); // per-file lines, logged once they are durable
@@ -883,11 +897,11 @@ public final class Daemon {
                 FileRecord b = o.before();
                 FileRecord a = r.record();
                 if (b != null && b.key().equals(a.key()) && b.matches(a.size(), a.mtimeNanos(), a.ctimeNanos(), a.inode())) {
-                    records.add(new Object[] {tree, o.change().path(), a}); // read again only to trust the record
+                    records.add(new Record(tree, o.change().path(), a)); // read again only to trust the record
                     continue;
                 }
                 entries.add(JournalEntry.put(o.time(), tree, r.entry()));
-                records.add(new Object[] {tree, o.change().path(), r.record()});
+                records.add(new Record(tree, o.change().path(), r.record()));
                 copied += r.newContent() ? 1 : 0;
                 stored += r.storedBytes();
                 done.add(o);
@@ -917,8 +931,8 @@ public final class Daemon {
         if (entries.isEmpty()) {
             if (!records.isEmpty()) {
                 try (Index.Batch b = index.batch()) {
-                    for (Object[] r : records) {
-                        b.putFile((String) r[0], (String) r[1], (FileRecord) r[2]);
+                    for (Record r : records) {
+                        b.putFile(r.tree(), r.path(), r.record());
                     }
                     b.apply();
                 }
@@ -930,8 +944,8 @@ public final class Daemon {
         String segment = journal.append(entries); // 2. the changes are durable
         // 3. the index learns of them
         try (Index.Batch b = index.batch()) {
-            for (Object[] r : records) {
-                b.putFile((String) r[0], (String) r[1], (FileRecord) r[2]);
+            for (Record r : records) {
+                b.putFile(r.tree(), r.path(), r.record());
             }
             for (String[] d : deletes) {
                 b.deleteTree(d[0], d[1]);
@@ -1066,6 +1080,11 @@ public final class Daemon {
     /** For tests: the mode of a tree. */
     public Mode mode(String tree) {
         return trees.get(tree).mode;
+    }
+
+    /** For tests: the next event's listener call stalls this long, so events pile up behind it and overflow. */
+    void pauseListenerOnce(Duration d) {
+        pauseListenerNanos = d.toNanos();
     }
 
     /** For tests: the tree's watch stopped working, as when inotify watches run out. */

@@ -3,7 +3,6 @@ package dev.tidemark.daemon;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tidemark.hash.ContentKey;
@@ -115,6 +114,9 @@ class DaemonTest {
         Path t = env.tree("t");
         Files.createDirectories(t.resolve("burst"));
         try (Running r = new Running(env)) {
+            // The listener stalls on the first event, as a busy one would: the creates behind it overflow the
+            // watch's event queue, and directory-watcher reports that only as an exception.
+            r.daemon.pauseListenerOnce(Duration.ofSeconds(2));
             byte[] b = new byte[64];
             for (int i = 0; i < 20_000; i++) {
                 b[0] = (byte) i;
@@ -211,11 +213,7 @@ class DaemonTest {
         write(env.tree("b").resolve("x"), "x");
         try (Running r = new Running(env)) {
             Trees.deleteRecursively(a);
-            long deadline = System.nanoTime() + WAIT.toNanos();
-            while (r.daemon.mode("a") != Daemon.Mode.SUSPENDED && System.nanoTime() < deadline) {
-                Thread.sleep(50);
-            }
-            assertEquals(Daemon.Mode.SUSPENDED, r.daemon.mode("a"));
+            r.awaitMode("a", Daemon.Mode.SUSPENDED, WAIT);
             // The other tree keeps replicating.
             write(env.tree("b").resolve("y"), "y");
             r.awaitReplicated("b", WAIT);
@@ -289,17 +287,11 @@ class DaemonTest {
         write(t.resolve("a"), "a");
         try (Running r = new Running(env)) {
             r.daemon.simulateWatchLost("t", new IOException("User limit of inotify watches reached"));
-            long deadline = System.nanoTime() + WAIT.toNanos();
-            while (r.daemon.mode("t") != Daemon.Mode.POLLING && System.nanoTime() < deadline) {
-                Thread.sleep(20);
-            }
-            assertEquals(Daemon.Mode.POLLING, r.daemon.mode("t"));
+            r.awaitMode("t", Daemon.Mode.POLLING, WAIT);
             write(t.resolve("b/c"), "polled");
             Files.delete(t.resolve("a"));
             r.awaitReplicated("t", WAIT);
         }
-        Path log = env.state.resolve("logs");
-        assertNotNull(log);
     }
 
     @Test

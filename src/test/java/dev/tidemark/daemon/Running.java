@@ -144,6 +144,15 @@ final class Running implements AutoCloseable {
         return diff;
     }
 
+    /** Waits until the daemon follows {@code tree} in {@code mode}. */
+    void awaitMode(String tree, Daemon.Mode mode, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (daemon.mode(tree) != mode && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        org.junit.jupiter.api.Assertions.assertEquals(mode, daemon.mode(tree), "mode of tree " + tree);
+    }
+
     /** Waits until the repository's latest state of {@code tree} matches its source. */
     void awaitReplicated(String tree, Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
