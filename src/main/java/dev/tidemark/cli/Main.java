@@ -22,7 +22,7 @@ import picocli.CommandLine;
             "Words: a tree is a watched directory; the repository holds content, manifests and points;",
             "a restore point seals every tree at one moment; the index is a local cache of the repository."},
         subcommands = {InitCommand.class, PointCommand.class, RunCommand.class, StatusCommand.class, PointsCommand.class, ShowCommand.class,
-            DiffCommand.class, RestoreCommand.class, VerifyCommand.class, IndexCommand.class, DemoCommand.class,
+            DiffCommand.class, RestoreCommand.class, DbCommand.class, VerifyCommand.class, IndexCommand.class, DemoCommand.class,
             CommandLine.HelpCommand.class},
         footerHeading = "%nExit codes:%n",
         footer = {

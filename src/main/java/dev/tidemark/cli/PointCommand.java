@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tidemark.daemon.Control;
+import dev.tidemark.point.DatabaseSnapshot;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -23,7 +24,9 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "point", description = {"Take a restore point: scan every tree, copy new content into the repository,",
     "commit the point. Unchanged files (same size, mtime, ctime and inode) are not read again.",
-    "Exit code 5 if some files could not be read: the point is committed without them.",
+    "With a database configured, its snapshot is sealed into the same point (see 'tidemark help db').",
+    "Exit code 5 if the point is committed incomplete: files that could not be read, the database",
+    "skipped (database.whenDown \"skip\"), or rows naming files the trees lack (database.dangling \"flag\").",
     "While 'tidemark run' is running, the daemon takes the point (it holds the writer lock)."})
 final class PointCommand implements Callable<Integer> {
     @Mixin
@@ -69,9 +72,9 @@ final class PointCommand implements Callable<Integer> {
                     err.printf("  ... and %d more (see the log)%n", out.problems().size() - 20);
                     break;
                 }
-                err.println("  left out: " + prob);
+                err.println(prob.startsWith("database: ") ? "  " + prob : "  left out: " + prob);
             }
-            err.printf("tidemark: point %s is missing %d files that could not be read%n", p.id(), out.problems().size());
+            err.printf("tidemark: point %s is incomplete: %d problem(s), listed above%n", p.id(), out.problems().size());
             err.flush();
             return ExitCode.INCOMPLETE.code();
         }
@@ -85,6 +88,20 @@ final class PointCommand implements Callable<Integer> {
                     Sizes.count(t.totals().files()), Sizes.bytes(t.totals().bytes()), Sizes.count(t.totals().readFiles()),
                     Sizes.count(t.totals().newFiles()), Sizes.bytes(t.totals().newBytes()),
                     Sizes.bytes(t.totals().storedBytes()));
+        }
+        DatabaseSnapshot db = p.database();
+        if (db != null && db.dump() != null) {
+            w.printf("  %-16s %10s rows   %s (stored %s), view opened %s%s%n", "database " + String.join(",",
+                    db.schemas().stream().map(DatabaseSnapshot.Schema::name).toList()), Sizes.count(db.rows()),
+                    Sizes.bytes(db.rawBytes()), Sizes.bytes(db.storedBytes()), db.viewOpenedAt(),
+                    db.binlogFile() == null ? "" : ", binlog " + db.binlogFile() + ":" + db.binlogPosition());
+            for (DatabaseSnapshot.References r : db.references()) {
+                w.printf("  references %-7s %10s paths, %s dangling%s%n", r.name(), Sizes.count(r.rows()),
+                        Sizes.count(r.dangling()), r.toppedUp() == 0 ? "" : " (" + r.toppedUp()
+                        + " written after the scan passed, added)");
+            }
+        } else if (db != null) {
+            w.printf("  database         not in this point: %s%n", db.skipped());
         }
         w.printf("  took %s%n", Sizes.duration(Duration.ofMillis(p.durationMillis())));
     }

@@ -46,7 +46,17 @@ import picocli.CommandLine.Spec;
     "  tidemark restore latest --to /tmp/check                 # rehearse a restore",
     "  tidemark restore 20261121T0300 --tree facedata --mirror # put facedata back exactly",
     "  tidemark restore latest --to /tmp/x --path 'config/**' --dry-run",
-    "  tidemark restore --at 2026-11-21T14:05:09Z --tree qr --to /tmp/before-the-bad-upload"})
+    "  tidemark restore --at 2026-11-21T14:05:09Z --tree qr --to /tmp/before-the-bad-upload",
+    "",
+    "The database (--db): the full restore puts the trees back exactly (mirror) and the point's",
+    "schemas into the server, in this order: hooks.preRestore (stop the photo services), files,",
+    "database, hooks.postRestore (regenerate thumbnails); then every reference query runs against",
+    "what was restored and each path it returns is looked for on disk. A schema that exists and is",
+    "not empty is refused unless --force (it is dropped, then loaded). --db-into NAME loads the",
+    "point's schema under another name, beside the live one.",
+    "  tidemark restore latest --db --dry-run                  # print the plan, change nothing",
+    "  tidemark restore latest --db                            # the disaster case",
+    "  tidemark restore latest --db-only --db-into s01_check   # rehearse the database only"})
 final class RestoreCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common;
@@ -83,6 +93,19 @@ final class RestoreCommand implements Callable<Integer> {
     @Option(names = "--threads", paramLabel = "N", defaultValue = "4", description = "Files written at once (default: ${DEFAULT-VALUE}).")
     int threads;
 
+    @Option(names = "--db", description = {"Full restore: the trees (mirror mode unless --to) and the point's database",
+        "into its own schemas, with the restore hooks around them."})
+    boolean db;
+
+    @Option(names = "--db-into", paramLabel = "NAME", description = "Load the point's schema as NAME instead (implies --db).")
+    String dbInto;
+
+    @Option(names = "--db-only", description = "Restore the database and nothing else (no files, no hooks).")
+    boolean dbOnly;
+
+    @Option(names = "--force", description = "Replace a target schema that exists and is not empty (it is dropped first).")
+    boolean force;
+
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -104,11 +127,38 @@ final class RestoreCommand implements Callable<Integer> {
                     : "give either POINT or --at TIME, not both");
         }
         Instant time = at == null ? null : parseTime(at);
+        boolean withDb = db || dbInto != null || dbOnly;
+        if (withDb && time != null) {
+            throw TidemarkException.usage("--at restores files only (the database is sealed in points): name a POINT "
+                    + "to restore the database");
+        }
+        if (force && !withDb) {
+            throw TidemarkException.usage("--force replaces a database schema: it needs --db, --db-into or --db-only");
+        }
+        if (withDb && config.database() == null) {
+            throw TidemarkException.usage(config.file() + " has no 'database' section: it names the server to restore "
+                    + "into (url, user, password)");
+        }
+        if (dbOnly && (!trees.isEmpty() || !paths.isEmpty() || to != null || mirror)) {
+            throw TidemarkException.usage("--db-only restores no files: drop --tree, --path, --to and --mirror");
+        }
+        boolean full = withDb && !dbOnly;
+        if (full && to == null) {
+            mirror = true; // the disaster case: each tree becomes exactly the point, as the database will be
+        }
         PrintWriter w = spec.commandLine().getOut();
         try (RepoSession s = RepoSession.withIndex(config)) {
-            List<Job> jobs = time == null ? pointJobs(config, s) : journalJobs(config, s, time);
+            List<Job> jobs = dbOnly ? List.of() : time == null ? pointJobs(config, s) : journalJobs(config, s, time);
             for (Job j : jobs) {
                 Restorer.checkTarget(j.tree().name(), j.target(), mirror);
+            }
+            DatabaseRestore dbr = null;
+            if (withDb) {
+                dbr = new DatabaseRestore(config, s.repo, new PointStore(s.repo).resolve(point), dbInto, force, w);
+                dbr.check(dryRun);
+                if (full) {
+                    dbr.hook("hooks.preRestore", config.hooks().preRestore(), dryRun);
+                }
             }
             boolean asRoot = "root".equals(System.getProperty("user.name"));
             long failed = 0;
@@ -134,7 +184,24 @@ final class RestoreCommand implements Callable<Integer> {
             }
             if (failed > 0) {
                 throw new TidemarkException(ExitCode.FAILED, failed + " entries could not be restored (listed above"
-                        + " and in the log); everything else was restored");
+                        + " and in the log); everything else was restored"
+                        + (withDb ? "; the database was not restored" : ""));
+            }
+            if (dbr != null) {
+                dbr.load(dryRun);
+                if (full) {
+                    dbr.hook("hooks.postRestore", config.hooks().postRestore(), dryRun);
+                }
+                Map<String, Path> where = new LinkedHashMap<>();
+                for (TreeConfig t : config.trees()) {
+                    where.put(t.name(), t.path());
+                }
+                for (Job j : jobs) {
+                    where.put(j.tree().name(), j.target());
+                }
+                if (!dryRun && !dbr.checkReferences(where, !dbOnly)) {
+                    return ExitCode.FAILED.code();
+                }
             }
         }
         return 0;

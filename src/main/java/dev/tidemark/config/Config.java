@@ -14,9 +14,16 @@ import java.util.List;
  * @param trees      the trees, in the order given
  * @param scan       scanner options
  * @param run        the daemon's options ({@code tidemark run})
+ * @param database   the database sealed into each point; null when there is none
+ * @param hooks      commands run around a full restore
  */
 public record Config(Path file, Path repository, Path state, List<String> exclude, List<TreeConfig> trees,
-                     ScanOptions scan, RunOptions run) {
+                     ScanOptions scan, RunOptions run, DatabaseConfig database, Hooks hooks) {
+
+    /** {@code hooks.preRestore} and {@code hooks.postRestore}; either may be null. */
+    public record Hooks(HookConfig preRestore, HookConfig postRestore) {
+        public static final Hooks NONE = new Hooks(null, null);
+    }
 
     public static final String DEFAULT_FILE = "config/tidemark.json";
 

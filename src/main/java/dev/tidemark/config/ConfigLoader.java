@@ -32,7 +32,28 @@ public final class ConfigLoader {
     record RawConfig(@JsonProperty("repository") String repository, @JsonProperty("state") String state,
                      @JsonProperty("exclude") List<String> exclude, @JsonProperty("trees") List<RawTree> trees,
                      @JsonProperty("scan") RawScan scan, @JsonProperty("points") RawPoints points,
-                     @JsonProperty("run") RawRun run) {
+                     @JsonProperty("run") RawRun run, @JsonProperty("database") RawDatabase database,
+                     @JsonProperty("hooks") RawHooks hooks) {
+    }
+
+    record RawDatabase(@JsonProperty("url") String url, @JsonProperty("user") String user,
+                       @JsonProperty("passwordFile") String passwordFile, @JsonProperty("passwordEnv") String passwordEnv,
+                       @JsonProperty("tls") String tls, @JsonProperty("tlsCa") String tlsCa,
+                       @JsonProperty("schemas") List<String> schemas,
+                       @JsonProperty("nonTransactional") String nonTransactional,
+                       @JsonProperty("whenDown") String whenDown, @JsonProperty("dangling") String dangling,
+                       @JsonProperty("connectTimeout") String connectTimeout,
+                       @JsonProperty("referenceQueries") List<RawReference> referenceQueries) {
+    }
+
+    record RawReference(@JsonProperty("name") String name, @JsonProperty("tree") String tree,
+                        @JsonProperty("schema") String schema, @JsonProperty("sql") String sql) {
+    }
+
+    record RawHooks(@JsonProperty("preRestore") RawHook preRestore, @JsonProperty("postRestore") RawHook postRestore) {
+    }
+
+    record RawHook(@JsonProperty("command") List<String> command, @JsonProperty("timeout") String timeout) {
     }
 
     record RawPoints(@JsonProperty("interval") String interval) {
@@ -158,7 +179,31 @@ public final class ConfigLoader {
             }
             scan = new Config.ScanOptions(n);
         }
-        return new Config(file, repository, state, globalExclude, List.copyOf(trees), scan, run(file, raw));
+        DatabaseConfig db = raw.database() == null ? null : DatabaseSection.validate(file, raw.database(), trees,
+                System::getenv);
+        Config.Hooks hooks = raw.hooks() == null ? Config.Hooks.NONE : new Config.Hooks(
+                hook(file, "hooks.preRestore", raw.hooks().preRestore()),
+                hook(file, "hooks.postRestore", raw.hooks().postRestore()));
+        return new Config(file, repository, state, globalExclude, List.copyOf(trees), scan, run(file, raw), db, hooks);
+    }
+
+    private static HookConfig hook(Path file, String field, RawHook h) {
+        if (h == null) {
+            return null;
+        }
+        if (h.command() == null || h.command().isEmpty() || h.command().get(0) == null
+                || h.command().get(0).isBlank()) {
+            throw bad(file, field + ".command", "is missing or empty: give the program and its arguments as a list, "
+                    + "such as [\"/usr/bin/systemctl\", \"stop\", \"qumagie\"] (no shell is involved)");
+        }
+        for (int i = 0; i < h.command().size(); i++) {
+            if (h.command().get(i) == null) {
+                throw bad(file, field + ".command[" + i + "]", "is null: give a string");
+            }
+        }
+        Duration timeout = duration(file, field + ".timeout", h.timeout(), Duration.ofMinutes(5), Duration.ofSeconds(1),
+                Duration.ofDays(1));
+        return new HookConfig(List.copyOf(h.command()), timeout);
     }
 
     private static Config.RunOptions run(Path file, RawConfig raw) {

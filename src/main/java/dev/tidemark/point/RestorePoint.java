@@ -1,5 +1,6 @@
 package dev.tidemark.point;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.time.Instant;
 import java.util.List;
 
@@ -17,9 +18,11 @@ import java.util.List;
  * @param trees          the trees, in configuration order
  * @param totals         the sum over trees
  * @param durationMillis how long taking it took
+ * @param database       the database sealed with the trees; absent when none is configured
  */
+@JsonInclude(JsonInclude.Include.NON_NULL)
 public record RestorePoint(int format, String id, Instant time, String host, List<String> tags,
-                           List<TreeSnapshot> trees, Totals totals, long durationMillis) {
+                           List<TreeSnapshot> trees, Totals totals, long durationMillis, DatabaseSnapshot database) {
     public static final int FORMAT = 1;
 
     public TreeSnapshot tree(String name) {
@@ -28,6 +31,7 @@ public record RestorePoint(int format, String id, Instant time, String host, Lis
 
     @Override
     public String toString() {
-        return id + " " + time + " " + trees.size() + " trees, " + totals.files() + " files" + (tags.isEmpty() ? "" : " " + tags);
+        return id + " " + time + " " + trees.size() + " trees, " + totals.files() + " files" + (database == null ? "" : database.dump() == null ? ", no database" : ", database")
+                + (tags.isEmpty() ? "" : " " + tags);
     }
 }

@@ -2,6 +2,10 @@ package dev.tidemark.scan;
 
 import dev.tidemark.TidemarkException;
 import dev.tidemark.config.Config;
+import dev.tidemark.config.DatabaseConfig;
+import dev.tidemark.db.Db;
+import dev.tidemark.db.Snapshotter;
+import dev.tidemark.point.DatabaseSnapshot;
 import dev.tidemark.config.TreeConfig;
 import dev.tidemark.index.Index;
 import dev.tidemark.index.IndexSync;
@@ -34,7 +38,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Commit order: (1) every tree is scanned, new content going into packs, each pack committed before the index
  * learns of it; (2) the last pack is flushed; (3) each tree's manifest is committed; (4) the point record is written.
- * Only (4) makes the point exist, and everything it names is durable by then.
+ * Only (4) makes the point exist, and everything it names is durable by then. With a database configured, (3b) the
+ * database is sealed between (3) and (4): see {@link Sealer} for the order that keeps rows and files in agreement.
  */
 public final class PointTaker {
     private static final Logger LOG = LoggerFactory.getLogger(PointTaker.class);
@@ -76,6 +81,33 @@ public final class PointTaker {
     public Outcome take(List<String> tags, boolean allowEmpty) throws IOException {
         Instant start = clock.instant();
         RestorePoint previous = latest();
+        // Connect first: a server that is down fails the point before anything is written (or, with
+        // database.whenDown "skip", the point goes ahead without it and says so).
+        Snapshotter db = null;
+        String dbSkipped = null;
+        if (config.database() != null) {
+            try {
+                db = Snapshotter.connect(config.database(), clock);
+            } catch (Db.DownException e) {
+                if (config.database().whenDown() != DatabaseConfig.WhenDown.SKIP) {
+                    throw TidemarkException.failed(e.getMessage() + ". No restore point was taken (database.whenDown "
+                            + "is \"fail\"; \"skip\" takes points without the database while it is down)", e);
+                }
+                dbSkipped = e.getMessage();
+                LOG.warn("restore point without the database: {}", dbSkipped);
+            }
+        }
+        try {
+            return take(tags, allowEmpty, start, previous, db, dbSkipped);
+        } finally {
+            if (db != null) {
+                db.close();
+            }
+        }
+    }
+
+    private Outcome take(List<String> tags, boolean allowEmpty, Instant start, RestorePoint previous, Snapshotter db,
+                         String dbSkipped) throws IOException {
         long t0 = System.nanoTime();
         IndexSync.syncPacks(repo, index);
         LOG.debug("index synced with the repository in {} ms", (System.nanoTime() - t0) / 1_000_000);
@@ -142,8 +174,37 @@ public final class PointTaker {
             }
             PointStore points = new PointStore(repo);
             String id = points.newId(start);
+            DatabaseSnapshot database = null;
+            if (dbSkipped != null) {
+                database = DatabaseSnapshot.skipped(dbSkipped);
+                problems.add("database: not in this point (" + dbSkipped + ")");
+            }
+            if (db != null) {
+                Sealer.Sealed sealed = new Sealer(config, repo, index, clock, sources).seal(db, trees, id);
+                database = sealed.database();
+                if (!sealed.trees().equals(trees)) {
+                    trees = new ArrayList<>(sealed.trees());
+                    total = Totals.ZERO;
+                    for (TreeSnapshot t : trees) {
+                        total = total.plus(t.totals());
+                    }
+                }
+                if (database.dangling() > 0) {
+                    if (config.database().dangling() == DatabaseConfig.Dangling.FAIL) {
+                        throw Sealer.dangling(database);
+                    }
+                    for (DatabaseSnapshot.References r : database.references()) {
+                        if (r.dangling() > 0) {
+                            problems.add("database: " + r.dangling() + " of " + r.rows() + " paths from reference query '"
+                                    + r.name() + "' name files not in tree " + r.tree() + " (" + String.join(", ",
+                                    r.examples()) + ")");
+                        }
+                    }
+                }
+            }
             RestorePoint point = new RestorePoint(RestorePoint.FORMAT, id, start, WriterLock.hostName(),
-                    List.copyOf(tags), List.copyOf(trees), total, Duration.ofNanos(System.nanoTime() - t0).toMillis());
+                    List.copyOf(tags), List.copyOf(trees), total, Duration.ofNanos(System.nanoTime() - t0).toMillis(),
+                    database);
             points.save(point);
             if (verifyRecords) {
                 index.setFileRecordsUnverified(false); // every reused record was checked in this point

@@ -60,7 +60,7 @@ class HostileManifestTest {
             PointStore points = new PointStore(repo);
             Instant now = Instant.now();
             points.save(new RestorePoint(RestorePoint.FORMAT, points.newId(now), now, "h", List.of(),
-                    List.of(new TreeSnapshot("t", env.tree("t").toString(), manifestKey, Totals.ZERO)), Totals.ZERO, 0));
+                    List.of(new TreeSnapshot("t", env.tree("t").toString(), manifestKey, Totals.ZERO)), Totals.ZERO, 0, null));
         }
 
         Path target = tmp.resolve("target");

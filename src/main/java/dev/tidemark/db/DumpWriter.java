@@ -1,0 +1,92 @@
+package dev.tidemark.db;
+
+import dev.tidemark.hash.ContentHasher;
+import dev.tidemark.repo.SegmentedOutputStream;
+import dev.tidemark.repo.store.Store;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+
+/** Streams a dump into the repository in {@link DumpFormat}; memory stays bounded (one statement at a time). */
+public final class DumpWriter implements AutoCloseable {
+    private final Store store;
+    private final Store.Upload upload;
+    private final SegmentedOutputStream out;
+    private long rawBytes;
+    private boolean finished;
+
+    public DumpWriter(Store store, ContentHasher hasher) throws IOException {
+        this.store = store;
+        this.upload = store.upload();
+        this.out = new SegmentedOutputStream(upload.stream(), hasher);
+    }
+
+    /** A comment line (for people reading an export); must not contain a newline. */
+    public void comment(String text) throws IOException {
+        write(("-- " + text.replace('\n', ' ') + "\n").getBytes(StandardCharsets.UTF_8));
+    }
+
+    public void sql(String statement) throws IOException {
+        byte[] b = statement.getBytes(StandardCharsets.UTF_8);
+        sql(b, b.length);
+    }
+
+    /** A statement already encoded (the data path: no String is made of the rows). */
+    public void sql(byte[] statement, int len) throws IOException {
+        header(DumpFormat.Kind.SQL, len + DumpFormat.SQL_TAIL.length, "");
+        out.write(statement, 0, len);
+        write(DumpFormat.SQL_TAIL);
+    }
+
+    /** A statement with semicolons inside (routine, trigger, event): wrapped in DELIMITER lines for the client. */
+    public void compound(String statement) throws IOException {
+        byte[] b = statement.getBytes(StandardCharsets.UTF_8);
+        header(DumpFormat.Kind.COMPOUND, DumpFormat.COMPOUND_HEAD.length + b.length + DumpFormat.COMPOUND_TAIL.length, "");
+        write(DumpFormat.COMPOUND_HEAD);
+        write(b);
+        write(DumpFormat.COMPOUND_TAIL);
+    }
+
+    /** The statements that follow belong to {@code schema}: creates it (if missing) and makes it the default. */
+    public void schema(String schema, String charset, String collation) throws IOException {
+        byte[] b = ("CREATE DATABASE IF NOT EXISTS " + Db.quote(schema) + " CHARACTER SET " + charset + " COLLATE "
+                + collation + ";\nUSE " + Db.quote(schema) + ";\n").getBytes(StandardCharsets.UTF_8);
+        header(DumpFormat.Kind.SCHEMA, b.length, " " + charset + " " + collation + " " + schema);
+        write(b);
+    }
+
+    private void header(DumpFormat.Kind kind, int len, String extra) throws IOException {
+        write((DumpFormat.MARK + kind.word + " " + len + extra + "\n").getBytes(StandardCharsets.UTF_8));
+    }
+
+    private void write(byte[] b) throws IOException {
+        out.write(b);
+        rawBytes += b.length;
+    }
+
+    /** Bytes written so far, before compression. */
+    public long rawBytes() {
+        return rawBytes;
+    }
+
+    /** Seals the dump and returns its object key; durable when this returns. */
+    public String finish() throws IOException {
+        header(DumpFormat.Kind.END, 0, "");
+        out.flush();
+        String key = DumpFormat.keyOf(out.finish());
+        if (store.size(key).isPresent()) {
+            upload.close();
+        } else {
+            upload.commit(key);
+        }
+        finished = true;
+        return key;
+    }
+
+    @Override
+    public void close() throws IOException {
+        out.close();
+        if (!finished) {
+            upload.close();
+        }
+    }
+}

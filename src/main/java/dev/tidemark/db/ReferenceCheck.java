@@ -1,0 +1,74 @@
+package dev.tidemark.db;
+
+import dev.tidemark.config.DatabaseConfig;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** After a restore: runs the reference queries against the restored schemas and looks for each file on disk. */
+public final class ReferenceCheck {
+    private ReferenceCheck() {
+    }
+
+    /** One query's result: how many paths, how many name no file, and up to 5 of those. */
+    public record Result(String name, String tree, Path where, long rows, long dangling, List<String> examples) {
+    }
+
+    /**
+     * @param schemas where each configured schema was restored to
+     * @param trees   where each tree is now (restored target, or its configured path)
+     */
+    public static List<Result> run(DatabaseConfig config, Map<String, String> schemas, Map<String, Path> trees,
+                                   Map<String, Path> configuredRoots) {
+        List<Result> out = new ArrayList<>();
+        try (Connection c = Db.connect(config); Statement st = c.createStatement()) {
+            for (DatabaseConfig.ReferenceQuery q : config.referenceQueries()) {
+                String schema = schemas.get(q.schema());
+                Path root = trees.get(q.tree());
+                if (schema == null || root == null) {
+                    continue;
+                }
+                st.execute("USE " + Db.quote(schema));
+                st.setFetchSize(1000);
+                long rows = 0;
+                long dangling = 0;
+                List<String> examples = new ArrayList<>();
+                try (ResultSet rs = st.executeQuery(q.sql())) {
+                    while (rs.next()) {
+                        String p = rs.getString(1);
+                        if (p == null) {
+                            continue;
+                        }
+                        rows++;
+                        Path configured = configuredRoots.getOrDefault(q.tree(), root);
+                        String rel = relative(configured, p);
+                        Path f = rel == null ? null : root.resolve(rel);
+                        if (f == null || !(Files.isRegularFile(f) || Files.isSymbolicLink(f)
+                                && Files.exists(f, LinkOption.NOFOLLOW_LINKS))) {
+                            dangling++;
+                            if (examples.size() < 5) {
+                                examples.add(p);
+                            }
+                        }
+                    }
+                }
+                out.add(new Result(q.name(), q.tree(), root, rows, dangling, examples));
+            }
+        } catch (SQLException e) {
+            throw Db.explain(config, e);
+        }
+        return out;
+    }
+
+    /** Same rules as sealing: relative paths, or absolute ones under the tree's configured path. */
+    static String relative(Path root, String p) {
+        return dev.tidemark.scan.Sealer.relative(root, p);
+    }
+}
