@@ -2,6 +2,7 @@ package dev.tidemark.check;
 
 import dev.tidemark.hash.ContentHasher;
 import dev.tidemark.hash.ContentKey;
+import dev.tidemark.db.DumpReader;
 import dev.tidemark.point.FileEntry;
 import dev.tidemark.point.Journal;
 import dev.tidemark.point.ManifestReader;
@@ -42,7 +43,7 @@ public final class Checker {
 
     /** The outcome: a list of damage found (empty when the repository is sound) and what was checked. */
     public record Report(List<String> damage, List<String> affected, int packs, long blobs, int points, int manifests,
-                         long fileEntries, long bytesRead, int journalSegments, long journalChanges) {
+                         long fileEntries, long bytesRead, int journalSegments, long journalChanges, int dumps) {
         public boolean ok() {
             return damage.isEmpty();
         }
@@ -94,6 +95,7 @@ public final class Checker {
         Map<String, List<String>> manifestPoints = new LinkedHashMap<>();
         Map<String, String> manifestTree = new HashMap<>();
         int pointCount = 0;
+        Map<String, List<String>> dumpPoints = new LinkedHashMap<>();
         for (String id : ids) {
             RestorePoint p;
             try {
@@ -103,6 +105,9 @@ public final class Checker {
                 continue;
             }
             pointCount++;
+            if (p.database() != null && p.database().dump() != null) {
+                dumpPoints.computeIfAbsent(p.database().dump(), k -> new ArrayList<>()).add(p.id());
+            }
             for (TreeSnapshot t : p.trees()) {
                 manifestPoints.computeIfAbsent(t.manifest(), k -> new ArrayList<>()).add(p.id());
                 manifestTree.put(t.manifest(), t.name());
@@ -154,11 +159,30 @@ public final class Checker {
                 damage(e.getMessage());
             }
         }
+        // Database dumps: each one there; with readData, every byte read, checked and parsed statement by statement.
+        for (Map.Entry<String, List<String>> d : dumpPoints.entrySet()) {
+            String what = "database dump " + d.getKey() + " (points " + String.join(", ", d.getValue()) + ")";
+            try {
+                if (store.size(d.getKey()).isEmpty()) {
+                    damage(what + " is missing");
+                } else if (readData) {
+                    try (DumpReader r = new DumpReader(store, repo.hasher(), d.getKey())) {
+                        long statements = 0;
+                        while (r.next() != null) { // parsed; the segments are checked as they are read
+                            statements++;
+                        }
+                        LOG.debug("{}: {} statements", what, statements);
+                    }
+                }
+            } catch (IOException | dev.tidemark.TidemarkException e) {
+                damage(what + ": " + e.getMessage());
+            }
+        }
         if (!affected.isEmpty() && damage.isEmpty()) {
             damage(affected.size() + " files name content that no pack holds");
         }
         return new Report(List.copyOf(damage), List.copyOf(new TreeSet<>(affected)), packIds.size(), blobs.size(),
-                pointCount, manifestPoints.size(), entries, bytesRead, segments.size(), changes[0]);
+                pointCount, manifestPoints.size(), entries, bytesRead, segments.size(), changes[0], dumpPoints.size());
     }
 
     /** Hashes a whole pack against its name, then decodes every blob; returns the bytes read. */

@@ -39,11 +39,14 @@ final class PointsCommand implements Callable<Integer> {
             w.println("no restore points yet: take one with 'tidemark point'");
             return 0;
         }
-        w.printf("%-20s %-20s %10s %10s %10s  %s%n", "ID", "TIME (UTC)", "FILES", "SIZE", "NEW", "TAGS");
+        w.printf("%-20s %-20s %10s %10s %10s  %-9s %s%n", "ID", "TIME (UTC)", "FILES", "SIZE", "NEW", "DATABASE",
+                "TAGS");
         for (RestorePoint p : all) {
-            w.printf("%-20s %-20s %10s %10s %10s  %s%n", p.id(), p.time().toString().substring(0, 19).replace('T', ' '),
+            String db = p.database() == null ? "-" : p.database().dump() == null ? "SKIPPED"
+                    : p.database().dangling() > 0 ? "DANGLING" : "yes";
+            w.printf("%-20s %-20s %10s %10s %10s  %-9s %s%n", p.id(), p.time().toString().substring(0, 19).replace('T', ' '),
                     Sizes.count(p.totals().files()), Sizes.bytes(p.totals().bytes()),
-                    Sizes.bytes(p.totals().newBytes()), String.join(",", p.tags()));
+                    Sizes.bytes(p.totals().newBytes()), db, String.join(",", p.tags()));
         }
         return 0;
     }

@@ -3,6 +3,7 @@ package dev.tidemark.cli;
 import dev.tidemark.point.FileEntry;
 import dev.tidemark.point.ManifestReader;
 import dev.tidemark.point.PointStore;
+import dev.tidemark.point.DatabaseSnapshot;
 import dev.tidemark.point.RestorePoint;
 import dev.tidemark.point.TreeSnapshot;
 import dev.tidemark.util.Sizes;
@@ -48,6 +49,7 @@ final class ShowCommand implements Callable<Integer> {
                     Sizes.count(p.totals().files()), Sizes.count(p.totals().dirs()), Sizes.count(p.totals().symlinks()),
                     Sizes.bytes(p.totals().bytes()), Sizes.count(p.totals().newFiles()),
                     Sizes.bytes(p.totals().newBytes()), Sizes.bytes(p.totals().storedBytes()));
+            showDatabase(w, p.database());
             for (TreeSnapshot t : p.trees()) {
                 if (tree != null && !t.name().equals(tree)) {
                     continue;
@@ -68,5 +70,31 @@ final class ShowCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    private static void showDatabase(PrintWriter w, DatabaseSnapshot db) {
+        if (db == null) {
+            return;
+        }
+        if (db.dump() == null) {
+            w.printf("  database not in this point: %s%n", db.skipped());
+            return;
+        }
+        w.printf("  database %s, read view opened %s (%d view%s), %s%n", db.server(), db.viewOpenedAt(), db.views(),
+                db.views() == 1 ? "" : "s", db.consistency());
+        w.printf("    binlog   %s%n", db.binlogFile() == null ? "off (no coordinates)"
+                : db.binlogFile() + ":" + db.binlogPosition() + (db.gtid() == null ? "" : ", gtid " + db.gtid()));
+        w.printf("    dump     %s of SQL, stored %s, in %s; %s%n", Sizes.bytes(db.rawBytes()), Sizes.bytes(db.storedBytes()),
+                Sizes.duration(Duration.ofMillis(db.durationMillis())), db.dump());
+        for (DatabaseSnapshot.Schema s : db.schemas()) {
+            w.printf("    schema %s (%s, %s): %d tables, %s rows, %d views, %d routines, %d triggers, %d events%n",
+                    s.name(), s.charset(), s.collation(), s.tables(), Sizes.count(s.rows()), s.views(), s.routines(),
+                    s.triggers(), s.events());
+        }
+        for (DatabaseSnapshot.References r : db.references()) {
+            w.printf("    references %s (tree %s): %s paths, %s dangling, %s added after the scan%s%n", r.name(), r.tree(),
+                    Sizes.count(r.rows()), Sizes.count(r.dangling()), Sizes.count(r.toppedUp()),
+                    r.examples().isEmpty() ? "" : " (" + String.join(", ", r.examples()) + ")");
+        }
     }
 }

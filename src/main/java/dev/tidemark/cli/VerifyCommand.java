@@ -12,7 +12,8 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "verify", description = {"Check the repository against itself (never against the index).",
     "Always: pack trailers, points, manifests, and that every file's content is held by some pack.",
-    "With --read-data: also every byte of every pack, and every blob against its content key.",
+    "With --read-data: also every byte of every pack, every blob against its content key, and every",
+    "database dump (read and parsed statement by statement).",
     "Exit code 3 if anything is damaged; the files and points affected are listed."})
 final class VerifyCommand implements Callable<Integer> {
     private static final int SHOWN = 100;
@@ -33,8 +34,10 @@ final class VerifyCommand implements Callable<Integer> {
             r = new Checker(s.repo, common.progress()).check(readData);
         }
         PrintWriter w = spec.commandLine().getOut();
-        w.printf("checked %d points, %d manifests (%s entries), %d journal segments (%s changes), %d packs (%s blobs)%s%n",
-                r.points(), r.manifests(), Sizes.count(r.fileEntries()), r.journalSegments(),
+        w.printf("checked %d points, %d manifests (%s entries), %d database dumps%s, %d journal segments (%s changes), "
+                + "%d packs (%s blobs)%s%n",
+                r.points(), r.manifests(), Sizes.count(r.fileEntries()), r.dumps(), readData ? " (read)" : "",
+                r.journalSegments(),
                 Sizes.count(r.journalChanges()), r.packs(), Sizes.count(r.blobs()),
                 readData ? ", read " + Sizes.bytes(r.bytesRead()) : "");
         if (r.ok()) {
