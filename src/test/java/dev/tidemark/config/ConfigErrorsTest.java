@@ -59,7 +59,40 @@ class ConfigErrorsTest {
                         + "\"maxDelay\": \"2s\"}, \"trees\": [{\"name\": \"a\", \"path\": \"@T@/tree\"}]}",
                         "'run.maxDelay' is shorter than run.settle"),
                 Arguments.of("tree that does not exist (point)", "{" + ok + ", \"trees\": [{\"name\": \"a\", \"path\": "
-                        + "\"@T@/nope\"}]}", "'trees[0].path' @T@/nope does not exist"));
+                        + "\"@T@/nope\"}]}", "'trees[0].path' @T@/nope does not exist"),
+                db(ok, "database without url", "\"user\": \"u\", \"schemas\": [\"s01\"]", "'database.url' is missing"),
+                db(ok, "database url of another driver", "\"url\": \"jdbc:mysql://h/\", \"user\": \"u\", "
+                        + "\"schemas\": [\"s01\"]", "'database.url' is 'jdbc:mysql://h/': it must start with jdbc:mariadb://"),
+                db(ok, "password in the url", "\"url\": \"jdbc:mariadb://h/?user=u&password=hunter2\", \"user\": "
+                        + "\"u\", \"schemas\": [\"s01\"]", "'database.url' holds a password: remove it"),
+                db(ok, "tls options in the url", "\"url\": \"jdbc:mariadb://h/?sslMode=trust\", \"user\": \"u\", "
+                        + "\"schemas\": [\"s01\"]", "'database.url' sets TLS options"),
+                db(ok, "unknown tls", "\"url\": \"jdbc:mariadb://h/\", \"user\": \"u\", \"tls\": \"on\", "
+                        + "\"schemas\": [\"s01\"]", "'database.tls' is 'on': use off, trust, verify-ca or verify-full"),
+                db(ok, "unreadable password file", "\"url\": \"jdbc:mariadb://h/\", \"user\": \"u\", "
+                        + "\"passwordFile\": \"@T@/nope.pass\", \"schemas\": [\"s01\"]", "'database.passwordFile' "
+                        + "@T@/nope.pass cannot be read"),
+                db(ok, "password file and variable", "\"url\": \"jdbc:mariadb://h/\", \"user\": \"u\", "
+                        + "\"passwordFile\": \"@T@/p\", \"passwordEnv\": \"X\", \"schemas\": [\"s01\"]",
+                        "'database.passwordFile' and database.passwordEnv are both given"),
+                db(ok, "no schemas", "\"url\": \"jdbc:mariadb://h/\", \"user\": \"u\", \"schemas\": []",
+                        "'database.schemas' is missing or empty"),
+                db(ok, "system schema", "\"url\": \"jdbc:mariadb://h/\", \"user\": \"u\", \"schemas\": [\"mysql\"]",
+                        "'database.schemas[0]' is the system schema 'mysql'"),
+                db(ok, "reference to an unknown tree", "\"url\": \"jdbc:mariadb://h/\", \"user\": \"u\", "
+                        + "\"schemas\": [\"s01\"], \"referenceQueries\": [{\"tree\": \"faces\", \"sql\": \"SELECT 1\"}]",
+                        "'database.referenceQueries[0].tree' 'faces' is not a configured tree: name the tree the paths are "
+                        + "in (a)"),
+                db(ok, "unknown whenDown", "\"url\": \"jdbc:mariadb://h/\", \"user\": \"u\", \"schemas\": "
+                        + "[\"s01\"], \"whenDown\": \"retry\"", "'database.whenDown' is 'retry': use fail or skip"),
+                Arguments.of("hook without a command", "{" + ok + ", \"hooks\": {\"preRestore\": {\"timeout\": "
+                        + "\"1m\"}}, \"trees\": [{\"name\": \"a\", \"path\": \"@T@/tree\"}]}",
+                        "'hooks.preRestore.command' is missing or empty"));
+    }
+
+    private static Arguments db(String ok, String name, String fields, String expected) {
+        return Arguments.of(name, "{" + ok + ", \"database\": {" + fields + "}, \"trees\": [{\"name\": \"a\", "
+                + "\"path\": \"@T@/tree\"}]}", expected);
     }
 
     @ParameterizedTest(name = "{0}")
