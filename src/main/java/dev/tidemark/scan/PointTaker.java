@@ -90,7 +90,7 @@ public final class PointTaker {
                 db = Snapshotter.connect(config.database(), clock);
             } catch (Db.DownException e) {
                 if (config.database().whenDown() != DatabaseConfig.WhenDown.SKIP) {
-                    throw TidemarkException.failed(e.getMessage() + ". No restore point was taken (database.whenDown "
+                    throw TidemarkException.failed(e.getMessage() + " No restore point was taken (database.whenDown "
                             + "is \"fail\"; \"skip\" takes points without the database while it is down)", e);
                 }
                 dbSkipped = e.getMessage();
