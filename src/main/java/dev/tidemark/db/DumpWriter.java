@@ -34,6 +34,7 @@ public final class DumpWriter implements AutoCloseable {
     public void sql(byte[] statement, int len) throws IOException {
         header(DumpFormat.Kind.SQL, len + DumpFormat.SQL_TAIL.length, "");
         out.write(statement, 0, len);
+        rawBytes += len;
         write(DumpFormat.SQL_TAIL);
     }
 

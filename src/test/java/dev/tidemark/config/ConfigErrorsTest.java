@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.tidemark.testing.Cli;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -110,6 +111,16 @@ class ConfigErrorsTest {
         assertTrue(err.contains(expected.replace("@T@", t.toString())), err);
         assertFalse(Files.exists(t.resolve("repo")), "nothing created");
         assertFalse(Files.exists(t.resolve("state")), "nothing created");
+    }
+
+    @org.junit.jupiter.api.Test
+    void theCommentedExampleConfigIsValid() {
+        Config c = ConfigLoader.load(Path.of("config/tidemark.json"));
+        assertEquals(List.of("s01"), c.database().schemas());
+        assertEquals("facedata", c.database().referenceQueries().get(0).tree());
+        assertEquals(DatabaseConfig.Tls.OFF, c.database().tls());
+        assertEquals(List.of("/etc/init.d/QuMagie.sh", "stop"), c.hooks().preRestore().command());
+        assertFalse(new DatabaseConfig.Secret("hunter2").toString().contains("hunter2"), "a secret hides itself");
     }
 
     @ParameterizedTest(name = "missing config file")
