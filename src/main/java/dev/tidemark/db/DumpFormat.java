@@ -52,10 +52,15 @@ public final class DumpFormat {
     }
 
     /**
-     * One statement. For {@link Kind#SCHEMA}, {@code schema}, {@code charset} and {@code collation} say which schema
-     * the following statements belong to (a restore may give it another name) and {@code sql} is null.
+     * One statement, as stored (row values of BLOB columns are raw bytes, so not necessarily UTF-8). For
+     * {@link Kind#SCHEMA}, {@code schema}, {@code charset} and {@code collation} say which schema the following
+     * statements belong to (a restore may give it another name) and {@code bytes} is null.
      */
-    public record Statement(Kind kind, String sql, String schema, String charset, String collation) {
+    public record Statement(Kind kind, byte[] bytes, String schema, String charset, String collation) {
+        /** The statement as text for a connection: {@code _binary'...'} literals become hex, the rest is UTF-8. */
+        public String sql() {
+            return BinaryLiterals.toText(bytes);
+        }
     }
 
     public static String keyOf(dev.tidemark.hash.ContentKey key) {

@@ -75,13 +75,13 @@ public final class DumpReader implements AutoCloseable {
         return null;
     }
 
-    private String strip(byte[] body, byte[] head, byte[] tail) {
+    private byte[] strip(byte[] body, byte[] head, byte[] tail) {
         int n = body.length - head.length - tail.length;
         if (n < 0 || !Arrays.equals(body, 0, head.length, head, 0, head.length)
                 || !Arrays.equals(body, body.length - tail.length, body.length, tail, 0, tail.length)) {
             throw damaged("a statement is not framed as its header says");
         }
-        return new String(body, head.length, n, StandardCharsets.UTF_8);
+        return Arrays.copyOfRange(body, head.length, head.length + n);
     }
 
     private String readLine() throws IOException {

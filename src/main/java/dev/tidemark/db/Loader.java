@@ -133,9 +133,10 @@ public final class Loader {
                         continue;
                     }
                     statements++;
-                    bytes += s.sql().length();
-                    if (s.kind() == DumpFormat.Kind.SQL && s.sql().startsWith("INSERT INTO ")) {
-                        st.addBatch(s.sql()); // sent pipelined: the server never waits for the next statement
+                    bytes += s.bytes().length;
+                    String sql = s.sql();
+                    if (s.kind() == DumpFormat.Kind.SQL && sql.startsWith("INSERT INTO ")) {
+                        st.addBatch(sql); // sent pipelined: the server never waits for the next statement
                         if (++batched == BATCH) {
                             st.executeBatch();
                             batched = 0;
@@ -145,7 +146,7 @@ public final class Loader {
                             st.executeBatch();
                             batched = 0;
                         }
-                        st.execute(s.sql());
+                        st.execute(sql);
                     }
                 }
                 if (batched > 0) {

@@ -33,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * <p>The dump is written in this order: every schema's table definitions; the rows of the non-transactional tables
  * (so their lock is short); the rows of the transactional ones; then per schema the routines, views (in dependency
  * order), triggers (after the rows, so loading does not fire them) and events. Rows are streamed
- * ({@code fetchSize}) into INSERT statements of about 1 MiB: memory does not grow with a table.
+ * ({@code fetchSize}) into INSERT statements of about 1 MiB: memory does not grow with a table. BLOB and BINARY
+ * values are written raw as {@code _binary'...'} literals (with backslash escapes), BIT and geometry as hex.
  */
 public final class Snapshotter implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Snapshotter.class);
@@ -43,8 +44,9 @@ public final class Snapshotter implements AutoCloseable {
     private static final Set<String> NUMERIC = Set.of("tinyint", "smallint", "mediumint", "int", "bigint",
             "decimal", "float", "double");
     private static final Set<String> BINARY = Set.of("binary", "varbinary", "tinyblob", "blob", "mediumblob",
-            "longblob", "bit", "geometry", "point", "linestring", "polygon", "multipoint", "multilinestring",
-            "multipolygon", "geometrycollection");
+            "longblob");
+    private static final Set<String> HEX = Set.of("bit", "geometry", "point", "linestring", "polygon", "multipoint",
+            "multilinestring", "multipolygon", "geometrycollection");
 
     private final DatabaseConfig config;
     private final Clock clock;
@@ -377,7 +379,7 @@ public final class Snapshotter implements AutoCloseable {
             head.append(i == 0 ? "" : ",").append(q);
             select.append(i == 0 ? "" : ",").append(q);
             String type = cols.get(i).type();
-            kind[i] = NUMERIC.contains(type) ? 1 : BINARY.contains(type) ? 2 : 0;
+            kind[i] = NUMERIC.contains(type) ? 1 : HEX.contains(type) ? 2 : BINARY.contains(type) ? 3 : 0;
         }
         byte[] prefix = head.append(") VALUES ").toString().getBytes(StandardCharsets.UTF_8);
         select.append(" FROM ").append(t.qualified());
@@ -399,12 +401,14 @@ public final class Snapshotter implements AutoCloseable {
                         if (i > 0) {
                             buf.put(',');
                         }
-                        if (kind[i] == 2) {
+                        if (kind[i] >= 2) {
                             byte[] v = rs.getBytes(i + 1);
                             if (v == null) {
                                 buf.ascii("NULL");
-                            } else {
+                            } else if (kind[i] == 2) {
                                 buf.hex(v);
+                            } else {
+                                buf.binary(v);
                             }
                             continue;
                         }

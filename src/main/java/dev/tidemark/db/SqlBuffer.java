@@ -68,6 +68,12 @@ final class SqlBuffer {
         }
     }
 
+    /** Raw bytes as a {@code _binary'...'} literal (as mysqldump writes them): no character set applies to them. */
+    void binary(byte[] v) {
+        ascii("_binary");
+        quoted(v);
+    }
+
     /** Bytes (UTF-8 text as the server sent it) as a quoted string literal with MariaDB's backslash escapes. */
     void quoted(byte[] v) {
         room(2 + 2 * v.length);

@@ -47,7 +47,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class Sealer {
     private static final Logger LOG = LoggerFactory.getLogger(Sealer.class);
-    static final int MAX_VIEWS = 10;
+    static final int MAX_VIEWS = 20;
 
     private final Config config;
     private final Repository repo;

@@ -243,7 +243,7 @@ class DatabaseRoundTripTest {
         env.ok("point");
         Path sql = tmp.resolve("export.sql");
         env.ok("db", "export", "latest", "-o", sql.toString());
-        String text = Files.readString(sql);
+        String text = Files.readString(sql, java.nio.charset.StandardCharsets.ISO_8859_1); // BLOBs are raw bytes
         assertTrue(text.contains("CREATE DATABASE IF NOT EXISTS `" + src + "`"), "creates its schema");
         assertTrue(text.contains("DELIMITER ;;"), "routines wrapped for the client");
 

@@ -129,6 +129,17 @@ class SealingConcurrencyTest {
                 s.execute("USE `" + schema + "`");
             }
             App app = new App(env.tree("facedata"), appDb);
+            // A library that exists already: 2,000 faces and their crops.
+            try (PreparedStatement ins = appDb.prepareStatement("INSERT INTO faces (person, crop) VALUES (1, ?)")) {
+                for (int i = 0; i < 2000; i++) {
+                    String rel = "old/" + (i % 40) + "/face-" + i + ".jpg";
+                    Files.createDirectories(env.tree("facedata").resolve(rel).getParent());
+                    Files.write(env.tree("facedata").resolve(rel), new byte[] {(byte) i, 1, 2, 3});
+                    ins.setString(1, rel);
+                    ins.addBatch();
+                }
+                ins.executeBatch();
+            }
             Thread t = new Thread(app, "photo-app");
             t.start();
             try (LocalDirStore store = new LocalDirStore(env.repo)) {
