@@ -37,6 +37,7 @@ public final class ReferenceCheck {
                 }
                 st.execute("USE " + Db.quote(schema));
                 st.setFetchSize(1000);
+                Path configured = configuredRoots.getOrDefault(q.tree(), root);
                 long rows = 0;
                 long dangling = 0;
                 List<String> examples = new ArrayList<>();
@@ -47,7 +48,6 @@ public final class ReferenceCheck {
                             continue;
                         }
                         rows++;
-                        Path configured = configuredRoots.getOrDefault(q.tree(), root);
                         String rel = relative(configured, p);
                         Path f = rel == null ? null : root.resolve(rel);
                         if (f == null || !(Files.isRegularFile(f) || Files.isSymbolicLink(f)
@@ -67,8 +67,27 @@ public final class ReferenceCheck {
         return out;
     }
 
-    /** Same rules as sealing: relative paths, or absolute ones under the tree's configured path. */
-    static String relative(Path root, String p) {
-        return dev.tidemark.scan.Sealer.relative(root, p);
+    /**
+     * A referenced path as a path relative to the tree root, or null if it is not inside the tree: relative paths,
+     * or absolute ones under the tree's configured path. Used when sealing and after a restore alike.
+     */
+    public static String relative(Path root, String p) {
+        String s = p.strip();
+        String rootStr = root.toString();
+        if (s.startsWith("/")) {
+            if (!s.startsWith(rootStr + "/")) {
+                return null;
+            }
+            s = s.substring(rootStr.length() + 1);
+        }
+        while (s.startsWith("./")) {
+            s = s.substring(2);
+        }
+        if (s.isEmpty() || s.equals(".") || s.contains("//") || s.endsWith("/") || s.equals("..")
+                || s.startsWith("../") || s.contains("/../") || s.endsWith("/..") || s.contains("\0")) {
+            return null;
+        }
+        return s;
     }
+
 }

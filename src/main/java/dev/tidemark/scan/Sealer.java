@@ -5,6 +5,7 @@ import dev.tidemark.config.Config;
 import dev.tidemark.config.DatabaseConfig;
 import dev.tidemark.config.TreeConfig;
 import dev.tidemark.db.DumpWriter;
+import dev.tidemark.db.ReferenceCheck;
 import dev.tidemark.db.Snapshotter;
 import dev.tidemark.index.Index;
 import dev.tidemark.point.DatabaseSnapshot;
@@ -165,7 +166,7 @@ public final class Sealer {
         TreeSet<String> wanted = new TreeSet<>(PathOrder::compare);
         List<String> outside = new ArrayList<>();
         for (String p : paths) {
-            String rel = relative(tree.path(), p);
+            String rel = ReferenceCheck.relative(tree.path(), p);
             if (rel == null) {
                 outside.add(p);
             } else {
@@ -187,26 +188,6 @@ public final class Sealer {
         }
         out.addAll(outside);
         return out;
-    }
-
-    /** A referenced path as a path relative to the tree root, or null if it is not inside the tree. */
-    public static String relative(Path root, String p) {
-        String s = p.strip();
-        String rootStr = root.toString();
-        if (s.startsWith("/")) {
-            if (!s.startsWith(rootStr + "/")) {
-                return null;
-            }
-            s = s.substring(rootStr.length() + 1);
-        }
-        while (s.startsWith("./")) {
-            s = s.substring(2);
-        }
-        if (s.isEmpty() || s.equals(".") || s.contains("//") || s.endsWith("/") || s.equals("..")
-                || s.startsWith("../") || s.contains("/../") || s.endsWith("/..") || s.contains("\0")) {
-            return null;
-        }
-        return s;
     }
 
     private record TopUp(TreeSnapshot tree, int added, List<String> vanished) {
