@@ -63,15 +63,6 @@ public final class DumpFormat {
         }
     }
 
-    public static String keyOf(dev.tidemark.hash.ContentKey key) {
-        String hex = key.hex();
-        return PREFIX + hex.substring(0, 2) + "/" + hex;
-    }
-
-    public static dev.tidemark.hash.ContentKey contentKeyOf(String objectKey) {
-        return dev.tidemark.hash.ContentKey.parse(objectKey.substring(objectKey.lastIndexOf('/') + 1));
-    }
-
     private DumpFormat() {
     }
 }

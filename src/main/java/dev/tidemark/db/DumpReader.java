@@ -3,6 +3,7 @@ package dev.tidemark.db;
 import dev.tidemark.ExitCode;
 import dev.tidemark.TidemarkException;
 import dev.tidemark.hash.ContentHasher;
+import dev.tidemark.repo.ContentObject;
 import dev.tidemark.repo.SegmentedInputStream;
 import dev.tidemark.repo.store.Store;
 import java.io.BufferedInputStream;
@@ -22,7 +23,7 @@ public final class DumpReader implements AutoCloseable {
     public DumpReader(Store store, ContentHasher hasher, String key) throws IOException {
         this.key = key;
         this.in = new BufferedInputStream(new SegmentedInputStream(store.open(key), hasher,
-                DumpFormat.contentKeyOf(key), "database dump " + key), 1 << 16);
+                ContentObject.contentKeyOf(key), "database dump " + key), 1 << 16);
     }
 
     /** Copies the dump as it is stored: plain SQL for the {@code mariadb} client. Checked while copied. */

@@ -1,23 +1,21 @@
 package dev.tidemark.db;
 
 import dev.tidemark.hash.ContentHasher;
-import dev.tidemark.repo.SegmentedOutputStream;
+import dev.tidemark.repo.ContentObject;
 import dev.tidemark.repo.store.Store;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 
 /** Streams a dump into the repository in {@link DumpFormat}; memory stays bounded (one statement at a time). */
 public final class DumpWriter implements AutoCloseable {
-    private final Store store;
-    private final Store.Upload upload;
-    private final SegmentedOutputStream out;
+    private final ContentObject object;
+    private final OutputStream out;
     private long rawBytes;
-    private boolean finished;
 
     public DumpWriter(Store store, ContentHasher hasher) throws IOException {
-        this.store = store;
-        this.upload = store.upload();
-        this.out = new SegmentedOutputStream(upload.stream(), hasher);
+        this.object = new ContentObject(store, hasher, DumpFormat.PREFIX);
+        this.out = object.stream();
     }
 
     /** A comment line (for people reading an export); must not contain a newline. */
@@ -72,22 +70,11 @@ public final class DumpWriter implements AutoCloseable {
     /** Seals the dump and returns its object key; durable when this returns. */
     public String finish() throws IOException {
         header(DumpFormat.Kind.END, 0, "");
-        out.flush();
-        String key = DumpFormat.keyOf(out.finish());
-        if (store.size(key).isPresent()) {
-            upload.close();
-        } else {
-            upload.commit(key);
-        }
-        finished = true;
-        return key;
+        return object.finish();
     }
 
     @Override
     public void close() throws IOException {
-        out.close();
-        if (!finished) {
-            upload.close();
-        }
+        object.close();
     }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import dev.tidemark.hash.ContentHasher;
 import dev.tidemark.hash.ContentKey;
+import dev.tidemark.repo.ContentObject;
 import dev.tidemark.repo.DamageException;
 import dev.tidemark.repo.SegmentedInputStream;
 import dev.tidemark.repo.store.Store;
@@ -25,7 +26,7 @@ public final class ManifestReader implements Entries {
         this.key = key;
         ContentKey expected;
         try {
-            expected = ManifestWriter.contentKeyOf(key);
+            expected = ContentObject.contentKeyOf(key);
         } catch (IllegalArgumentException e) {
             throw new DamageException("manifest " + key + ": not a manifest key");
         }

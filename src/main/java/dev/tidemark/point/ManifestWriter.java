@@ -2,8 +2,7 @@ package dev.tidemark.point;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.tidemark.hash.ContentHasher;
-import dev.tidemark.hash.ContentKey;
-import dev.tidemark.repo.SegmentedOutputStream;
+import dev.tidemark.repo.ContentObject;
 import dev.tidemark.repo.store.Store;
 import java.io.IOException;
 
@@ -16,34 +15,19 @@ import java.io.IOException;
 public final class ManifestWriter implements AutoCloseable {
     public static final String PREFIX = "manifests/";
 
-    private final Store store;
-    private final Store.Upload upload;
-    private final SegmentedOutputStream out;
+    private final ContentObject object;
     private final JsonGenerator gen;
     private String lastPath;
     private long entries;
-    private boolean finished;
 
     public ManifestWriter(Store store, ContentHasher hasher, String treeName) throws IOException {
-        this.store = store;
-        this.upload = store.upload();
-        this.out = new SegmentedOutputStream(upload.stream(), hasher);
-        this.gen = ManifestCodec.JSON.createGenerator(out);
+        this.object = new ContentObject(store, hasher, PREFIX);
+        this.gen = ManifestCodec.JSON.createGenerator(object.stream());
         gen.writeStartObject();
         gen.writeNumberField("manifest", 1);
         gen.writeStringField("tree", treeName);
         gen.writeEndObject();
         gen.writeRaw('\n');
-    }
-
-    public static String keyOf(ContentKey key) {
-        String hex = key.hex();
-        return PREFIX + hex.substring(0, 2) + "/" + hex;
-    }
-
-    /** Parses a manifest object key back into the content key it is named by. */
-    public static ContentKey contentKeyOf(String objectKey) {
-        return ContentKey.parse(objectKey.substring(objectKey.lastIndexOf('/') + 1));
     }
 
     /** Adds the next entry; paths must come in manifest order (see {@link PathOrder}). */
@@ -63,21 +47,11 @@ public final class ManifestWriter implements AutoCloseable {
     /** Seals the manifest and returns its object key; durable when this returns. */
     public String finish() throws IOException {
         gen.flush();
-        String key = keyOf(out.finish());
-        if (store.size(key).isPresent()) {
-            upload.close(); // identical manifest already stored
-        } else {
-            upload.commit(key); // if this throws, close() discards the upload
-        }
-        finished = true;
-        return key;
+        return object.finish();
     }
 
     @Override
     public void close() throws IOException {
-        out.close();
-        if (!finished) {
-            upload.close();
-        }
+        object.close();
     }
 }
