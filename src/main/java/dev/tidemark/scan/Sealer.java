@@ -224,31 +224,28 @@ public final class Sealer {
         if (additions.isEmpty()) {
             return new TopUp(snap, 0, vanished);
         }
-        // Parent directories the scan did not see (a directory made after it passed) go in too.
-        Set<String> dirsNeeded = new TreeSet<>(PathOrder::compare);
+        // Directories above the files go in too where the scan did not see them (made after it passed): each is
+        // a candidate that the manifest's own entry, if it has one, wins over. One pass merges all three.
+        TreeMap<String, FileEntry> dirs = new TreeMap<>(PathOrder::compare);
         for (String rel : additions.keySet()) {
             for (int slash = rel.lastIndexOf('/'); slash > 0; slash = rel.lastIndexOf('/', slash - 1)) {
-                dirsNeeded.add(rel.substring(0, slash));
-            }
-        }
-        String key;
-        int addedDirs = 0;
-        try (ManifestReader r = new ManifestReader(repo.store(), repo.hasher(), snap.manifest())) {
-            for (FileEntry e = r.nextOrNull(); e != null; e = r.nextOrNull()) {
-                dirsNeeded.remove(e.path());
-            }
-            for (String d : dirsNeeded) {
-                try {
-                    FileStat st = FileStat.lstat(tree.path().resolve(d));
-                    if (st.type() == EntryType.DIR) {
-                        additions.put(d, ContentReader.entry(d, st, null, null));
-                        addedDirs++;
+                String d = rel.substring(0, slash);
+                if (!dirs.containsKey(d)) {
+                    try {
+                        FileStat st = FileStat.lstat(tree.path().resolve(d));
+                        if (st.type() == EntryType.DIR) {
+                            dirs.put(d, ContentReader.entry(d, st, null, null));
+                        }
+                    } catch (IOException e) {
+                        LOG.debug("directory {} vanished while topping up: {}", d, e.getMessage());
                     }
-                } catch (IOException e) {
-                    LOG.debug("directory {} vanished while topping up: {}", d, e.getMessage());
                 }
             }
         }
+        int files = additions.size();
+        dirs.forEach(additions::putIfAbsent);
+        String key;
+        int addedDirs = 0;
         try (ManifestReader r = new ManifestReader(repo.store(), repo.hasher(), snap.manifest());
              ManifestWriter w = new ManifestWriter(repo.store(), repo.hasher(), snap.name())) {
             FileEntry e = r.nextOrNull();
@@ -257,10 +254,15 @@ public final class Sealer {
                     w.add(e);
                     e = r.nextOrNull();
                 }
+                boolean candidateDir = dirs.get(a.path()) == a;
                 if (e != null && e.path().equals(a.path())) {
+                    if (candidateDir) {
+                        continue; // the scan saw this directory: its entry stays
+                    }
                     e = r.nextOrNull(); // the file replaces what the scan saw there
                 }
                 w.add(a);
+                addedDirs += candidateDir ? 1 : 0;
             }
             for (; e != null; e = r.nextOrNull()) {
                 w.add(e);
@@ -269,9 +271,8 @@ public final class Sealer {
         }
         plus = plus.plus(new Totals(0, addedDirs, 0, 0, 0, 0, 0, 0, 0));
         LOG.info("tree {}: {} file(s) written after the scan passed, named by rows in the read view, added to the point",
-                snap.name(), additions.size() - addedDirs);
-        return new TopUp(new TreeSnapshot(snap.name(), snap.path(), key, snap.totals().plus(plus)),
-                additions.size() - addedDirs, vanished);
+                snap.name(), files);
+        return new TopUp(new TreeSnapshot(snap.name(), snap.path(), key, snap.totals().plus(plus)), files, vanished);
     }
 
     /** Thrown when a point would seal dangling references and {@code database.dangling} is "fail". */
