@@ -59,7 +59,7 @@ final class DbCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
-            try (RepoSession s = RepoSession.read(common.load())) {
+            try (RepoSession s = RepoSession.read(common.load(), "tidemark db export")) {
                 RestorePoint p = new PointStore(s.repo).resolve(point);
                 DatabaseSnapshot db = p.database();
                 if (db == null || db.dump() == null) {

@@ -46,7 +46,7 @@ final class DiffCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter w = spec.commandLine().getOut();
-        try (RepoSession s = RepoSession.read(common.load())) {
+        try (RepoSession s = RepoSession.read(common.load(), "tidemark diff")) {
             PointStore points = new PointStore(s.repo);
             RestorePoint a = points.resolve(from);
             RestorePoint b = points.resolve(to);

@@ -59,7 +59,7 @@ final class PointCommand implements Callable<Integer> {
         ConfigLoader.requireTreesExist(config);
         PointTaker.Outcome out;
         try (RepoSession s = RepoSession.write(config, Clock.systemUTC(), "tidemark point")) {
-            out = new PointTaker(config, s.repo, s.index, Clock.systemUTC(), common.progress()).take(tags, allowEmpty);
+            out = new PointTaker(config, s.repo, s.index, s.lock, Clock.systemUTC(), common.progress()).take(tags, allowEmpty);
         }
         RestorePoint p = out.point();
         print(w, p, null);

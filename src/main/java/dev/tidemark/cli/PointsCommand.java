@@ -27,7 +27,7 @@ final class PointsCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         List<RestorePoint> all;
-        try (RepoSession s = RepoSession.read(common.load())) {
+        try (RepoSession s = RepoSession.read(common.load(), "tidemark points")) {
             all = new PointStore(s.repo).all();
         }
         PrintWriter w = spec.commandLine().getOut();

@@ -5,6 +5,8 @@ import dev.tidemark.TidemarkException;
 import dev.tidemark.config.Config;
 import dev.tidemark.index.Index;
 import dev.tidemark.index.IndexSync;
+import dev.tidemark.repo.DeferredDeletes;
+import dev.tidemark.repo.Lease;
 import dev.tidemark.repo.Repository;
 import dev.tidemark.repo.WriterLock;
 import dev.tidemark.repo.store.LocalDirStore;
@@ -15,8 +17,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What a command holds open: the repository, maybe the writer lock, maybe the index. Opened in that order and closed
- * in reverse, keeping the first error.
+ * What a command holds open: the repository, the writer lock or a reader's lease, maybe the index. Opened in that
+ * order and closed in reverse, keeping the first error.
+ *
+ * <p>Readers hold a lease (see {@link DeferredDeletes}) so that a compaction or prune running meanwhile (in the
+ * daemon) leaves everything they may read in place until they are done.
  */
 final class RepoSession implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RepoSession.class);
@@ -24,29 +29,43 @@ final class RepoSession implements AutoCloseable {
     final Config config;
     final Repository repo;
     final WriterLock lock;
+    final Lease lease;
     final Index index;
 
     /** A private index made because the real one is in use (by the daemon), deleted at close. */
     private Path privateIndex;
 
-    private RepoSession(Config config, Repository repo, WriterLock lock, Index index) {
+    private RepoSession(Config config, Repository repo, WriterLock lock, Lease lease, Index index) {
         this.config = config;
         this.repo = repo;
         this.lock = lock;
+        this.lease = lease;
         this.index = index;
     }
 
-    /** Read-only access to the repository: no lock, no index. */
-    static RepoSession read(Config config) throws IOException {
+    /** Read-only access to the repository under a reader's lease: no writer lock, no index. */
+    static RepoSession read(Config config, String command) throws IOException {
         Repository repo = Repository.open(new LocalDirStore(config.repository()));
         Logging.file(config.logDir());
-        return new RepoSession(config, repo, null, null);
+        return new RepoSession(config, repo, null, lease(repo, command), null);
     }
 
-    /** The repository and the index, synced with the repository's packs; no writer lock. */
-    static RepoSession withIndex(Config config) throws IOException {
+    /** A reader's lease, or null where none can be written (a read-only copy of a repository: nothing prunes it). */
+    private static Lease lease(Repository repo, String command) {
+        try {
+            return Lease.reader(repo.store(), Clock.systemUTC(), command);
+        } catch (IOException e) {
+            LOG.warn("could not take a reader's lease in {} ({}): a prune running meanwhile would not wait for "
+                    + "this command", repo.location(), e.getMessage());
+            return null;
+        }
+    }
+
+    /** The repository and the index, synced with the repository's packs, under a reader's lease; no writer lock. */
+    static RepoSession withIndex(Config config, String command) throws IOException {
         Repository repo = Repository.open(new LocalDirStore(config.repository()));
         Logging.file(config.logDir());
+        Lease lease = lease(repo, command);
         Path dir = config.indexDir();
         Index index;
         Path privateDir = null;
@@ -66,9 +85,12 @@ final class RepoSession implements AutoCloseable {
             IndexSync.syncPacks(repo, index);
         } catch (IOException | RuntimeException e) {
             index.close();
+            if (lease != null) {
+                lease.close();
+            }
             throw e;
         }
-        RepoSession s = new RepoSession(config, repo, null, index);
+        RepoSession s = new RepoSession(config, repo, null, lease, index);
         s.privateIndex = privateDir;
         return s;
     }
@@ -85,7 +107,7 @@ final class RepoSession implements AutoCloseable {
                 LOG.info("removed {} temporary files left by an interrupted run", stray);
             }
             index = Index.open(config.indexDir(), repo.id());
-            return new RepoSession(config, repo, lock, index);
+            return new RepoSession(config, repo, lock, null, index);
         } catch (IOException | RuntimeException e) {
             if (index != null) {
                 index.close();
@@ -108,11 +130,16 @@ final class RepoSession implements AutoCloseable {
                 LOG.warn("could not remove {}: {}", privateIndex, e.getMessage());
             }
         }
-        if (lock != null) {
+        for (AutoCloseable held : new AutoCloseable[] {lock, lease}) {
+            if (held == null) {
+                continue;
+            }
             try {
-                lock.close();
+                held.close();
             } catch (IOException e) {
                 first = e;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
             }
         }
         try {

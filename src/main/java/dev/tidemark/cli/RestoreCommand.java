@@ -147,7 +147,7 @@ final class RestoreCommand implements Callable<Integer> {
             mirror = true; // the disaster case: each tree becomes exactly the point, as the database will be
         }
         PrintWriter w = spec.commandLine().getOut();
-        try (RepoSession s = RepoSession.withIndex(config)) {
+        try (RepoSession s = RepoSession.withIndex(config, "tidemark restore")) {
             List<Job> jobs = dbOnly ? List.of() : time == null ? pointJobs(config, s) : journalJobs(config, s, time);
             for (Job j : jobs) {
                 Restorer.checkTarget(j.tree().name(), j.target(), mirror);

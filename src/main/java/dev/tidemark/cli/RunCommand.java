@@ -40,7 +40,7 @@ final class RunCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Config config = common.load();
         try (RepoSession s = RepoSession.write(config, Clock.systemUTC(), "tidemark run")) {
-            Daemon daemon = new Daemon(config, s.repo, s.index, Clock.systemUTC(),
+            Daemon daemon = new Daemon(config, s.repo, s.index, s.lock, Clock.systemUTC(),
                     new Daemon.Options(common.verbose, dev.tidemark.scan.SourceFiles.DEFAULT));
             // SIGTERM and SIGINT stop the daemon cleanly and let main return 0 (a shutdown hook would exit 143).
             Signal.handle(new Signal("TERM"), sig -> {

@@ -36,7 +36,7 @@ final class ShowCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter w = spec.commandLine().getOut();
-        try (RepoSession s = RepoSession.read(common.load())) {
+        try (RepoSession s = RepoSession.read(common.load(), "tidemark show")) {
             RestorePoint p = new PointStore(s.repo).resolve(point);
             if (tree != null && p.tree(tree) == null) {
                 throw dev.tidemark.TidemarkException.usage("point " + p.id() + " has no tree '" + tree + "'; it has: "

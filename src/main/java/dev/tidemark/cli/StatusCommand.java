@@ -41,7 +41,7 @@ final class StatusCommand implements Callable<Integer> {
         JsonNode reply = Control.call(config.controlSocket(), Map.of("command", "status"));
         if (reply == null) {
             String latest;
-            try (RepoSession s = RepoSession.read(config)) {
+            try (RepoSession s = RepoSession.read(config, "tidemark status")) {
                 List<String> ids = new PointStore(s.repo).ids();
                 latest = ids.isEmpty() ? "none" : ids.get(ids.size() - 1);
             }

@@ -30,7 +30,7 @@ final class VerifyCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Checker.Report r;
-        try (RepoSession s = RepoSession.read(common.load())) {
+        try (RepoSession s = RepoSession.read(common.load(), "tidemark verify")) {
             r = new Checker(s.repo, common.progress()).check(readData);
         }
         PrintWriter w = spec.commandLine().getOut();

@@ -16,6 +16,7 @@ import dev.tidemark.point.RestorePoint;
 import dev.tidemark.progress.Progress;
 import dev.tidemark.repo.PackWriter;
 import dev.tidemark.repo.Repository;
+import dev.tidemark.repo.WriterLock;
 import dev.tidemark.scan.ContentReader;
 import dev.tidemark.scan.Excludes;
 import dev.tidemark.scan.FileStat;
@@ -121,6 +122,7 @@ public final class Daemon {
     private final Config config;
     private final Repository repo;
     private final Index index;
+    private final WriterLock lock;
     private final Clock clock;
     private final Options opts;
     private final ChangeQueue queue;
@@ -152,10 +154,11 @@ public final class Daemon {
     private long nextIndexFlush;
     private boolean indexDirty;
 
-    public Daemon(Config config, Repository repo, Index index, Clock clock, Options opts) {
+    public Daemon(Config config, Repository repo, Index index, WriterLock lock, Clock clock, Options opts) {
         this.config = config;
         this.repo = repo;
         this.index = index;
+        this.lock = lock;
         this.clock = clock;
         this.opts = opts;
         Config.RunOptions run = config.run();
@@ -415,7 +418,7 @@ public final class Daemon {
                         + "no restore point until it is back, so it cannot be recorded as emptied");
             }
         }
-        PointTaker.Outcome o = new PointTaker(config, repo, index, clock, Progress.Mode.OFF, opts.sources())
+        PointTaker.Outcome o = new PointTaker(config, repo, index, lock, clock, Progress.Mode.OFF, opts.sources())
                 .take(tags, false);
         lastPoint = o.point();
         lastPointError = null;

@@ -3,6 +3,7 @@ package dev.tidemark.point;
 import dev.tidemark.ExitCode;
 import dev.tidemark.TidemarkException;
 import dev.tidemark.repo.Repository;
+import dev.tidemark.repo.WriterLock;
 import dev.tidemark.repo.store.ObjectNotFoundException;
 import dev.tidemark.util.Json;
 import java.io.IOException;
@@ -118,11 +119,15 @@ public final class PointStore {
         return id;
     }
 
-    /** Writes the point record: the last step of taking a point. */
-    public void save(RestorePoint p) throws IOException {
-        if (repo.store().size(PREFIX + p.id()).isPresent()) {
-            throw new IllegalStateException("restore point " + p.id() + " exists already");
+    /**
+     * Writes the point record: the last step of taking a point. The writer lock is checked first, and the record is
+     * created only if its id is free: a point never replaces another.
+     */
+    public void save(RestorePoint p, WriterLock lock) throws IOException {
+        lock.check();
+        if (!repo.store().putIfAbsent(PREFIX + p.id(), Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(p))) {
+            throw TidemarkException.failed("restore point " + p.id() + " exists already in " + repo.location()
+                    + ": another writer is using the repository; nothing was replaced");
         }
-        repo.store().put(PREFIX + p.id(), Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(p));
     }
 }

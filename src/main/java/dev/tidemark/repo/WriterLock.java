@@ -1,147 +1,103 @@
 package dev.tidemark.repo;
 
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import dev.tidemark.ExitCode;
 import dev.tidemark.TidemarkException;
-import dev.tidemark.repo.store.ObjectNotFoundException;
 import dev.tidemark.repo.store.Store;
-import dev.tidemark.util.Json;
-import dev.tidemark.util.Threads;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.List;
-import java.util.UUID;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The repository's single-writer lock, held as an object {@code locks/<id>} carrying host, pid, command and a
- * heartbeat refreshed every {@link #HEARTBEAT}.
+ * The repository's single-writer lock: a {@link Lease} under {@code locks/}.
  *
  * <p>Protocol (works on any store with list-after-write, so also on S3): write our lock object, then list
  * {@code locks/}. If any other lock is live we delete ours and fail; two racing writers may both fail, never both
- * succeed. A lock is stale when its heartbeat is older than {@link #STALE_AFTER}, or when it belongs to this host and
- * its pid is gone (a crash or kill -9); stale locks are removed with a warning.
+ * succeed. A stale lock (see {@link Lease#staleReason}) is removed with a warning.
+ *
+ * <p>A lock is a lease tied to the work: the writer calls {@link #check()} before every commit that matters (a point
+ * record, a journal segment, each step of compaction and prune). If the lock object was removed (another tidemark
+ * took it for stale: this process was frozen, or its host's clock ran away) or could not be refreshed for half the
+ * stale time, {@code check()} throws and the writer stops before writing anything more. The heartbeat never
+ * re-creates a removed lock, so a point record can never be written by a writer that lost it.
  */
 public final class WriterLock implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(WriterLock.class);
     public static final String PREFIX = "locks/";
-    public static final Duration HEARTBEAT = Duration.ofSeconds(60);
-    public static final Duration STALE_AFTER = Duration.ofMinutes(10);
-
-    /** What a lock object says. */
-    @JsonIgnoreProperties(ignoreUnknown = true)
-    public record Info(String host, long pid, String command, Instant created, Instant heartbeat) {
-        public String describe() {
-            return "pid " + pid + " on " + host + " ('" + command + "', since " + created + ", heartbeat " + heartbeat + ")";
-        }
-    }
+    public static final Duration HEARTBEAT = Lease.HEARTBEAT;
+    public static final Duration STALE_AFTER = Lease.STALE_AFTER;
 
     private final Store store;
-    private final String key;
     private final Clock clock;
-    private final Info info;
-    private final ScheduledExecutorService heartbeat;
+    private final Lease lease;
 
-    private WriterLock(Store store, String key, Clock clock, Info info) {
+    private WriterLock(Store store, Clock clock, Lease lease) {
         this.store = store;
-        this.key = key;
         this.clock = clock;
-        this.info = info;
-        this.heartbeat = Executors.newSingleThreadScheduledExecutor(Threads.daemon("tidemark-lock-heartbeat", false));
+        this.lease = lease;
     }
 
     public static String hostName() {
-        try {
-            return InetAddress.getLocalHost().getHostName();
-        } catch (IOException e) {
-            return "unknown-host";
-        }
+        return Lease.hostName();
     }
 
     /** Takes the writer lock or throws a {@link TidemarkException} with {@link ExitCode#LOCKED}. */
     public static WriterLock acquire(Store store, Clock clock, String command) throws IOException {
-        Instant now = clock.instant();
-        Info mine = new Info(hostName(), ProcessHandle.current().pid(), command, now, now);
-        String key = PREFIX + UUID.randomUUID();
-        store.put(key, Json.MAPPER.writeValueAsBytes(mine));
-        WriterLock lock = new WriterLock(store, key, clock, mine);
+        Lease mine = Lease.create(store, PREFIX, clock, command);
         try {
-            List<String> keys = store.list(PREFIX);
-            for (String other : keys) {
-                if (other.equals(key)) {
+            for (Lease.Held other : Lease.list(store, PREFIX)) {
+                if (other.key().equals(mine.key())) {
                     continue;
                 }
-                Info theirs = read(store, other);
-                if (theirs == null) {
-                    continue; // removed meanwhile
-                }
-                String stale = staleReason(theirs, clock.instant());
+                String stale = Lease.staleReason(other.info(), clock.instant());
                 if (stale != null) {
-                    LOG.warn("removing stale lock {} of {}: {}", other, theirs.describe(), stale);
-                    store.delete(other);
+                    LOG.warn("removing stale lock {} of {}: {}", other.key(), other.info().describe(), stale);
+                    store.delete(other.key());
                 } else {
                     throw new TidemarkException(ExitCode.LOCKED, "repository " + store.location() + " is locked by "
-                            + theirs.describe() + "; wait for it to finish (or stop it) and try again");
+                            + other.info().describe() + "; wait for it to finish (or stop it) and try again");
                 }
             }
         } catch (IOException | RuntimeException e) {
-            store.delete(key);
+            mine.close();
             throw e;
         }
-        lock.heartbeat.scheduleWithFixedDelay(lock::beat, HEARTBEAT.toSeconds(), HEARTBEAT.toSeconds(), TimeUnit.SECONDS);
-        return lock;
-    }
-
-    private static Info read(Store store, String key) throws IOException {
-        try {
-            return Json.MAPPER.readValue(store.get(key), Info.class);
-        } catch (ObjectNotFoundException e) {
-            return null;
-        } catch (com.fasterxml.jackson.core.JacksonException e) {
-            // Half a lock cannot exist (puts are atomic); an unreadable one is foreign or damaged: treat as stale.
-            return new Info("?", -1, "unreadable lock object", Instant.EPOCH, Instant.EPOCH);
-        }
-    }
-
-    static String staleReason(Info i, Instant now) {
-        if (i.heartbeat() == null || Duration.between(i.heartbeat(), now).compareTo(STALE_AFTER) > 0) {
-            return "no heartbeat for more than " + STALE_AFTER.toMinutes() + " minutes";
-        }
-        if (i.host().equals(hostName()) && i.pid() != ProcessHandle.current().pid()
-                && ProcessHandle.of(i.pid()).map(p -> !p.isAlive()).orElse(true)) {
-            return "process " + i.pid() + " is gone";
-        }
-        return null;
-    }
-
-    private void beat() {
-        try {
-            Info next = new Info(info.host(), info.pid(), info.command(), info.created(), clock.instant());
-            store.put(key, Json.MAPPER.writeValueAsBytes(next));
-        } catch (IOException | RuntimeException e) {
-            LOG.warn("could not refresh repository lock {}: {}", key, e.toString());
-        }
+        mine.startHeartbeat();
+        return new WriterLock(store, clock, mine);
     }
 
     public String key() {
-        return key;
+        return lease.key();
+    }
+
+    /**
+     * Throws {@link ExitCode#LOCKED} if this process no longer holds the lock. Cheap (one small read): called before
+     * each commit. A lock whose heartbeat has not succeeded for half the stale time is refreshed first; if that
+     * fails, it is lost.
+     */
+    public void check() throws IOException {
+        String why = lease.lost();
+        if (why == null) {
+            Duration since = Duration.between(lease.refreshed(), clock.instant());
+            if (since.compareTo(STALE_AFTER.dividedBy(2)) > 0 || Lease.read(store, lease.key()) == null) {
+                // Frozen (suspended, swapped out) or the store was unreachable: refresh now, or learn it is gone.
+                if (!lease.beat()) {
+                    why = lease.lost();
+                } else if (Duration.between(lease.refreshed(), clock.instant()).compareTo(STALE_AFTER.dividedBy(2)) > 0) {
+                    why = "it could not be refreshed for " + since.toMinutes() + " minutes";
+                }
+            }
+        }
+        if (why != null) {
+            throw new TidemarkException(ExitCode.LOCKED, "lost the writer lock on " + store.location() + ": " + why
+                    + "; stopped before committing anything more. Another tidemark may be writing: check "
+                    + "'tidemark status' and the other process, then start again");
+        }
     }
 
     @Override
     public void close() throws IOException {
-        heartbeat.shutdownNow();
-        try {
-            heartbeat.awaitTermination(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        store.delete(key);
+        lease.close();
     }
 }

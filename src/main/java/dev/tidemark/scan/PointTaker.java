@@ -47,19 +47,22 @@ public final class PointTaker {
     private final Config config;
     private final Repository repo;
     private final Index index;
+    private final WriterLock lock;
     private final Clock clock;
     private final Progress.Mode progressMode;
     private final SourceFiles sources;
 
-    public PointTaker(Config config, Repository repo, Index index, Clock clock, Progress.Mode progressMode) {
-        this(config, repo, index, clock, progressMode, SourceFiles.DEFAULT);
+    public PointTaker(Config config, Repository repo, Index index, WriterLock lock, Clock clock,
+                      Progress.Mode progressMode) {
+        this(config, repo, index, lock, clock, progressMode, SourceFiles.DEFAULT);
     }
 
-    public PointTaker(Config config, Repository repo, Index index, Clock clock, Progress.Mode progressMode,
-                      SourceFiles sources) {
+    public PointTaker(Config config, Repository repo, Index index, WriterLock lock, Clock clock,
+                      Progress.Mode progressMode, SourceFiles sources) {
         this.config = config;
         this.repo = repo;
         this.index = index;
+        this.lock = lock;
         this.clock = clock;
         this.progressMode = progressMode;
         this.sources = sources;
@@ -205,7 +208,7 @@ public final class PointTaker {
             RestorePoint point = new RestorePoint(RestorePoint.FORMAT, id, start, WriterLock.hostName(),
                     List.copyOf(tags), List.copyOf(trees), total, Duration.ofNanos(System.nanoTime() - t0).toMillis(),
                     database);
-            points.save(point);
+            points.save(point, lock);
             if (verifyRecords) {
                 index.setFileRecordsUnverified(false); // every reused record was checked in this point
             }

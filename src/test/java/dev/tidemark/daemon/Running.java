@@ -51,7 +51,7 @@ final class Running implements AutoCloseable {
         this.repo = Repository.open(new LocalDirStore(config.repository()));
         this.lock = WriterLock.acquire(repo.store(), Clock.systemUTC(), "test daemon");
         this.index = Index.open(config.indexDir(), repo.id());
-        this.daemon = new Daemon(config, repo, index, Clock.systemUTC(), new Daemon.Options(false, sources));
+        this.daemon = new Daemon(config, repo, index, lock, Clock.systemUTC(), new Daemon.Options(false, sources));
         this.thread = new Thread(() -> {
             try (Control.Server control = Control.Server.start(config.controlSocket(), daemon)) {
                 daemon.run();

@@ -148,7 +148,7 @@ class SealingConcurrencyTest {
                      Index index = Index.open(config.indexDir(), repo.id())) {
                     while (points.size() < POINTS) {
                         sleep(20);
-                        points.add(new PointTaker(config, repo, index, Clock.systemUTC(), Progress.Mode.OFF)
+                        points.add(new PointTaker(config, repo, index, lock, Clock.systemUTC(), Progress.Mode.OFF)
                                 .take(List.of()).point());
                     }
                 }

@@ -1,11 +1,18 @@
 package dev.tidemark.repo;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tidemark.ExitCode;
 import dev.tidemark.TidemarkException;
+import dev.tidemark.config.Config;
+import dev.tidemark.index.Index;
+import dev.tidemark.point.PointStore;
+import dev.tidemark.point.RestorePoint;
+import dev.tidemark.progress.Progress;
+import dev.tidemark.scan.PointTaker;
 import dev.tidemark.repo.store.LocalDirStore;
 import dev.tidemark.testing.Cli;
 import dev.tidemark.testing.Env;
@@ -15,6 +22,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -49,15 +57,66 @@ class WriterLockTest {
         env.ok("init");
         Instant now = Instant.now();
         try (LocalDirStore store = new LocalDirStore(env.repo)) {
-            store.put("locks/dead", Json.MAPPER.writeValueAsBytes(new WriterLock.Info(WriterLock.hostName(),
+            store.put("locks/dead", Json.MAPPER.writeValueAsBytes(new Lease.Info(WriterLock.hostName(),
                     999_999_999L, "tidemark point", now, now)));
-            store.put("locks/silent", Json.MAPPER.writeValueAsBytes(new WriterLock.Info("other-host", 1,
+            store.put("locks/silent", Json.MAPPER.writeValueAsBytes(new Lease.Info("other-host", 1,
                     "tidemark run", now.minus(Duration.ofHours(3)), now.minus(Duration.ofHours(1)))));
         }
         Cli.Result r = env.ok("point");
         assertTrue(r.out().contains("committed"), r.out());
         try (LocalDirStore store = new LocalDirStore(env.repo)) {
             assertEquals(0, store.list(WriterLock.PREFIX).size(), "stale locks removed, ours released");
+        }
+    }
+
+    @Test
+    void aLockTakenAwayStopsTheWriterBeforeItsNextCommitAndIsNeverRecreated() throws Exception {
+        Env env = new Env(tmp, "t");
+        Files.writeString(env.tree("t").resolve("a"), "a");
+        env.ok("init");
+        Config config = env.config();
+        try (LocalDirStore store = new LocalDirStore(env.repo)) {
+            Repository repo = Repository.open(store);
+            WriterLock lock = WriterLock.acquire(store, Clock.systemUTC(), "tidemark point");
+            lock.check(); // held: no exception
+            // Another tidemark took the lock for stale (this process was frozen): ours is removed, theirs written.
+            store.delete(lock.key());
+            Instant now = Instant.now();
+            store.put("locks/thief", Json.MAPPER.writeValueAsBytes(new Lease.Info("other-host", 7, "tidemark run",
+                    now, now)));
+            TidemarkException e = assertThrows(TidemarkException.class, lock::check);
+            assertEquals(ExitCode.LOCKED, e.exitCode());
+            assertTrue(e.getMessage().contains("lost the writer lock") && e.getMessage().contains(lock.key()),
+                    e.getMessage());
+            try (Index index = Index.open(config.indexDir(), repo.id())) {
+                TidemarkException p = assertThrows(TidemarkException.class, () -> new PointTaker(config, repo, index,
+                        lock, Clock.systemUTC(), Progress.Mode.OFF).take(List.of()));
+                assertEquals(ExitCode.LOCKED, p.exitCode());
+            }
+            assertEquals(List.of(), new PointStore(repo).ids(), "no point record was written without the lock");
+            lock.close();
+            assertEquals(List.of("locks/thief"), store.list(WriterLock.PREFIX),
+                    "the lost lock was not re-created, and closing it left the other writer's lock alone");
+        }
+    }
+
+    @Test
+    void aPointRecordIsNeverReplaced() throws Exception {
+        Env env = new Env(tmp, "t");
+        Files.writeString(env.tree("t").resolve("a"), "a");
+        env.ok("init");
+        env.ok("point");
+        try (LocalDirStore store = new LocalDirStore(env.repo);
+             WriterLock lock = WriterLock.acquire(store, Clock.systemUTC(), "test")) {
+            Repository repo = Repository.open(store);
+            PointStore points = new PointStore(repo);
+            RestorePoint p = points.load(points.ids().get(0));
+            byte[] before = store.get(PointStore.PREFIX + p.id());
+            RestorePoint forged = new RestorePoint(p.format(), p.id(), p.time(), "forger", List.of("x"), p.trees(),
+                    p.totals(), p.durationMillis(), p.database());
+            TidemarkException e = assertThrows(TidemarkException.class, () -> points.save(forged, lock));
+            assertTrue(e.getMessage().contains("exists already"), e.getMessage());
+            assertArrayEquals(before, store.get(PointStore.PREFIX + p.id()));
         }
     }
 }

@@ -15,6 +15,7 @@ import dev.tidemark.point.TreeSnapshot;
 import dev.tidemark.repo.BlobCodec;
 import dev.tidemark.repo.PackWriter;
 import dev.tidemark.repo.Repository;
+import dev.tidemark.repo.WriterLock;
 import dev.tidemark.repo.store.LocalDirStore;
 import dev.tidemark.testing.Cli;
 import dev.tidemark.testing.Env;
@@ -59,8 +60,11 @@ class HostileManifestTest {
             }
             PointStore points = new PointStore(repo);
             Instant now = Instant.now();
-            points.save(new RestorePoint(RestorePoint.FORMAT, points.newId(now), now, "h", List.of(),
-                    List.of(new TreeSnapshot("t", env.tree("t").toString(), manifestKey, Totals.ZERO)), Totals.ZERO, 0, null));
+            try (WriterLock lock = WriterLock.acquire(store, Clock.systemUTC(), "test")) {
+                points.save(new RestorePoint(RestorePoint.FORMAT, points.newId(now), now, "h", List.of(),
+                        List.of(new TreeSnapshot("t", env.tree("t").toString(), manifestKey, Totals.ZERO)),
+                        Totals.ZERO, 0, null), lock);
+            }
         }
 
         Path target = tmp.resolve("target");

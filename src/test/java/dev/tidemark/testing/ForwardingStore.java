@@ -46,6 +46,17 @@ public abstract class ForwardingStore implements Store {
             }
 
             @Override
+            public boolean commitIfAbsent(String key) throws IOException {
+                long n = u.written();
+                beforeCommit(key, n);
+                boolean made = u.commitIfAbsent(key);
+                if (made) {
+                    afterCommit(key, n);
+                }
+                return made;
+            }
+
+            @Override
             public void close() throws IOException {
                 u.close();
             }
@@ -80,6 +91,13 @@ public abstract class ForwardingStore implements Store {
     @Override
     public void delete(String key) throws IOException {
         inner.delete(key);
+    }
+
+    @Override
+    public void delete(java.util.Collection<String> keys) throws IOException {
+        for (String k : keys) {
+            delete(k); // one by one, through the hook subclasses may override
+        }
     }
 
     @Override

@@ -26,7 +26,7 @@ public final class Points {
         Repository repo = Repository.open(store);
         try (WriterLock lock = WriterLock.acquire(store, clock, "test");
              Index index = Index.open(config.indexDir(), repo.id())) {
-            return new PointTaker(config, repo, index, clock, Progress.Mode.OFF, sources).take(List.of());
+            return new PointTaker(config, repo, index, lock, clock, Progress.Mode.OFF, sources).take(List.of());
         }
     }
 }

@@ -11,7 +11,9 @@ import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -153,6 +155,20 @@ public final class LocalDirStore implements Store {
     }
 
     @Override
+    public void delete(java.util.Collection<String> keys) throws IOException {
+        java.util.Set<Path> dirs = new java.util.LinkedHashSet<>();
+        for (String k : keys) {
+            Path p = pathOf(k);
+            if (Files.deleteIfExists(p)) {
+                dirs.add(p.getParent());
+            }
+        }
+        for (Path d : dirs) {
+            forceDirectory(d); // one fsync per directory instead of one per object
+        }
+    }
+
+    @Override
     public int removeStrayTemporaries() throws IOException {
         if (!Files.isDirectory(tmp)) {
             return 0;
@@ -235,6 +251,45 @@ public final class LocalDirStore implements Store {
 
         @Override
         public void commit(String key) throws IOException {
+            Path target = prepare(key);
+            try {
+                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                throw new IOException("cannot rename atomically into " + target + ": is tmp/ on another file system?", e);
+            }
+            forceDirectory(target.getParent());
+            done = true;
+        }
+
+        @Override
+        public boolean commitIfAbsent(String key) throws IOException {
+            Path target = prepare(key);
+            try {
+                // link(2) fails with EEXIST if the name is taken: atomic, unlike a check before a rename.
+                Files.createLink(target, temp);
+            } catch (FileAlreadyExistsException e) {
+                close();
+                return false;
+            } catch (UnsupportedOperationException | FileSystemException e) {
+                // No hard links here (some NAS file systems): check, then rename without replacing. Racy between
+                // processes, but the repository's writer lock already keeps a second writer out.
+                if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+                    close();
+                    return false;
+                }
+                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+                forceDirectory(target.getParent());
+                done = true;
+                return true;
+            }
+            Files.deleteIfExists(temp);
+            forceDirectory(target.getParent());
+            done = true;
+            return true;
+        }
+
+        /** Flushes and forces the temp file and makes sure the target's directory exists; returns the target. */
+        private Path prepare(String key) throws IOException {
             if (done) {
                 throw new IllegalStateException("upload already finished");
             }
@@ -246,13 +301,7 @@ public final class LocalDirStore implements Store {
             if (!Files.isDirectory(parent)) {
                 createDurably(parent);
             }
-            try {
-                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                throw new IOException("cannot rename atomically into " + target + ": is tmp/ on another file system?", e);
-            }
-            forceDirectory(parent);
-            done = true;
+            return target;
         }
 
         @Override

@@ -15,7 +15,10 @@ import java.util.OptionalLong;
  *   <li><b>Atomic put.</b> An object written through an {@link Upload} is invisible until {@link Upload#commit}
  *       returns, and then visible whole and durable. A crash at any point leaves either the old state or the whole
  *       new object, never a prefix. Committing an existing key replaces it atomically (the repository only does so
- *       with identical content, or for its own lock objects).</li>
+ *       with identical content, or for its own lock and lease objects and the journal horizon).</li>
+ *   <li><b>Create only if absent.</b> {@link Upload#commitIfAbsent} makes the object visible only if no object has
+ *       its key; of two racing commits of one key exactly one succeeds. Restore point records are written this way,
+ *       so a point can never replace another.</li>
  *   <li><b>No append, no rename.</b> An object is written once, in one piece. This keeps the contract implementable
  *       by an object store (S3: one PUT or one completed multipart upload).</li>
  *   <li><b>Idempotent reads.</b> Reading an object any number of times returns the same bytes.</li>
@@ -38,6 +41,17 @@ public interface Store extends AutoCloseable {
         }
     }
 
+    /**
+     * Writes a small object whole unless one exists under {@code key}; false (and nothing written) if one does.
+     * Atomic: of two racing calls for one key exactly one returns true.
+     */
+    default boolean putIfAbsent(String key, byte[] data) throws IOException {
+        try (Upload u = upload()) {
+            u.stream().write(data);
+            return u.commitIfAbsent(key);
+        }
+    }
+
     /** Reads a whole object; meant for small ones (records, configs). */
     byte[] get(String key) throws IOException;
 
@@ -55,6 +69,16 @@ public interface Store extends AutoCloseable {
 
     /** Deletes an object; a missing one is not an error. */
     void delete(String key) throws IOException;
+
+    /**
+     * Deletes many objects; missing ones are not an error. Durable when this returns (a backend may make the
+     * deletions durable together at the end rather than one by one).
+     */
+    default void delete(java.util.Collection<String> keys) throws IOException {
+        for (String k : keys) {
+            delete(k);
+        }
+    }
 
     /**
      * Removes what interrupted uploads left behind. Only the holder of the repository's writer lock calls this,
@@ -77,6 +101,12 @@ public interface Store extends AutoCloseable {
 
         /** Makes the object visible under {@code key}, whole and durable. */
         void commit(String key) throws IOException;
+
+        /**
+         * Makes the object visible under {@code key}, whole and durable, only if no object has that key; returns
+         * false and discards the upload if one does. Of two racing commits of one key exactly one succeeds.
+         */
+        boolean commitIfAbsent(String key) throws IOException;
 
         @Override
         void close() throws IOException;

@@ -104,6 +104,40 @@ abstract class StoreContractTest {
     }
 
     @Test
+    void createOnlyIfAbsentNeverReplacesAndExactlyOneOfManyRacersWins() throws Exception {
+        assertTrue(store.putIfAbsent("points/p", bytes("first")));
+        assertFalse(store.putIfAbsent("points/p", bytes("second")));
+        assertArrayEquals(bytes("first"), store.get("points/p"));
+        assertEquals(0, store.removeStrayTemporaries(), "a refused commit leaves no temporary");
+
+        int racers = 8;
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(racers);
+        try {
+            for (int round = 0; round < 20; round++) {
+                String key = "points/race-" + round;
+                java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+                List<java.util.concurrent.Future<Boolean>> won = new java.util.ArrayList<>();
+                for (int i = 0; i < racers; i++) {
+                    byte[] mine = bytes("racer " + i);
+                    won.add(pool.submit(() -> {
+                        go.await();
+                        return store.putIfAbsent(key, mine);
+                    }));
+                }
+                go.countDown();
+                int winners = 0;
+                for (java.util.concurrent.Future<Boolean> f : won) {
+                    winners += f.get() ? 1 : 0;
+                }
+                assertEquals(1, winners, "round " + round);
+                assertTrue(new String(store.get(key), StandardCharsets.UTF_8).startsWith("racer "));
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void positionalReadsReturnExactRangesAndRefuseShortObjects() throws IOException {
         byte[] data = new byte[10_000];
         new Random(2).nextBytes(data);
