@@ -162,8 +162,8 @@ final class RestoreCommand implements Callable<Integer> {
             }
             boolean asRoot = "root".equals(System.getProperty("user.name"));
             long failed = 0;
-            try (BlobReader blobs = new BlobReader(s.repo.store(), s.repo.hasher(), s.index)) {
-                Restorer restorer = new Restorer(s.repo, blobs, new Restorer.Options(mirror, dryRun, paths, asRoot,
+            try (BlobReader blobs = new BlobReader(s.repo, s.index)) {
+                Restorer restorer = new Restorer(blobs, new Restorer.Options(mirror, dryRun, paths, asRoot,
                         threads, common.progress()));
                 for (Job j : jobs) {
                     Restorer.Result r = restorer.restore(j.tree(), j.target(), j.entries());

@@ -5,6 +5,8 @@ import dev.tidemark.config.Config;
 import dev.tidemark.config.TreeConfig;
 import dev.tidemark.index.FileRecord;
 import dev.tidemark.index.Index;
+import dev.tidemark.index.RecordBatch;
+import dev.tidemark.index.TreeCursor;
 import dev.tidemark.index.IndexSync;
 import dev.tidemark.point.EntryType;
 import dev.tidemark.point.FileEntry;
@@ -573,7 +575,7 @@ public final class Daemon {
         } catch (IOException e) {
             return true;
         }
-        try (Index.TreeCursor c = index.cursor(ts.name())) {
+        try (TreeCursor c = index.cursor(ts.name())) {
             if (!c.atEnd()) {
                 String why = "root " + ts.cfg.path() + " is empty but files were recorded in it "
                         + "(unmounted disk?); if it really was emptied, stop the daemon and run "
@@ -656,7 +658,7 @@ public final class Daemon {
         List<String> work = new ArrayList<>();
         work.add(dir); // the directory itself: new, changed or gone
         long[] seen = new long[1];
-        try (Index.TreeCursor cursor = index.cursor(tree, dir)) {
+        try (TreeCursor cursor = index.cursor(tree, dir)) {
             List<byte[]> stale = new ArrayList<>();
             Set<String> seenDirs = new HashSet<>();
             walk(ts, start, dir, cursor, stale, work, seenDirs, seen);
@@ -706,7 +708,7 @@ public final class Daemon {
         apply(batch);
     }
 
-    private void walk(TreeState ts, Path dir, String rel, Index.TreeCursor cursor, List<byte[]> stale,
+    private void walk(TreeState ts, Path dir, String rel, TreeCursor cursor, List<byte[]> stale,
                       List<String> work, Set<String> seenNonFiles, long[] seen) throws IOException {
         List<String> names = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
@@ -933,7 +935,7 @@ public final class Daemon {
         }
         if (entries.isEmpty()) {
             if (!records.isEmpty()) {
-                try (Index.Batch b = index.batch()) {
+                try (RecordBatch b = index.batch()) {
                     for (Record r : records) {
                         b.putFile(r.tree(), r.path(), r.record());
                     }
@@ -946,7 +948,7 @@ public final class Daemon {
         packs.flush(); // 1. the content is durable
         String segment = journal.append(entries); // 2. the changes are durable
         // 3. the index learns of them
-        try (Index.Batch b = index.batch()) {
+        try (RecordBatch b = index.batch()) {
             for (Record r : records) {
                 b.putFile(r.tree(), r.path(), r.record());
             }

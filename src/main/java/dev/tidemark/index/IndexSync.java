@@ -86,7 +86,7 @@ public final class IndexSync {
         long n = 0;
         for (TreeSnapshot t : latest.trees()) {
             try (ManifestReader r = new ManifestReader(repo.store(), repo.hasher(), t.manifest());
-                 Index.Batch batch = index.batch()) {
+                 RecordBatch batch = index.batch()) {
                 for (FileEntry e = r.nextOrNull(); e != null; e = r.nextOrNull()) {
                     if (e.type() != EntryType.FILE) {
                         continue;

@@ -3,103 +3,228 @@ package dev.tidemark.restore;
 import dev.tidemark.hash.ContentHasher;
 import dev.tidemark.hash.ContentKey;
 import dev.tidemark.index.Index;
+import dev.tidemark.index.IndexSync;
 import dev.tidemark.repo.BlobCodec;
 import dev.tidemark.repo.BlobLocation;
 import dev.tidemark.repo.DamageException;
 import dev.tidemark.repo.PackFormat;
+import dev.tidemark.repo.Repository;
+import dev.tidemark.repo.store.ObjectNotFoundException;
 import dev.tidemark.repo.store.Store;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Reads blobs by content key: the index says where, one positional read fetches a small blob whole, a large one is
- * read a segment at a time. Every blob is checked against its key as it is decoded. Pack handles are opened once and
- * shared by threads. Close after the last read.
+ * read a segment at a time. Every blob is checked against its key as it is decoded. Thread-safe; close after the
+ * last read.
+ *
+ * <p>Bounded: at most {@code maxOpenPacks} packs are open at once (least recently used ones are closed when no
+ * thread is reading them), so a point whose files lie in 100,000 packs restores under a small {@code ulimit -n}.
+ *
+ * <p>Never broken by a compaction or prune running meanwhile: the index knows every copy of a blob, and a copy
+ * whose pack is gone (moved by a repack) or damaged is passed over for the next one, as long as nothing of it was
+ * handed out yet. If every copy is gone, the pack list is read again once (the blob's new pack is there: a repack
+ * commits the new pack before deleting the old) and the read retried.
  */
 public final class BlobReader implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(BlobReader.class);
+    public static final int DEFAULT_OPEN_PACKS = 64;
     private static final ThreadLocal<byte[]> SMALL =
             ThreadLocal.withInitial(() -> new byte[BlobCodec.SEGMENT + BlobCodec.SEGMENT_HEADER]);
 
+    private final Repository repo;
     private final Store store;
     private final ContentHasher hasher;
     private final Index index;
-    private final Map<String, Store.ReadHandle> handles = new ConcurrentHashMap<>();
+    private final int maxOpenPacks;
+    private final Map<String, Open> open = new LinkedHashMap<>(16, 0.75f, true); // access order: LRU first
+    private long refreshes;
+    private long opened;
 
-    public BlobReader(Store store, ContentHasher hasher, Index index) {
-        this.store = store;
-        this.hasher = hasher;
-        this.index = index;
+    /** One open pack and the reads in progress on it. */
+    private static final class Open {
+        final String packId;
+        final Store.ReadHandle handle;
+        int readers;
+
+        Open(String packId, Store.ReadHandle handle) {
+            this.packId = packId;
+            this.handle = handle;
+        }
     }
 
-    /** Where {@code key} is, or a {@link DamageException} if the repository does not hold it. */
+    public BlobReader(Repository repo, Index index) {
+        this(repo, index, DEFAULT_OPEN_PACKS);
+    }
+
+    public BlobReader(Repository repo, Index index, int maxOpenPacks) {
+        this.repo = repo;
+        this.store = repo.store();
+        this.hasher = repo.hasher();
+        this.index = index;
+        this.maxOpenPacks = Math.max(1, maxOpenPacks);
+    }
+
+    /** Where {@code key} is (its first copy), or a {@link DamageException} if the repository does not hold it. */
     public BlobLocation locate(ContentKey key) throws IOException {
-        BlobLocation loc = index.findBlob(key);
-        if (loc == null) {
+        List<BlobLocation> c = index.copies(key);
+        if (c.isEmpty() && refresh()) {
+            c = index.copies(key);
+        }
+        if (c.isEmpty()) {
             throw new DamageException("content " + key.shortHex() + " is not in the repository");
         }
-        return loc;
-    }
-
-    private Store.ReadHandle handle(String packId) throws IOException {
-        Store.ReadHandle h = handles.get(packId);
-        if (h != null) {
-            return h;
-        }
-        synchronized (handles) {
-            h = handles.get(packId);
-            if (h == null) {
-                h = store.openForRead(PackFormat.keyOf(packId));
-                handles.put(packId, h);
-            }
-            return h;
-        }
+        return c.get(0);
     }
 
     /** Streams the content of {@code key} into {@code sink}, verified. */
     public void read(ContentKey key, BlobCodec.Sink sink) throws IOException {
-        read(locate(key), sink);
+        read(key, null, sink);
     }
 
-    public void read(BlobLocation loc, BlobCodec.Sink sink) throws IOException {
-        Store.ReadHandle h = handle(loc.packId());
-        if (loc.offset() + loc.storedLength() > h.size()) {
-            throw new DamageException(loc + ": lies past the end of the pack (" + h.size() + " bytes)");
-        }
-        String what = "blob " + loc.key().shortHex() + " in pack " + loc.packId();
-        if (loc.rawLength() <= BlobCodec.SEGMENT && loc.storedLength() <= BlobCodec.SEGMENT + BlobCodec.SEGMENT_HEADER) {
-            // The common case (crops, configs, codes): one read, decoded in place, hashed in one call.
-            byte[] buf = SMALL.get();
-            int n = (int) loc.storedLength();
-            h.readFully(loc.offset(), buf, 0, n);
-            BlobCodec.decodeSmall(buf, 0, n, loc.rawLength(), loc.key(), hasher, sink, what);
-            return;
-        }
-        long[] pos = {loc.offset()};
-        long end = loc.offset() + loc.storedLength();
-        BlobCodec.Source src = (dst, off, len) -> {
-            if (pos[0] + len > end) {
-                throw new DamageException(what + ": truncated");
-            }
-            h.readFully(pos[0], dst, off, len);
-            pos[0] += len;
+    /**
+     * Streams the content of {@code key} into {@code sink}, verified, starting with copy {@code first} (from
+     * {@link #locate}, or null) and going on to the others.
+     */
+    public void read(ContentKey key, BlobLocation first, BlobCodec.Sink sink) throws IOException {
+        long[] handed = {0};
+        BlobCodec.Sink counting = (buf, off, len) -> {
+            handed[0] += len;
+            sink.accept(buf, off, len);
         };
-        BlobCodec.decode(src, loc.storedLength(), loc.rawLength(), loc.key(), hasher, sink, what);
+        IOException last = null;
+        for (int round = 0; round < 2; round++) {
+            List<BlobLocation> copies = new ArrayList<>();
+            if (first != null && round == 0) {
+                copies.add(first);
+            }
+            for (BlobLocation c : index.copies(key)) {
+                if (!copies.contains(c)) {
+                    copies.add(c);
+                }
+            }
+            for (BlobLocation c : copies) {
+                try {
+                    readCopy(c, counting);
+                    return;
+                } catch (ObjectNotFoundException | DamageException e) {
+                    if (handed[0] > 0) {
+                        throw e; // part of it went out already: the caller must start over
+                    }
+                    LOG.debug("{}: {}; trying another copy", c, e.getMessage());
+                    last = e;
+                }
+            }
+            if (round == 0 && !refresh()) {
+                break; // nothing changed in the repository: no other copy to find
+            }
+        }
+        if (last instanceof DamageException d) {
+            throw d;
+        }
+        throw new DamageException("content " + key.shortHex() + " is not in the repository"
+                + (last == null ? "" : " (" + last.getMessage() + ")"));
+    }
+
+    /** Reads the pack list again; true if the index learned or forgot a pack. */
+    private synchronized boolean refresh() throws IOException {
+        refreshes++;
+        IndexSync.Result r = IndexSync.syncPacks(repo, index);
+        return r.packsAdded() > 0 || r.packsRemoved() > 0;
+    }
+
+    private void readCopy(BlobLocation loc, BlobCodec.Sink sink) throws IOException {
+        Open o = acquire(loc.packId());
+        try {
+            Store.ReadHandle h = o.handle;
+            if (loc.offset() + loc.storedLength() > h.size()) {
+                throw new DamageException(loc + ": lies past the end of the pack (" + h.size() + " bytes)");
+            }
+            String what = "blob " + loc.key().shortHex() + " in pack " + loc.packId();
+            if (loc.rawLength() <= BlobCodec.SEGMENT
+                    && loc.storedLength() <= BlobCodec.SEGMENT + BlobCodec.SEGMENT_HEADER) {
+                // The common case (crops, configs, codes): one read, decoded in place, hashed in one call, checked
+                // before a byte is handed out.
+                byte[] buf = SMALL.get();
+                int n = (int) loc.storedLength();
+                h.readFully(loc.offset(), buf, 0, n);
+                BlobCodec.decodeSmall(buf, 0, n, loc.rawLength(), loc.key(), hasher, sink, what);
+                return;
+            }
+            long[] pos = {loc.offset()};
+            long end = loc.offset() + loc.storedLength();
+            BlobCodec.Source src = (dst, off, len) -> {
+                if (pos[0] + len > end) {
+                    throw new DamageException(what + ": truncated");
+                }
+                h.readFully(pos[0], dst, off, len);
+                pos[0] += len;
+            };
+            BlobCodec.decode(src, loc.storedLength(), loc.rawLength(), loc.key(), hasher, sink, what);
+        } finally {
+            release(o);
+        }
+    }
+
+    private synchronized Open acquire(String packId) throws IOException {
+        Open o = open.get(packId);
+        if (o == null) {
+            o = new Open(packId, store.openForRead(PackFormat.keyOf(packId)));
+            opened++;
+            open.put(packId, o);
+            evict();
+        }
+        o.readers++;
+        return o;
+    }
+
+    private synchronized void release(Open o) throws IOException {
+        o.readers--;
+        evict();
+    }
+
+    /** Closes least recently used packs that nobody is reading until at most {@code maxOpenPacks} are open. */
+    private void evict() throws IOException {
+        Iterator<Open> it = open.values().iterator();
+        while (open.size() > maxOpenPacks && it.hasNext()) {
+            Open o = it.next();
+            if (o.readers == 0) {
+                it.remove();
+                o.handle.close();
+            }
+        }
+    }
+
+    /** Packs opened so far (a pack closed and opened again counts twice). */
+    public synchronized long packsOpened() {
+        return opened;
+    }
+
+    /** Times the pack list was read again because a blob's copies were gone. */
+    public synchronized long refreshes() {
+        return refreshes;
     }
 
     @Override
-    public void close() throws IOException {
+    public synchronized void close() throws IOException {
         IOException first = null;
-        for (Store.ReadHandle h : handles.values()) {
+        for (Open o : open.values()) {
             try {
-                h.close();
+                o.handle.close();
             } catch (IOException e) {
                 if (first == null) {
                     first = e;
                 }
             }
         }
-        handles.clear();
+        open.clear();
         if (first != null) {
             throw first;
         }

@@ -8,6 +8,7 @@ import dev.tidemark.db.Snapshotter;
 import dev.tidemark.point.DatabaseSnapshot;
 import dev.tidemark.config.TreeConfig;
 import dev.tidemark.index.Index;
+import dev.tidemark.index.RecordBatch;
 import dev.tidemark.index.IndexSync;
 import dev.tidemark.point.ManifestWriter;
 import dev.tidemark.point.PointStore;
@@ -146,7 +147,7 @@ public final class PointTaker {
                 packs.flush();
                 LOG.debug("last pack flushed in {} ms", (System.nanoTime() - tf) / 1_000_000);
                 // Every pack is committed now: the records that waited for theirs can go in.
-                try (Index.Batch batch = index.batch()) {
+                try (RecordBatch batch = index.batch()) {
                     for (TreeScanner.Scanned sc : scanned) {
                         for (TreeScanner.Deferred d : sc.deferred()) {
                             batch.putFile(sc.tree().name(), d.path(), d.record());

@@ -6,6 +6,8 @@ import dev.tidemark.hash.ContentHasher;
 import dev.tidemark.hash.ContentKey;
 import dev.tidemark.index.FileRecord;
 import dev.tidemark.index.Index;
+import dev.tidemark.index.RecordBatch;
+import dev.tidemark.index.TreeCursor;
 import dev.tidemark.point.EntryType;
 import dev.tidemark.point.FileEntry;
 import dev.tidemark.point.ManifestWriter;
@@ -131,7 +133,7 @@ final class TreeScanner {
         Thread ct = new Thread(consumer, "tidemark-manifest-" + tree.name());
         ct.start();
         Throwable walkError = null;
-        try (Index.TreeCursor cursor = index.cursor(tree.name())) {
+        try (TreeCursor cursor = index.cursor(tree.name())) {
             Walk w = new Walk(queue, consumer, cursor);
             put(queue, done(Item.of(entry(FileEntry.ROOT, rootStat, null, null))));
             walk(w, root, FileEntry.ROOT);
@@ -204,10 +206,10 @@ final class TreeScanner {
     private final class Walk {
         final BlockingQueue<Future<List<Item>>> queue;
         final Consumer consumer;
-        final Index.TreeCursor cursor;
+        final TreeCursor cursor;
         List<byte[]> stale = new ArrayList<>();
 
-        Walk(BlockingQueue<Future<List<Item>>> queue, Consumer consumer, Index.TreeCursor cursor) {
+        Walk(BlockingQueue<Future<List<Item>>> queue, Consumer consumer, TreeCursor cursor) {
             this.queue = queue;
             this.consumer = consumer;
             this.cursor = cursor;
@@ -369,7 +371,7 @@ final class TreeScanner {
 
         @Override
         public void run() {
-            try (Index.Batch batch = index.batch()) {
+            try (RecordBatch batch = index.batch()) {
                 while (true) {
                     Future<List<Item>> f = queue.take();
                     List<Item> items;
@@ -407,7 +409,7 @@ final class TreeScanner {
         }
 
         /** Moves deferred records whose packs have been committed into the batch. */
-        private void releaseCommitted(Index.Batch batch) throws IOException {
+        private void releaseCommitted(RecordBatch batch) throws IOException {
             List<Deferred> still = new ArrayList<>();
             for (Deferred d : deferred) {
                 if (packs.isPending(d.record().key())) {
@@ -420,7 +422,7 @@ final class TreeScanner {
             deferred.addAll(still);
         }
 
-        private void consume(Item it, Index.Batch batch) throws IOException {
+        private void consume(Item it, RecordBatch batch) throws IOException {
             if (it.stale != null) {
                 for (byte[] k : it.stale) {
                     batch.deleteKey(k);

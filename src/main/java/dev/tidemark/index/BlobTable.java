@@ -1,0 +1,225 @@
+package dev.tidemark.index;
+
+import dev.tidemark.hash.ContentKey;
+import dev.tidemark.repo.BlobLocation;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.WriteBatch;
+import org.rocksdb.WriteOptions;
+
+/**
+ * Where each blob is: content key → every copy the index knows (pack, offset, stored and raw length), and the set of
+ * packs.
+ *
+ * <p>Every copy, not one: while a compaction or prune moves blobs into new packs, a blob is in two packs for a
+ * while, and after a crash the old pack may be back in the listing. A lookup hands out all copies, so a reader whose
+ * pack vanished tries the next one, and forgetting a pack removes only its own copies: a blob that lives on in
+ * another pack stays known.
+ *
+ * <p>Value layout: {@code n × (pack id[16] | u64 offset | u64 stored length | u64 raw length)}; a value with one copy
+ * is exactly what index format 1 stored, so an older index is read as it is.
+ */
+final class BlobTable {
+    static final int COPY = 16 + 24;
+
+    private final RocksDB db;
+    private final WriteOptions writeOptions;
+    private final ColumnFamilyHandle blobs;
+    private final ColumnFamilyHandle packs;
+
+    BlobTable(RocksDB db, WriteOptions writeOptions, ColumnFamilyHandle blobs, ColumnFamilyHandle packs) {
+        this.db = db;
+        this.writeOptions = writeOptions;
+        this.blobs = blobs;
+        this.packs = packs;
+    }
+
+    private static List<BlobLocation> decode(ContentKey key, byte[] v) {
+        if (v == null || v.length == 0 || v.length % COPY != 0) {
+            return List.of();
+        }
+        List<BlobLocation> out = new ArrayList<>(v.length / COPY);
+        ByteBuffer bb = ByteBuffer.wrap(v);
+        while (bb.hasRemaining()) {
+            ContentKey pack = new ContentKey(bb.getLong(), bb.getLong());
+            out.add(new BlobLocation(key, pack.hex(), bb.getLong(), bb.getLong(), bb.getLong()));
+        }
+        return out;
+    }
+
+    private static void encode(ByteBuffer bb, BlobLocation b) {
+        ContentKey.parse(b.packId()).writeTo(bb);
+        bb.putLong(b.offset()).putLong(b.storedLength()).putLong(b.rawLength());
+    }
+
+    private static byte[] encode(List<BlobLocation> copies) {
+        ByteBuffer bb = ByteBuffer.allocate(copies.size() * COPY);
+        for (BlobLocation b : copies) {
+            encode(bb, b);
+        }
+        return bb.array();
+    }
+
+    /** Every copy of {@code key}, the first one first; empty if the index knows none. */
+    List<BlobLocation> copies(ContentKey key) throws IOException {
+        try {
+            return decode(key, db.get(blobs, key.toBytes()));
+        } catch (RocksDBException e) {
+            throw new IOException("index lookup of blob " + key.shortHex() + ": " + e.getMessage(), e);
+        }
+    }
+
+    boolean has(ContentKey key) throws IOException {
+        try {
+            // One get: with bloom filters a miss is cheap, and a keyMayExist first would cost a JNI call per hit.
+            return db.get(blobs, key.toBytes()) != null;
+        } catch (RocksDBException e) {
+            throw new IOException("index lookup of blob " + key.shortHex() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Records a committed pack and its blobs, atomically; copies in other packs are kept beside them. */
+    synchronized void addPack(String packId, List<BlobLocation> located) throws IOException {
+        ContentKey pk = ContentKey.parse(packId);
+        List<byte[]> keys = new ArrayList<>(located.size());
+        for (BlobLocation b : located) {
+            keys.add(b.key().toBytes());
+        }
+        try (WriteBatch wb = new WriteBatch()) {
+            List<byte[]> existing = db.multiGetAsList(Collections.nCopies(keys.size(), blobs), keys);
+            for (int i = 0; i < located.size(); i++) {
+                BlobLocation b = located.get(i);
+                byte[] old = existing.get(i);
+                if (old != null && holds(old, pk)) {
+                    continue; // this pack is known already (a re-read trailer)
+                }
+                int oldLen = old == null ? 0 : old.length - old.length % COPY;
+                ByteBuffer bb = ByteBuffer.allocate(oldLen + COPY);
+                if (oldLen > 0) {
+                    bb.put(old, 0, oldLen);
+                }
+                encode(bb, b);
+                wb.put(blobs, keys.get(i), bb.array());
+            }
+            wb.put(packs, pk.toBytes(), ByteBuffer.allocate(8).putLong(located.size()).array());
+            db.write(writeOptions, wb);
+        } catch (RocksDBException e) {
+            throw new IOException("index: record pack " + packId + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static boolean holds(byte[] value, ContentKey pack) {
+        ByteBuffer bb = ByteBuffer.wrap(value);
+        for (int off = 0; off + COPY <= value.length; off += COPY) {
+            if (bb.getLong(off) == pack.hi() && bb.getLong(off + 8) == pack.lo()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The value without the copies in {@code gone}; null if none is left. */
+    private static byte[] without(byte[] value, Set<ContentKey> gone) {
+        ByteBuffer bb = ByteBuffer.wrap(value);
+        ByteBuffer out = null;
+        int kept = 0;
+        for (int off = 0; off + COPY <= value.length; off += COPY) {
+            ContentKey pack = new ContentKey(bb.getLong(off), bb.getLong(off + 8));
+            if (gone.contains(pack)) {
+                if (out == null) {
+                    out = ByteBuffer.allocate(value.length);
+                    out.put(value, 0, off);
+                    kept = off / COPY;
+                }
+            } else {
+                if (out != null) {
+                    out.put(value, off, COPY);
+                }
+                kept++;
+            }
+        }
+        if (out == null) {
+            return value;
+        }
+        return kept == 0 ? null : java.util.Arrays.copyOf(out.array(), kept * COPY);
+    }
+
+    Set<String> packIds() {
+        Set<String> out = new HashSet<>();
+        try (RocksIterator it = db.newIterator(packs)) {
+            for (it.seekToFirst(); it.isValid(); it.next()) {
+                out.add(ContentKey.fromBytes(it.key()).hex());
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Forgets the copies in packs that are gone and the packs themselves. With {@code keys}, the blobs those packs
+     * held (a compaction or prune knows them): each is looked up; without, every blob is scanned (packs that
+     * vanished behind the index's back).
+     */
+    synchronized void removePacks(Set<String> gone, Collection<ContentKey> keys, Extra extra) throws IOException {
+        if (gone.isEmpty()) {
+            return;
+        }
+        Set<ContentKey> goneKeys = new HashSet<>();
+        for (String g : gone) {
+            goneKeys.add(ContentKey.parse(g));
+        }
+        try (WriteBatch wb = new WriteBatch()) {
+            if (keys != null) {
+                List<byte[]> raw = new ArrayList<>(keys.size());
+                for (ContentKey k : new HashSet<>(keys)) {
+                    raw.add(k.toBytes());
+                }
+                List<byte[]> values = db.multiGetAsList(Collections.nCopies(raw.size(), blobs), raw);
+                for (int i = 0; i < raw.size(); i++) {
+                    update(wb, raw.get(i), values.get(i), goneKeys);
+                }
+            } else {
+                try (RocksIterator it = db.newIterator(blobs)) {
+                    for (it.seekToFirst(); it.isValid(); it.next()) {
+                        update(wb, it.key(), it.value(), goneKeys);
+                    }
+                }
+            }
+            for (ContentKey k : goneKeys) {
+                wb.delete(packs, k.toBytes());
+            }
+            if (extra != null) {
+                extra.addTo(wb);
+            }
+            db.write(writeOptions, wb);
+        } catch (RocksDBException e) {
+            throw new IOException("index: forget packs: " + e.getMessage(), e);
+        }
+    }
+
+    /** More writes that must land in the same atomic batch. */
+    interface Extra {
+        void addTo(WriteBatch wb) throws RocksDBException;
+    }
+
+    private void update(WriteBatch wb, byte[] key, byte[] value, Set<ContentKey> gone) throws RocksDBException {
+        if (value == null) {
+            return;
+        }
+        byte[] left = without(value, gone);
+        if (left == null) {
+            wb.delete(blobs, key);
+        } else if (left != value) {
+            wb.put(blobs, key, left);
+        }
+    }
+}
