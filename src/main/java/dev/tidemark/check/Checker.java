@@ -4,7 +4,10 @@ import dev.tidemark.hash.ContentHasher;
 import dev.tidemark.hash.ContentKey;
 import dev.tidemark.db.DumpReader;
 import dev.tidemark.point.FileEntry;
-import dev.tidemark.point.Journal;
+import dev.tidemark.journal.Horizon;
+import dev.tidemark.journal.Journal;
+import dev.tidemark.journal.JournalCover;
+import dev.tidemark.journal.JournalObject;
 import dev.tidemark.point.ManifestReader;
 import dev.tidemark.point.PointStore;
 import dev.tidemark.point.RestorePoint;
@@ -33,8 +36,8 @@ import org.slf4j.LoggerFactory;
  * {@code tidemark verify}: checks the repository against itself, never against the index.
  *
  * <p>Always: every pack trailer parses; every point record parses; every manifest exists, parses and matches its
- * name; every file in every manifest names content some pack holds; every journal segment matches its name and every
- * file version in it names content some pack holds. With {@code readData}: every pack's bytes hash to
+ * name; every file in every manifest names content some pack holds; journal objects do not partly overlap, every one a reader
+ * would read matches its name and every file version in it names content some pack holds. With {@code readData}: every pack's bytes hash to
  * its name, and every blob decodes and hashes to its content key. Damage is reported with the files (and points) it
  * affects, so a person knows what a restore would lose.
  */
@@ -43,7 +46,7 @@ public final class Checker {
 
     /** The outcome: a list of damage found (empty when the repository is sound) and what was checked. */
     public record Report(List<String> damage, List<String> affected, int packs, long blobs, int points, int manifests,
-                         long fileEntries, long bytesRead, int journalSegments, long journalChanges, int dumps) {
+                         long fileEntries, long bytesRead, int journalObjects, long journalChanges, int dumps) {
         public boolean ok() {
             return damage.isEmpty();
         }
@@ -137,13 +140,24 @@ public final class Checker {
                         + "): " + e.getMessage());
             }
         }
-        // The journal: every segment matches its name, and every file version it names is in a pack.
+        // The journal: objects never partly overlap; every object read matches its name, and every file version it
+        // names is in a pack. Superseded objects (a merge's inputs not yet deleted) and those below the horizon
+        // (pruned) are garbage and not read.
         Journal journal = new Journal(repo);
-        List<String> segments = journal.segments(java.time.Instant.EPOCH, java.time.Instant.parse("9999-12-31T00:00:00Z"));
+        JournalCover cover = JournalCover.of(journal.list());
+        for (String o : cover.overlaps()) {
+            damage("journal objects overlap: " + o);
+        }
+        Horizon horizon = journal.horizon();
         long[] changes = {0};
-        for (String seg : segments) {
+        int journalObjects = 0;
+        for (JournalObject o : cover.objects()) {
+            if (horizon != null && o.to() <= horizon.seq()) {
+                continue;
+            }
+            journalObjects++;
             try {
-                journal.readSegment(seg, Long.MIN_VALUE, Long.MAX_VALUE, e -> {
+                journal.readObject(o, e -> {
                     changes[0]++;
                     if (e.isDelete() || !e.entry().isFile()) {
                         return;
@@ -155,7 +169,7 @@ public final class Checker {
                                 + "; journal " + FileEntry.instant(e.timeNanos()) + ")");
                     }
                 });
-            } catch (DamageException e) {
+            } catch (IOException e) {
                 damage(e.getMessage());
             }
         }
@@ -182,7 +196,7 @@ public final class Checker {
             damage(affected.size() + " files name content that no pack holds");
         }
         return new Report(List.copyOf(damage), List.copyOf(new TreeSet<>(affected)), packIds.size(), blobs.size(),
-                pointCount, manifestPoints.size(), entries, bytesRead, segments.size(), changes[0], dumpPoints.size());
+                pointCount, manifestPoints.size(), entries, bytesRead, journalObjects, changes[0], dumpPoints.size());
     }
 
     /** Hashes a whole pack against its name, then decodes every blob; returns the bytes read. */

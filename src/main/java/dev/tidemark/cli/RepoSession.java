@@ -5,6 +5,7 @@ import dev.tidemark.TidemarkException;
 import dev.tidemark.config.Config;
 import dev.tidemark.index.Index;
 import dev.tidemark.index.IndexSync;
+import dev.tidemark.journal.FormatUpgrade;
 import dev.tidemark.repo.DeferredDeletes;
 import dev.tidemark.repo.Lease;
 import dev.tidemark.repo.Repository;
@@ -106,6 +107,7 @@ final class RepoSession implements AutoCloseable {
             if (stray > 0) {
                 LOG.info("removed {} temporary files left by an interrupted run", stray);
             }
+            FormatUpgrade.run(repo, lock, new DeferredDeletes(repo.store(), clock, lock));
             index = Index.open(config.indexDir(), repo.id());
             return new RepoSession(config, repo, lock, null, index);
         } catch (IOException | RuntimeException e) {

@@ -10,9 +10,9 @@ import dev.tidemark.point.TreeSnapshot;
 import dev.tidemark.restore.BlobReader;
 import dev.tidemark.restore.Restorer;
 import dev.tidemark.util.Sizes;
+import dev.tidemark.journal.AtTime;
 import dev.tidemark.point.Entries;
-import dev.tidemark.point.Journal;
-import dev.tidemark.point.JournalView;
+import dev.tidemark.journal.JournalView;
 import dev.tidemark.point.ManifestReader;
 import dev.tidemark.point.Totals;
 import java.io.PrintWriter;
@@ -224,15 +224,8 @@ final class RestoreCommand implements Callable<Integer> {
 
     /** The last point at or before {@code time}, with the journal's changes up to {@code time} on top. */
     private List<Job> journalJobs(Config config, RepoSession s, Instant time) throws java.io.IOException {
-        RestorePoint base = null;
-        for (RestorePoint p : new PointStore(s.repo).all()) {
-            if (!p.time().isAfter(time)) {
-                base = p;
-            }
-        }
-        Instant from = base == null ? Instant.EPOCH : base.time();
-        Map<String, JournalView> views = new LinkedHashMap<>();
-        new Journal(s.repo).read(from, time, e -> views.computeIfAbsent(e.tree(), k -> new JournalView()).apply(e));
+        AtTime at = AtTime.of(s.repo, time);
+        RestorePoint base = at.base();
         List<String> names = new ArrayList<>(trees);
         if (names.isEmpty()) {
             for (TreeConfig t : config.trees()) {
@@ -249,7 +242,7 @@ final class RestoreCommand implements Callable<Integer> {
         List<Job> jobs = new ArrayList<>();
         for (String name : names) {
             TreeSnapshot snap = base == null ? null : base.tree(name);
-            JournalView view = views.getOrDefault(name, new JournalView());
+            JournalView view = at.view(name);
             if (snap == null && view.applied() == 0) {
                 if (!trees.isEmpty()) {
                     throw TidemarkException.usage("nothing is known of tree '" + name + "' at " + time
@@ -264,9 +257,7 @@ final class RestoreCommand implements Callable<Integer> {
                     : tc != null ? tc.path() : Path.of(t.path());
             String what = (base == null ? "the journal" : "point " + base.id() + " + the journal") + " at " + time
                     + " (" + view.applied() + " changes)";
-            TreeSnapshot baseSnap = snap;
-            jobs.add(new Job(t, target, () -> view.over(baseSnap == null ? Entries.EMPTY
-                    : new ManifestReader(s.repo.store(), s.repo.hasher(), baseSnap.manifest())), what));
+            jobs.add(new Job(t, target, at.entries(s.repo, name), what));
         }
         if (jobs.isEmpty()) {
             throw TidemarkException.failed("nothing to restore at " + time + ": no point before it and no journal");

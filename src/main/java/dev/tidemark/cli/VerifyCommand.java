@@ -34,10 +34,10 @@ final class VerifyCommand implements Callable<Integer> {
             r = new Checker(s.repo, common.progress()).check(readData);
         }
         PrintWriter w = spec.commandLine().getOut();
-        w.printf("checked %d points, %d manifests (%s entries), %d database dumps%s, %d journal segments (%s changes), "
+        w.printf("checked %d points, %d manifests (%s entries), %d database dumps%s, %d journal objects (%s changes), "
                 + "%d packs (%s blobs)%s%n",
                 r.points(), r.manifests(), Sizes.count(r.fileEntries()), r.dumps(), readData ? " (read)" : "",
-                r.journalSegments(),
+                r.journalObjects(),
                 Sizes.count(r.journalChanges()), r.packs(), Sizes.count(r.blobs()),
                 readData ? ", read " + Sizes.bytes(r.bytesRead()) : "");
         if (r.ok()) {

@@ -16,9 +16,10 @@ import java.util.List;
  * @param run        the daemon's options ({@code tidemark run})
  * @param database   the database sealed into each point; null when there is none
  * @param hooks      commands run around a full restore
+ * @param retention  which points to keep, and how the repository is pruned; null: every point is kept
  */
 public record Config(Path file, Path repository, Path state, List<String> exclude, List<TreeConfig> trees,
-                     ScanOptions scan, RunOptions run, DatabaseConfig database, Hooks hooks) {
+                     ScanOptions scan, RunOptions run, DatabaseConfig database, Hooks hooks, Retention retention) {
 
     /** {@code hooks.preRestore} and {@code hooks.postRestore}; either may be null. */
     public record Hooks(HookConfig preRestore, HookConfig postRestore) {

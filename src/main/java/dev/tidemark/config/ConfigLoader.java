@@ -33,7 +33,8 @@ public final class ConfigLoader {
                      @JsonProperty("exclude") List<String> exclude, @JsonProperty("trees") List<RawTree> trees,
                      @JsonProperty("scan") RawScan scan, @JsonProperty("points") RawPoints points,
                      @JsonProperty("run") RawRun run, @JsonProperty("database") RawDatabase database,
-                     @JsonProperty("hooks") RawHooks hooks) {
+                     @JsonProperty("hooks") RawHooks hooks,
+                     @JsonProperty("retention") RetentionSection.Raw retention) {
     }
 
     record RawDatabase(@JsonProperty("url") String url, @JsonProperty("user") String user,
@@ -184,7 +185,9 @@ public final class ConfigLoader {
         Config.Hooks hooks = raw.hooks() == null ? Config.Hooks.NONE : new Config.Hooks(
                 hook(file, "hooks.preRestore", raw.hooks().preRestore()),
                 hook(file, "hooks.postRestore", raw.hooks().postRestore()));
-        return new Config(file, repository, state, globalExclude, List.copyOf(trees), scan, run(file, raw), db, hooks);
+        Retention retention = raw.retention() == null ? null : RetentionSection.validate(file, raw.retention());
+        return new Config(file, repository, state, globalExclude, List.copyOf(trees), scan, run(file, raw), db, hooks,
+                retention);
     }
 
     private static HookConfig hook(Path file, String field, RawHook h) {
@@ -233,16 +236,17 @@ public final class ConfigLoader {
         return new Config.RunOptions(points, settle, maxDelay, reconcile, poll, forcePolling);
     }
 
-    private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m|h|d)");
+    private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m|h|d|w)");
 
-    /** Parses "300ms", "10s", "15m", "1h" or "2d" within [min, max]; null gives the default. */
+    /** Parses "300ms", "10s", "15m", "1h", "2d" or "4w" within [min, max]; null gives the default. */
     static Duration duration(Path file, String field, String value, Duration dflt, Duration min, Duration max) {
         if (value == null) {
             return dflt;
         }
         java.util.regex.Matcher m = DURATION.matcher(value.trim());
         if (!m.matches()) {
-            throw bad(file, field, "is '" + value + "': give a number and a unit, such as 300ms, 10s, 15m, 1h or 2d");
+            throw bad(file, field, "is '" + value + "': give a number and a unit (ms, s, m, h, d, w), such as 300ms, "
+                    + "10s, 15m, 1h, 2d or 4w");
         }
         long n = Long.parseLong(m.group(1));
         Duration d = switch (m.group(2)) {
@@ -250,7 +254,8 @@ public final class ConfigLoader {
             case "s" -> Duration.ofSeconds(n);
             case "m" -> Duration.ofMinutes(n);
             case "h" -> Duration.ofHours(n);
-            default -> Duration.ofDays(n);
+            case "d" -> Duration.ofDays(n);
+            default -> Duration.ofDays(7 * n);
         };
         if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
             throw bad(file, field, "is " + value + ": use " + spell(min) + " to " + spell(max));
@@ -258,8 +263,35 @@ public final class ConfigLoader {
         return d;
     }
 
+    /** Parses a duration given on the command line as {@code flag}, with the config's units and messages. */
+    public static Duration flagDuration(String flag, String value, Duration min, Duration max) {
+        try {
+            return duration(Path.of("command line"), flag, value, null, min, max);
+        } catch (TidemarkException e) {
+            throw TidemarkException.usage(e.getMessage().replace("command line: '" + flag + "'", flag));
+        }
+    }
+
+    /** Parses a size given on the command line as {@code flag} ("500MiB", "2GiB", "1048576"). */
+    public static long flagSize(String flag, String value) {
+        try {
+            return RetentionSection.size(Path.of("command line"), flag, value);
+        } catch (TidemarkException e) {
+            throw TidemarkException.usage(e.getMessage().replace("command line: '" + flag + "'", flag));
+        }
+    }
+
+    /** Parses {@code --max-unused}: "5%", "unlimited" or a size. */
+    public static Retention.MaxUnused flagMaxUnused(String flag, String value) {
+        try {
+            return RetentionSection.maxUnused(Path.of("command line"), flag, value);
+        } catch (TidemarkException e) {
+            throw TidemarkException.usage(e.getMessage().replace("command line: '" + flag + "'", flag));
+        }
+    }
+
     /** A duration in the config's own units. */
-    static String spell(Duration d) {
+    public static String spell(Duration d) {
         long ms = d.toMillis();
         if (ms % 86_400_000 == 0) {
             return ms / 86_400_000 + "d";

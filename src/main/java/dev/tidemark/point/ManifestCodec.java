@@ -8,17 +8,17 @@ import dev.tidemark.hash.ContentKey;
 import java.io.IOException;
 
 /**
- * One manifest entry as one line of JSON. Field names are short words so a decompressed manifest stays readable:
+ * One manifest entry as one line of JSON (manifests and the journal). Field names are short words so a decompressed manifest stays readable:
  * <pre>{"path":"2026/a.jpg","type":"f","size":5400,"mode":"644","uid":0,"gid":0,"mtime":1763719200123456789,
  * "ctime":1763719200123456789,"ino":1234,"key":"9f…"}</pre>
  */
-final class ManifestCodec {
-    static final JsonFactory JSON = new JsonFactory();
+public final class ManifestCodec {
+    public static final JsonFactory JSON = new JsonFactory();
 
     private ManifestCodec() {
     }
 
-    static void write(JsonGenerator g, FileEntry e) throws IOException {
+    public static void write(JsonGenerator g, FileEntry e) throws IOException {
         g.writeStartObject();
         g.writeStringField("path", e.path());
         g.writeStringField("type", e.type().code());
@@ -42,7 +42,7 @@ final class ManifestCodec {
     }
 
     /** Reads the object whose START_OBJECT the parser is on. */
-    static FileEntry read(JsonParser p) throws IOException {
+    public static FileEntry read(JsonParser p) throws IOException {
         String path = null;
         EntryType type = null;
         long size = 0;

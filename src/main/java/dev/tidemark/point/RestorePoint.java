@@ -18,12 +18,16 @@ import java.util.List;
  * @param trees          the trees, in configuration order
  * @param totals         the sum over trees
  * @param durationMillis how long taking it took
+ * @param journal        the journal's position: the last batch committed before the point (changes of later
+ *                       batches are not in it); absent in points of format 1, which are placed by their time
  * @param database       the database sealed with the trees; absent when none is configured
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record RestorePoint(int format, String id, Instant time, String host, List<String> tags,
-                           List<TreeSnapshot> trees, Totals totals, long durationMillis, DatabaseSnapshot database) {
-    public static final int FORMAT = 1;
+                           List<TreeSnapshot> trees, Totals totals, long durationMillis, Long journal,
+                           DatabaseSnapshot database) {
+    /** 2: has {@code journal}. */
+    public static final int FORMAT = 2;
 
     public TreeSnapshot tree(String name) {
         return trees.stream().filter(t -> t.name().equals(name)).findFirst().orElse(null);

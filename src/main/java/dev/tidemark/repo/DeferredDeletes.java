@@ -44,6 +44,7 @@ public final class DeferredDeletes {
     private final Clock clock;
     private final WriterLock lock;
     private final Deque<Batch> pending = new ArrayDeque<>();
+    private final Set<String> pendingKeys = new HashSet<>();
     private final Map<String, Lease.Info> lastLive = new LinkedHashMap<>();
     private long deleted;
 
@@ -76,10 +77,21 @@ public final class DeferredDeletes {
      * repository keeps names them). They are deleted by {@link #deleteReady} once the readers live now are gone.
      */
     public void add(String what, Collection<String> keys) throws IOException {
-        if (keys.isEmpty()) {
+        List<String> fresh = new ArrayList<>();
+        for (String k : keys) {
+            if (pendingKeys.add(k)) {
+                fresh.add(k);
+            }
+        }
+        if (fresh.isEmpty()) {
             return;
         }
-        pending.add(new Batch(what, List.copyOf(keys), liveReaders()));
+        pending.add(new Batch(what, fresh, liveReaders()));
+    }
+
+    /** True if {@code key} is waiting for deletion. */
+    public boolean isPending(String key) {
+        return pendingKeys.contains(key);
     }
 
     /** Deletes every batch that no live reader may still need; returns how many objects were deleted. */
@@ -99,6 +111,7 @@ public final class DeferredDeletes {
             lock.check();
             store.delete(b.keys());
             pending.remove(b);
+            pendingKeys.removeAll(b.keys());
             n += b.keys().size();
             LOG.debug("deleted {} objects: {}", b.keys().size(), b.what());
         }

@@ -191,6 +191,53 @@ public final class PackWriter implements AutoCloseable {
         return ok ? Result.ADDED : Result.CHANGED;
     }
 
+    /**
+     * Copies a blob's stored bytes (its {@link BlobCodec} segments, as another pack holds them) into the open pack
+     * unchanged, decoding them on the way to check them against {@code key}. Damage is a {@link DamageException};
+     * the bytes already written then stay as dead bytes. Used by compaction and prune.
+     */
+    public Result copyStored(ContentKey key, long rawLength, long storedLength, BlobCodec.Source stored, String what)
+            throws IOException {
+        if (!pending.add(key)) {
+            return Result.PRESENT;
+        }
+        OpenPack full = null;
+        IOException failed = null;
+        synchronized (this) {
+            OpenPack p;
+            try {
+                p = ensureOpen();
+            } catch (IOException | RuntimeException e) {
+                pending.remove(key);
+                throw e;
+            }
+            long start = p.offset;
+            BlobCodec.Source tee = (dst, off, len) -> {
+                stored.readFully(dst, off, len);
+                p.write(dst, off, len);
+            };
+            try {
+                BlobCodec.decode(tee, storedLength, rawLength, key, hasher, (b, o, l) -> { }, what);
+                p.entries.add(new BlobLocation(key, null, start, p.offset - start, rawLength));
+            } catch (IOException e) {
+                failed = e;
+                deadBytes.addAndGet(p.offset - start);
+                pending.remove(key);
+            }
+            if (p.offset >= targetSize) {
+                full = detach();
+            }
+        }
+        if (full != null) {
+            commit(full); // the other blobs in it are good
+        }
+        if (failed != null) {
+            throw failed;
+        }
+        storedBytes.addAndGet(storedLength);
+        return Result.ADDED;
+    }
+
     /** Commits the open pack, if it holds anything. After this every added blob is durable and indexed. */
     public void flush() throws IOException {
         OpenPack p;

@@ -21,7 +21,11 @@ import java.util.UUID;
  * {@code points/<point id>}, {@code locks/<lock id>}. See docs/ARCHITECTURE.md.
  */
 public final class Repository {
-    public static final int FORMAT = 1;
+    /**
+     * 2: the journal is numbered and leveled (journal/&lt;level&gt;/…), points carry their journal position, readers hold
+     * leases. A format-1 repository is read as it is and upgraded by the first writer.
+     */
+    public static final int FORMAT = 2;
     public static final String VERSION_KEY = "version";
     public static final String CONFIG_KEY = "config";
     static final String VERSION_PREFIX = "tidemark repository format ";
@@ -30,10 +34,12 @@ public final class Repository {
     private final Store store;
     private final RepositoryConfig config;
     private final ContentHasher hasher;
+    private volatile int format;
 
-    private Repository(Store store, RepositoryConfig config) {
+    private Repository(Store store, RepositoryConfig config, int format) {
         this.store = store;
         this.config = config;
+        this.format = format;
         this.hasher = new ContentHasher(parseSeed(config.keySeedA()), parseSeed(config.keySeedB()));
     }
 
@@ -53,7 +59,7 @@ public final class Repository {
         // config before version: a repository without a version file is not yet a repository.
         store.put(CONFIG_KEY, Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(cfg));
         store.put(VERSION_KEY, (VERSION_PREFIX + FORMAT + "\n").getBytes(StandardCharsets.US_ASCII));
-        return new Repository(store, cfg);
+        return new Repository(store, cfg, FORMAT);
     }
 
     /** Opens an existing repository; a missing one or a newer format is a clear error. */
@@ -80,11 +86,29 @@ public final class Repository {
                     + "; this tidemark reads format " + FORMAT + " and older: upgrade tidemark");
         }
         RepositoryConfig cfg = Json.MAPPER.readValue(store.get(CONFIG_KEY), RepositoryConfig.class);
-        return new Repository(store, cfg);
+        return new Repository(store, cfg, format);
     }
 
     public Store store() {
         return store;
+    }
+
+    /** The format this repository is in (older ones are read, and upgraded by the first writer). */
+    public int format() {
+        return format;
+    }
+
+    /**
+     * Records that the repository is now in {@code newFormat}: the last step of an upgrade, after everything the
+     * new format needs is durable. The writer lock is checked first.
+     */
+    public void setFormat(int newFormat, WriterLock lock) throws IOException {
+        if (newFormat <= format || newFormat > FORMAT) {
+            throw new IllegalArgumentException("format " + format + " to " + newFormat);
+        }
+        lock.check();
+        store.put(VERSION_KEY, (VERSION_PREFIX + newFormat + "\n").getBytes(StandardCharsets.US_ASCII));
+        format = newFormat;
     }
 
     public RepositoryConfig config() {

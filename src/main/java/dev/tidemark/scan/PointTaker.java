@@ -10,6 +10,7 @@ import dev.tidemark.config.TreeConfig;
 import dev.tidemark.index.Index;
 import dev.tidemark.index.RecordBatch;
 import dev.tidemark.index.IndexSync;
+import dev.tidemark.journal.Journal;
 import dev.tidemark.point.ManifestWriter;
 import dev.tidemark.point.PointStore;
 import dev.tidemark.point.RestorePoint;
@@ -113,6 +114,8 @@ public final class PointTaker {
     private Outcome take(List<String> tags, boolean allowEmpty, Instant start, RestorePoint previous, Snapshotter db,
                          String dbSkipped) throws IOException {
         long t0 = System.nanoTime();
+        // The journal's position: only the daemon writes batches, and it takes its points between them.
+        long journalPosition = new Journal(repo).lastSeq();
         IndexSync.syncPacks(repo, index);
         LOG.debug("index synced with the repository in {} ms", (System.nanoTime() - t0) / 1_000_000);
         Set<String> names = new HashSet<>();
@@ -208,7 +211,7 @@ public final class PointTaker {
             }
             RestorePoint point = new RestorePoint(RestorePoint.FORMAT, id, start, WriterLock.hostName(),
                     List.copyOf(tags), List.copyOf(trees), total, Duration.ofNanos(System.nanoTime() - t0).toMillis(),
-                    database);
+                    journalPosition, database);
             points.save(point, lock);
             if (verifyRecords) {
                 index.setFileRecordsUnverified(false); // every reused record was checked in this point

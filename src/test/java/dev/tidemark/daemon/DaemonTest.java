@@ -7,7 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tidemark.hash.ContentKey;
 import dev.tidemark.point.FileEntry;
-import dev.tidemark.point.JournalEntry;
+import dev.tidemark.journal.Journal;
+import dev.tidemark.journal.JournalEntry;
+import dev.tidemark.repo.Repository;
+import dev.tidemark.repo.store.LocalDirStore;
 import dev.tidemark.point.PointStore;
 import dev.tidemark.point.RestorePoint;
 import dev.tidemark.testing.Cli;
@@ -351,7 +354,7 @@ class DaemonTest {
     }
 
     @Test
-    void verifyChecksTheJournalAndNamesADamagedSegment() throws Exception {
+    void verifyChecksTheJournalAndNamesADamagedObject() throws Exception {
         Env env = env("t");
         Path t = env.tree("t");
         try (Running r = new Running(env)) {
@@ -359,10 +362,10 @@ class DaemonTest {
             r.awaitReplicated("t", WAIT);
         }
         Cli.Result ok = env.ok("verify");
-        assertTrue(ok.out().contains("journal segments") && ok.out().contains("no damage"), ok.toString());
+        assertTrue(ok.out().contains("journal objects") && ok.out().contains("no damage"), ok.toString());
         Path seg;
-        try (Stream<Path> s = Files.walk(env.repo.resolve("journal"))) {
-            seg = s.filter(Files::isRegularFile).findFirst().orElseThrow();
+        try (LocalDirStore store = new LocalDirStore(env.repo)) {
+            seg = env.repo.resolve(new Journal(Repository.open(store)).cover().objects().get(0).key());
         }
         byte[] b = Files.readAllBytes(seg);
         b[b.length - 2] ^= 0x20;

@@ -6,13 +6,9 @@ import dev.tidemark.config.Config;
 import dev.tidemark.index.Index;
 import dev.tidemark.point.Entries;
 import dev.tidemark.point.FileEntry;
-import dev.tidemark.point.Journal;
-import dev.tidemark.point.JournalEntry;
-import dev.tidemark.point.JournalView;
-import dev.tidemark.point.ManifestReader;
-import dev.tidemark.point.PointStore;
-import dev.tidemark.point.RestorePoint;
-import dev.tidemark.point.TreeSnapshot;
+import dev.tidemark.journal.AtTime;
+import dev.tidemark.journal.Journal;
+import dev.tidemark.journal.JournalEntry;
 import dev.tidemark.repo.Repository;
 import dev.tidemark.repo.WriterLock;
 import dev.tidemark.repo.store.LocalDirStore;
@@ -89,7 +85,7 @@ final class Running implements AutoCloseable {
     /** Every journal change of a tree from the beginning up to now. */
     static List<JournalEntry> journal(Repository repo, String tree) throws IOException {
         List<JournalEntry> out = new ArrayList<>();
-        new Journal(repo).read(Instant.EPOCH, Instant.now(), e -> {
+        new Journal(repo).read(0, Instant.now(), e -> {
             if (e.tree().equals(tree)) {
                 out.add(e);
             }
@@ -99,22 +95,8 @@ final class Running implements AutoCloseable {
 
     /** What the repository says the tree was at {@code at}: the last point before it plus the journal. */
     static Map<String, FileEntry> stateAt(Repository repo, String tree, Instant at) throws IOException {
-        RestorePoint base = null;
-        for (RestorePoint p : new PointStore(repo).all()) {
-            if (!p.time().isAfter(at)) {
-                base = p;
-            }
-        }
-        JournalView view = new JournalView();
-        new Journal(repo).read(base == null ? Instant.EPOCH : base.time(), at, e -> {
-            if (e.tree().equals(tree)) {
-                view.apply(e);
-            }
-        });
-        TreeSnapshot snap = base == null ? null : base.tree(tree);
         Map<String, FileEntry> out = new TreeMap<>();
-        try (Entries en = view.over(snap == null ? Entries.EMPTY
-                : new ManifestReader(repo.store(), repo.hasher(), snap.manifest()))) {
+        try (Entries en = AtTime.of(repo, at).entries(repo, tree).open()) {
             for (FileEntry e = en.nextOrNull(); e != null; e = en.nextOrNull()) {
                 out.put(e.path(), e);
             }

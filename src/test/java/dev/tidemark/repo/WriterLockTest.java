@@ -113,7 +113,7 @@ class WriterLockTest {
             RestorePoint p = points.load(points.ids().get(0));
             byte[] before = store.get(PointStore.PREFIX + p.id());
             RestorePoint forged = new RestorePoint(p.format(), p.id(), p.time(), "forger", List.of("x"), p.trees(),
-                    p.totals(), p.durationMillis(), p.database());
+                    p.totals(), p.durationMillis(), p.journal(), p.database());
             TidemarkException e = assertThrows(TidemarkException.class, () -> points.save(forged, lock));
             assertTrue(e.getMessage().contains("exists already"), e.getMessage());
             assertArrayEquals(before, store.get(PointStore.PREFIX + p.id()));

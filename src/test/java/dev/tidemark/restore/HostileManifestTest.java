@@ -63,7 +63,7 @@ class HostileManifestTest {
             try (WriterLock lock = WriterLock.acquire(store, Clock.systemUTC(), "test")) {
                 points.save(new RestorePoint(RestorePoint.FORMAT, points.newId(now), now, "h", List.of(),
                         List.of(new TreeSnapshot("t", env.tree("t").toString(), manifestKey, Totals.ZERO)),
-                        Totals.ZERO, 0, null), lock);
+                        Totals.ZERO, 0, 0L, null), lock);
             }
         }
 

@@ -1,5 +1,8 @@
-package dev.tidemark.point;
+package dev.tidemark.journal;
 
+import dev.tidemark.point.Entries;
+import dev.tidemark.point.FileEntry;
+import dev.tidemark.point.PathOrder;
 import java.io.IOException;
 import java.util.Iterator;
 import java.util.Map;

@@ -1,0 +1,38 @@
+package dev.tidemark.journal;
+
+import dev.tidemark.repo.DeferredDeletes;
+import dev.tidemark.repo.Repository;
+import dev.tidemark.repo.WriterLock;
+import java.io.IOException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Brings a format-1 repository to format 2, done by the first writer (point, run, forget, prune) that opens it.
+ *
+ * <p>Format 2 changed only the journal (and added what older tidemarks must not misread: points with a journal
+ * position, readers' leases). The upgrade, in a crash-safe order: (1) the format-1 segments are rewritten as
+ * numbered format-2 objects, one per UTC day; (2) the version file says 2; (3) the old segments are deleted once
+ * no reader needs them (a format-2 prune removes any that are left). A crash before (2) leaves format-1 readers
+ * reading the old segments, and the next writer redoes (1) with the same result; after (2) the old segments are
+ * garbage. Points are not rewritten: one without a journal position is read by its time, as before.
+ */
+public final class FormatUpgrade {
+    private static final Logger LOG = LoggerFactory.getLogger(FormatUpgrade.class);
+
+    private FormatUpgrade() {
+    }
+
+    /** Upgrades {@code repo} if it is older than this tidemark's format; true if it did. */
+    public static boolean run(Repository repo, WriterLock lock, DeferredDeletes deletes) throws IOException {
+        if (repo.format() >= Repository.FORMAT) {
+            return false;
+        }
+        LOG.info("upgrading repository {} from format {} to {}", repo.location(), repo.format(), Repository.FORMAT);
+        JournalWriter writer = JournalWriter.openForUpgrade(repo, lock);
+        LegacyJournal.upgrade(repo, writer, deletes);
+        repo.setFormat(Repository.FORMAT, lock);
+        deletes.deleteReady();
+        return true;
+    }
+}
