@@ -22,7 +22,8 @@ import picocli.CommandLine;
             "Words: a tree is a watched directory; the repository holds content, manifests and points;",
             "a restore point seals every tree at one moment; the index is a local cache of the repository."},
         subcommands = {InitCommand.class, PointCommand.class, RunCommand.class, StatusCommand.class, PointsCommand.class, ShowCommand.class,
-            DiffCommand.class, RestoreCommand.class, DbCommand.class, VerifyCommand.class, IndexCommand.class, DemoCommand.class,
+            DiffCommand.class, RestoreCommand.class, DbCommand.class, VerifyCommand.class, ForgetCommand.class, PruneCommand.class,
+            IndexCommand.class, DemoCommand.class,
             CommandLine.HelpCommand.class},
         footerHeading = "%nExit codes:%n",
         footer = {
@@ -33,7 +34,9 @@ import picocli.CommandLine;
             "  4  the repository or the index is locked by another tidemark process",
             "  5  a point was committed, but some files could not be read (left out, or kept at an older version)",
             "",
-            "Start with: tidemark init, then tidemark point or tidemark run. Every command takes --config FILE."})
+            "Start with: tidemark init, then tidemark point or tidemark run. Every command takes --config FILE.",
+            "Keep it small: a 'retention' section in the config, then tidemark forget --prune (the daemon does",
+            "both by itself every retention.every)."})
 public final class Main implements Runnable {
     private static final Logger TRACE = LoggerFactory.getLogger("tidemark.trace");
 

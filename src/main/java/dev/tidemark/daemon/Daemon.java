@@ -152,7 +152,7 @@ public final class Daemon {
         IndexSync.syncPacks(repo, index);
         index.retainTrees(follower.all().stream().map(FollowedTree::name).collect(java.util.stream.Collectors.toSet()));
         JournalWriter journal = JournalWriter.open(repo, lock);
-        maintenance = new Maintenance(repo, index, lock, journal, clock);
+        maintenance = new Maintenance(repo, index, lock, journal, clock, config.retention());
         maintenance.start();
         pool = Executors.newFixedThreadPool(config.scan().threads(), Threads.daemon("tidemark-copy", true));
         packs = new PackWriter(repo.store(), repo.hasher(), repo.config().packSize(), index::hasBlob, (id, blobs) -> {
@@ -191,6 +191,7 @@ public final class Daemon {
                 Thread.currentThread().interrupt();
             }
             packs.close();
+            maintenance.close();
             Runnable r;
             while ((r = requests.poll()) != null) {
                 r.run(); // late requests fail fast rather than hang their clients
@@ -368,6 +369,9 @@ public final class Daemon {
                 .take(tags, false);
         lastPoint = o.point();
         lastPointError = null;
+        if (maintenance != null) {
+            maintenance.pointCommitted(o.point());
+        }
         index.flush();
         batches.indexFlushed();
         for (String p : o.problems()) {

@@ -44,6 +44,11 @@ public final class Journal {
         this.repo = repo;
     }
 
+    /** True if {@code key} names a segment of the format-1 journal (garbage once the repository is at format 2). */
+    public static boolean formatOneSegment(String key) {
+        return LegacyJournal.isLegacy(key);
+    }
+
     /** Every object of the journal as listed now (superseded ones included). */
     public List<JournalObject> list() throws IOException {
         if (repo.format() < 2) {

@@ -58,23 +58,49 @@ public final class PointStore {
         }
     }
 
+    /** Every point, oldest first; one forgotten between the listing and its reading is passed over. */
     public List<RestorePoint> all() throws IOException {
         List<RestorePoint> out = new ArrayList<>();
         for (String id : ids()) {
-            out.add(load(id));
+            RestorePoint p = loadIfPresent(id);
+            if (p != null) {
+                out.add(p);
+            }
         }
         return out;
     }
 
-    public RestorePoint load(String id) throws IOException {
+    /** The point, or null if there is none (any more) by that id. */
+    public RestorePoint loadIfPresent(String id) throws IOException {
         try {
             return Json.MAPPER.readValue(repo.store().get(PREFIX + id), RestorePoint.class);
         } catch (ObjectNotFoundException e) {
-            throw new TidemarkException(ExitCode.FAILED, "no restore point " + id + " in " + repo.location());
+            return null;
         } catch (com.fasterxml.jackson.core.JacksonException e) {
             throw new TidemarkException(ExitCode.DAMAGED, "restore point " + id + " in " + repo.location()
                     + " is unreadable (" + e.getOriginalMessage() + "); run 'tidemark verify'", e);
         }
+    }
+
+    /** Deletes point records (forget): the writer lock is checked first. Their content stays until a prune. */
+    public void forget(List<String> ids, WriterLock lock) throws IOException {
+        if (ids.isEmpty()) {
+            return;
+        }
+        lock.check();
+        List<String> keys = new ArrayList<>();
+        for (String id : ids) {
+            keys.add(PREFIX + id);
+        }
+        repo.store().delete(keys);
+    }
+
+    public RestorePoint load(String id) throws IOException {
+        RestorePoint p = loadIfPresent(id);
+        if (p == null) {
+            throw new TidemarkException(ExitCode.FAILED, "no restore point " + id + " in " + repo.location());
+        }
+        return p;
     }
 
     /** Resolves "latest", a full id, a unique prefix of one, or a tag (the newest point carrying it). */

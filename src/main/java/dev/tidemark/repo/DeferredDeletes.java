@@ -46,6 +46,7 @@ public final class DeferredDeletes {
     private final Deque<Batch> pending = new ArrayDeque<>();
     private final Set<String> pendingKeys = new HashSet<>();
     private final Map<String, Lease.Info> lastLive = new LinkedHashMap<>();
+    private java.util.function.Predicate<String> needed = k -> false;
     private long deleted;
 
     /** {@code lock} is checked before every deletion: a writer that lost it deletes nothing. */
@@ -89,6 +90,14 @@ public final class DeferredDeletes {
         pending.add(new Batch(what, fresh, liveReaders()));
     }
 
+    /**
+     * Objects for which {@code needed} answers true when their turn comes are not deleted after all: a manifest or
+     * dump that a point committed after it became garbage names again (they are named by their content).
+     */
+    public void keepIf(java.util.function.Predicate<String> needed) {
+        this.needed = needed;
+    }
+
     /** True if {@code key} is waiting for deletion. */
     public boolean isPending(String key) {
         return pendingKeys.contains(key);
@@ -108,12 +117,20 @@ public final class DeferredDeletes {
             }
         }
         for (Batch b : ready) {
+            List<String> keys = new ArrayList<>();
+            for (String k : b.keys()) {
+                if (!needed.test(k)) {
+                    keys.add(k);
+                } else {
+                    LOG.debug("not deleting {}: it is needed again", k);
+                }
+            }
             lock.check();
-            store.delete(b.keys());
+            store.delete(keys);
             pending.remove(b);
             pendingKeys.removeAll(b.keys());
-            n += b.keys().size();
-            LOG.debug("deleted {} objects: {}", b.keys().size(), b.what());
+            n += keys.size();
+            LOG.debug("deleted {} objects: {}", keys.size(), b.what());
         }
         deleted += n;
         return n;

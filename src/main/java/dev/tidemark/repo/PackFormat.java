@@ -48,6 +48,11 @@ public final class PackFormat {
         return id;
     }
 
+    /** Bytes of a pack that are not blobs: the trailer listing {@code blobs} blobs, and the footer. */
+    public static long overhead(int blobs) {
+        return TRAILER_MAGIC.length + 4 + (long) blobs * ENTRY + FOOTER;
+    }
+
     static byte[] trailer(List<BlobLocation> blobs) {
         ByteBuffer bb = ByteBuffer.allocate(TRAILER_MAGIC.length + 4 + blobs.size() * ENTRY);
         bb.put(TRAILER_MAGIC).putInt(blobs.size());
