@@ -159,8 +159,17 @@ public final class PackCompactor {
             bytesCopied += r.bytesWritten();
         }
         inputs.removeAll(kept);
+        // Identical content makes an identical pack: a merge whose output equals one of its inputs (their blobs,
+        // in the same order: what is left after a crash between a merge and its deletions) wrote that input again.
+        inputs.removeAll(made);
         for (String id : made) {
             committed(id);
+        }
+        // A last check before anything is given up: every blob of a pack about to go has a copy outside them.
+        for (PackCompaction.Pack p : group) {
+            if (inputs.contains(p.id()) && !copiedOut(p.id(), inputs)) {
+                inputs.remove(p.id());
+            }
         }
         lock.check();
         index.removePacks(inputs, keys);
@@ -172,6 +181,17 @@ public final class PackCompactor {
         deletes.add("small packs merged into " + made, objects);
         merges++;
         LOG.debug("compaction: {} small packs merged into {}", inputs.size(), made);
+    }
+
+    /** True if every blob of pack {@code id} has a copy (in the index) outside {@code leaving}. */
+    private boolean copiedOut(String id, Set<String> leaving) throws IOException {
+        for (BlobLocation b : repo.readTrailer(id)) {
+            if (!elsewhere(b.key(), leaving)) {
+                LOG.error("compaction: pack {} is kept: its blob {} has no copy outside the merged packs", id, b.key());
+                return false;
+            }
+        }
+        return true;
     }
 
     /** True if the index knows a copy of {@code key} in a pack that is not being merged. */

@@ -183,6 +183,7 @@ public final class PruneRun {
         Set<String> packs = new LinkedHashSet<>(plan.deletePacks());
         packs.addAll(plan.repackPacks());
         packs.removeAll(packsKept);
+        packs.removeAll(newPacks); // a repack that wrote a pack identical to one it read: that pack stays
         List<ContentKey> keys = new ArrayList<>();
         for (String id : new ArrayList<>(packs)) {
             List<BlobLocation> trailer;
