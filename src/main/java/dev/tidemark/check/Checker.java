@@ -1,5 +1,6 @@
 package dev.tidemark.check;
 
+import dev.tidemark.TidemarkException;
 import dev.tidemark.hash.ContentHasher;
 import dev.tidemark.hash.ContentKey;
 import dev.tidemark.db.DumpReader;
@@ -18,6 +19,7 @@ import dev.tidemark.repo.BlobLocation;
 import dev.tidemark.repo.DamageException;
 import dev.tidemark.repo.PackFormat;
 import dev.tidemark.repo.Repository;
+import dev.tidemark.repo.store.ObjectNotFoundException;
 import dev.tidemark.repo.store.Store;
 import java.io.IOException;
 import java.io.InputStream;
@@ -67,7 +69,35 @@ public final class Checker {
         damage.add(what);
     }
 
+    /** Thrown inside a check when a listed object is gone: garbage a compaction or prune let go meanwhile. */
+    private static final class Vanished extends RuntimeException {
+        Vanished(String key) {
+            super(key, null, false, false);
+        }
+    }
+
+    /**
+     * Checks the repository. A pack or journal object that vanishes between the listing and its reading was garbage
+     * already when this check began (deletions wait for readers that started before), so the check starts over
+     * with a fresh listing, up to a few times.
+     */
     public Report check(boolean readData) throws IOException {
+        for (int attempt = 1; ; attempt++) {
+            damage.clear();
+            damagedKeys.clear();
+            try {
+                return checkOnce(readData);
+            } catch (Vanished v) {
+                if (attempt == 5) {
+                    throw TidemarkException.failed("verify: objects keep vanishing while they are read (the last: "
+                            + v.getMessage() + "); try again when the daemon's prune has finished");
+                }
+                LOG.info("verify: {} was deleted meanwhile (a compaction or prune); starting over", v.getMessage());
+            }
+        }
+    }
+
+    private Report checkOnce(boolean readData) throws IOException {
         Store store = repo.store();
         // Only the keys are kept (about 64 bytes each): a million blobs must fit in a small heap.
         Set<ContentKey> blobs = new HashSet<>();
@@ -80,6 +110,8 @@ public final class Checker {
                     blobs.add(b.key());
                 }
                 readableTrailers.add(id);
+            } catch (ObjectNotFoundException e) {
+                throw new Vanished(PackFormat.keyOf(id));
             } catch (DamageException e) {
                 damage(e.getMessage());
             }
@@ -89,7 +121,12 @@ public final class Checker {
         if (readData) {
             try (Progress progress = Progress.start("verify", 0, totalPackBytes, progressMode)) {
                 for (String id : packIds) {
-                    bytesRead += readPack(id, readableTrailers.contains(id) ? repo.readTrailer(id) : null, progress);
+                    try {
+                        bytesRead += readPack(id, readableTrailers.contains(id) ? repo.readTrailer(id) : null,
+                                progress);
+                    } catch (ObjectNotFoundException e) {
+                        throw new Vanished(PackFormat.keyOf(id));
+                    }
                 }
             }
         }
@@ -156,6 +193,9 @@ public final class Checker {
                 continue;
             }
             journalObjects++;
+            if (store.size(o.key()).isEmpty()) {
+                throw new Vanished(o.key());
+            }
             try {
                 journal.readObject(o, e -> {
                     changes[0]++;
@@ -169,6 +209,8 @@ public final class Checker {
                                 + "; journal " + FileEntry.instant(e.timeNanos()) + ")");
                     }
                 });
+            } catch (ObjectNotFoundException e) {
+                throw new Vanished(o.key());
             } catch (IOException e) {
                 damage(e.getMessage());
             }

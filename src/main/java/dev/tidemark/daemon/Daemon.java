@@ -366,7 +366,7 @@ public final class Daemon {
             }
         }
         PointTaker.Outcome o = new PointTaker(config, repo, index, lock, clock, Progress.Mode.OFF, opts.sources())
-                .take(tags, false);
+                .indexIsCurrent().take(tags, false);
         lastPoint = o.point();
         lastPointError = null;
         if (maintenance != null) {

@@ -9,6 +9,7 @@ import dev.tidemark.point.TreeSnapshot;
 import dev.tidemark.repo.BlobLocation;
 import dev.tidemark.repo.DamageException;
 import dev.tidemark.repo.Repository;
+import dev.tidemark.repo.store.ObjectNotFoundException;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.HashSet;
@@ -53,6 +54,8 @@ public final class IndexSync {
             List<BlobLocation> trailer;
             try {
                 trailer = repo.readTrailer(id);
+            } catch (ObjectNotFoundException e) {
+                continue; // deleted since the listing (garbage a compaction or prune let go): as good as gone
             } catch (DamageException e) {
                 LOG.error("{}: its content is not used for deduplication; run 'tidemark verify --read-data'", e.getMessage());
                 damaged.add(id);

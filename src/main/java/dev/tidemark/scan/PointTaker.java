@@ -70,6 +70,18 @@ public final class PointTaker {
         this.sources = sources;
     }
 
+    private boolean syncIndex = true;
+
+    /**
+     * The index is owned by a running writer that keeps it current (the daemon): it is not synced with the pack
+     * list first. Syncing would bring back packs the daemon has let go (they stay listed until no reader needs
+     * them), and content found in them would be lost with them.
+     */
+    public PointTaker indexIsCurrent() {
+        syncIndex = false;
+        return this;
+    }
+
     /** The point and what went wrong with single files (they are left out of it). */
     public record Outcome(RestorePoint point, List<String> problems, long packsWritten, long deadBytes) {
     }
@@ -116,7 +128,9 @@ public final class PointTaker {
         long t0 = System.nanoTime();
         // The journal's position: only the daemon writes batches, and it takes its points between them.
         long journalPosition = new Journal(repo).lastSeq();
-        IndexSync.syncPacks(repo, index);
+        if (syncIndex) {
+            IndexSync.syncPacks(repo, index);
+        }
         LOG.debug("index synced with the repository in {} ms", (System.nanoTime() - t0) / 1_000_000);
         Set<String> names = new HashSet<>();
         for (TreeConfig t : config.trees()) {

@@ -54,6 +54,23 @@ class ConfigErrorsTest {
                         + "[{\"name\": \"a\", \"path\": \"@T@/tree\"}]}", "'run.settle' is '300': give a number and a unit"),
                 Arguments.of("point interval too short", "{" + ok + ", \"points\": {\"interval\": \"10s\"}, "
                         + "\"trees\": [{\"name\": \"a\", \"path\": \"@T@/tree\"}]}", "'points.interval' is 10s: use 1m to 31d"),
+                Arguments.of("negative retention count", "{" + ok + ", \"retention\": {\"keepDaily\": -3}, \"trees\": "
+                        + "[{\"name\": \"a\", \"path\": \"@T@/tree\"}]}", "'retention.keepDaily' is -3: give a number of points"),
+                Arguments.of("retention duration with an unknown unit", "{" + ok + ", \"retention\": {\"keepLast\": 3, "
+                        + "\"keepWithin\": \"2y\"}, \"trees\": [{\"name\": \"a\", \"path\": \"@T@/tree\"}]}",
+                        "'retention.keepWithin' is '2y': give a number and a unit (ms, s, m, h, d, w)"),
+                Arguments.of("retention that keeps nothing", "{" + ok + ", \"retention\": {\"keepLast\": 0, "
+                        + "\"journalWithin\": \"3d\"}, \"trees\": [{\"name\": \"a\", \"path\": \"@T@/tree\"}]}",
+                        "'retention' keeps nothing but the newest point"),
+                Arguments.of("journal kept too briefly", "{" + ok + ", \"retention\": {\"keepLast\": 3, "
+                        + "\"journalWithin\": \"10m\"}, \"trees\": [{\"name\": \"a\", \"path\": \"@T@/tree\"}]}",
+                        "'retention.journalWithin' is 10m: use 1h to 36500d"),
+                Arguments.of("max unused over 99 %", "{" + ok + ", \"retention\": {\"keepLast\": 3, "
+                        + "\"maxUnused\": \"120%\"}, \"trees\": [{\"name\": \"a\", \"path\": \"@T@/tree\"}]}",
+                        "'retention.maxUnused' is '120%': give a percentage from 0% to 99%"),
+                Arguments.of("unknown retention field", "{" + ok + ", \"retention\": {\"keepLatest\": 3}, "
+                        + "\"trees\": [{\"name\": \"a\", \"path\": \"@T@/tree\"}]}",
+                        "'retention.keepLatest' is not a known field"),
                 Arguments.of("unknown watch method", "{" + ok + ", \"run\": {\"watch\": \"fanotify\"}, \"trees\": "
                         + "[{\"name\": \"a\", \"path\": \"@T@/tree\"}]}", "'run.watch' is 'fanotify': use \"inotify\""),
                 Arguments.of("max delay under the settle time", "{" + ok + ", \"run\": {\"settle\": \"5s\", "

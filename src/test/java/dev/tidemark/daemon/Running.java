@@ -62,6 +62,12 @@ final class Running implements AutoCloseable {
         }
     }
 
+    /** Waits until the daemon stopped by itself; returns why (null if it is still running at the deadline). */
+    Throwable awaitFailure(Duration timeout) throws InterruptedException {
+        thread.join(timeout.toMillis());
+        return thread.isAlive() ? null : error;
+    }
+
     /** The settings these tests use: a short settle window, points only on demand. */
     static String fastConfig() {
         return "  \"points\": {\"interval\": \"1h\"},\n  \"run\": {\"settle\": \"100ms\", \"maxDelay\": \"2s\"},\n";
