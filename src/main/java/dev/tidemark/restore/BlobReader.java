@@ -100,17 +100,22 @@ public final class BlobReader implements AutoCloseable {
             sink.accept(buf, off, len);
         };
         IOException last = null;
-        for (int round = 0; round < 2; round++) {
-            List<BlobLocation> copies = new ArrayList<>();
-            if (first != null && round == 0) {
-                copies.add(first);
-            }
-            for (BlobLocation c : index.copies(key)) {
-                if (!copies.contains(c)) {
-                    copies.add(c);
+        if (first != null) {
+            try {
+                readCopy(first, counting); // the common case: the copy the caller located is there
+                return;
+            } catch (ObjectNotFoundException | DamageException e) {
+                if (handed[0] > 0) {
+                    throw e;
                 }
+                last = e;
             }
-            for (BlobLocation c : copies) {
+        }
+        for (int round = 0; round < 2; round++) {
+            for (BlobLocation c : index.copies(key)) {
+                if (c.equals(first)) {
+                    continue;
+                }
                 try {
                     readCopy(c, counting);
                     return;
@@ -125,6 +130,7 @@ public final class BlobReader implements AutoCloseable {
             if (round == 0 && !refresh()) {
                 break; // nothing changed in the repository: no other copy to find
             }
+            first = null; // after a refresh every copy the index knows is worth a try
         }
         if (last instanceof DamageException d) {
             throw d;
