@@ -19,11 +19,11 @@ import picocli.CommandLine;
 
 /**
  * The main job on an embedded default: builds a small "QR Code Master" state tree (config, uploads, generated codes,
- * logs), writes a config for it, then runs init, point, a change, point, points, diff, restore and verify, and
- * compares the restored tree with the source byte for byte.
+ * logs), writes a config for it, then runs init, point, a change, point, points, diff, forget --prune (the first
+ * point goes), restore and verify, and compares the restored tree with the source byte for byte.
  */
 @Command(name = "demo", description = {"Run the whole cycle on a generated example: init, point, change, point,",
-    "diff, restore, verify. Everything lives under --dir; nothing else is touched."})
+    "diff, forget and prune, restore, verify. Everything lives under --dir; nothing else is touched."})
 final class DemoCommand implements Callable<Integer> {
     @Option(names = "--dir", paramLabel = "DIR", description = "Where to build the example (default: a new temp directory).")
     Path dir;
@@ -82,6 +82,7 @@ final class DemoCommand implements Callable<Integer> {
         run(w, "points", "--config", c);
         run(w, "diff", "--config", c, "first", "latest");
         Path restored = base.resolve("restored");
+        run(w, "forget", "--config", c, "--keep-last", "1", "--prune");
         run(w, "restore", "--config", c, "latest", "--to", restored.toString());
         run(w, "verify", "--config", c, "--read-data");
         List<String> diffs = compare(app, restored);

@@ -20,7 +20,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "status", sortOptions = false, description = {
     "Show what the daemon ('tidemark run') is doing: each tree watched, polled or suspended (with",
     "its alarm), changes waiting, changes made durable, copy latency, the last and next restore point,",
-    "and its memory.",
+    "compaction and prune, and its memory.",
     "",
     "Exit code 0 if the daemon runs and every tree is followed; 1 if it is not running or a tree is",
     "suspended (a vanished root): fit for a monitoring check."})
@@ -76,6 +76,20 @@ final class StatusCommand implements Callable<Integer> {
                 st.path("nextPoint").asText());
         if (st.has("lastPointError")) {
             w.printf("last scheduled point FAILED: %s%n", st.path("lastPointError").asText());
+        }
+        JsonNode m = st.path("maintenance");
+        if (!m.isMissingNode()) {
+            w.printf("maintenance: %s journal merges, %s pack merges, %s objects deleted (%s waiting for readers)%s%n",
+                    Sizes.count(m.path("journalMerges").asLong()), Sizes.count(m.path("packMerges").asLong()),
+                    Sizes.count(m.path("objectsDeleted").asLong()),
+                    Sizes.count(m.path("deletionsWaitingForReaders").asLong()),
+                    m.path("pruning").asBoolean() ? "; pruning now" : "");
+            if (m.has("lastPrune")) {
+                w.printf("last prune: %s: %s%n", m.path("lastPrune").asText(), m.path("lastPruneResult").asText());
+            }
+            if (m.has("lastMaintenanceError")) {
+                w.printf("last maintenance error: %s (replication goes on)%n", m.path("lastMaintenanceError").asText());
+            }
         }
         w.printf("resident memory: %s%n", Sizes.bytes(st.path("residentBytes").asLong()));
         return st.path("healthy").asBoolean() ? 0 : ExitCode.FAILED.code();

@@ -137,6 +137,9 @@ class ConfigErrorsTest {
         assertEquals("facedata", c.database().referenceQueries().get(0).tree());
         assertEquals(DatabaseConfig.Tls.OFF, c.database().tls());
         assertEquals(List.of("/etc/init.d/QuMagie.sh", "stop"), c.hooks().preRestore().command());
+        assertEquals(7, c.retention().policy().daily());
+        assertEquals(java.time.Duration.ofDays(7), c.retention().journalWithin());
+        assertEquals(5.0, c.retention().maxUnused().percent());
         assertFalse(new DatabaseConfig.Secret("hunter2").toString().contains("hunter2"), "a secret hides itself");
     }
 
