@@ -85,11 +85,8 @@ class CrashEveryStepTest {
     void pruneCrashedAtEveryChangeLosesNothingAndTheNextPruneConverges() throws Exception {
         History h = History.build(tmp.resolve("h"), 150, 5, 0.25, 48 << 10, 7);
         h.env.ok("forget", "--keep-last", "2");
-        List<String> kept = h.points.subList(3, 5);
-        Map<String, Path> before = h.restore(tmp.resolve("before"), kept);
-        Path pristine = tmp.resolve("pristine");
-        History.copyTree(h.env.repo, pristine.resolve("repo"));
-        History.copyTree(h.env.state, pristine.resolve("state"));
+        Map<String, Path> before = h.restore(tmp.resolve("before"), h.points.subList(3, 5));
+        Path pristine = h.copyTo(tmp.resolve("pristine"));
 
         // How many changes a prune makes here.
         Env count = new Env(tmp.resolve("count"), "t");
@@ -111,18 +108,7 @@ class CrashEveryStepTest {
             }
             assertTrue(crashing.dead(), "trial " + i + " crashed");
             clearDeadLocks(e.repo);
-            try (LocalDirStore store = new LocalDirStore(e.repo)) {
-                Checker.Report r = new Checker(Repository.open(store), Progress.Mode.OFF).check(true);
-                assertTrue(r.ok(), "trial " + i + ": " + r.damage());
-            }
-            for (String id : kept) {
-                Path to = e.base.resolve("restored-" + id);
-                e.ok("restore", id, "--to", to.toString(), "--no-sync", "-q");
-                Trees.assertSame(before.get(id), to.resolve("t"));
-            }
-            e.ok("prune", "--max-unused", "0%");
-            String again = e.ok("prune", "--dry-run").out();
-            assertTrue(again.contains("nothing to prune"), "trial " + i + ": the next prune converged:\n" + again);
+            History.assertWholeAndConverging(e, before, "trial " + i);
             Trees.deleteRecursively(e.base);
         }
     }

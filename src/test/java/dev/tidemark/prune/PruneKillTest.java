@@ -8,7 +8,6 @@ import dev.tidemark.testing.History;
 import dev.tidemark.testing.Trees;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
@@ -60,11 +59,8 @@ class PruneKillTest {
     void fiftyKillsAtRandomMomentsOfPruneLoseNothing() throws Exception {
         History h = History.build(tmp.resolve("h"), 800, 6, 0.25, 32 << 10, 11);
         h.env.ok("forget", "--keep-last", "2");
-        List<String> kept = h.points.subList(4, 6);
-        Map<String, Path> before = h.restore(tmp.resolve("before"), kept);
-        Path pristine = tmp.resolve("pristine");
-        History.copyTree(h.env.repo, pristine.resolve("repo"));
-        History.copyTree(h.env.state, pristine.resolve("state"));
+        Map<String, Path> before = h.restore(tmp.resolve("before"), h.points.subList(4, 6));
+        Path pristine = h.copyTo(tmp.resolve("pristine"));
         Map<String, Long> untouched = listing(pristine.resolve("repo"));
 
         // How long a whole prune takes here: kills land from the late start-up to a little after the end.
@@ -96,16 +92,7 @@ class PruneKillTest {
             } else {
                 midway++;
             }
-            String verify = e.ok("verify", "--read-data").out();
-            assertTrue(verify.contains("no damage"), "kill " + i + ": " + verify);
-            for (String id : kept) {
-                Path to = e.base.resolve("restored-" + id);
-                e.ok("restore", id, "--to", to.toString(), "--no-sync", "-q");
-                Trees.assertSame(before.get(id), to.resolve("t"));
-            }
-            e.ok("prune", "--max-unused", "0%", "-q");
-            String again = e.ok("prune", "--dry-run").out();
-            assertTrue(again.contains("nothing to prune"), "kill " + i + ": the next prune converged:\n" + again);
+            History.assertWholeAndConverging(e, before, "kill " + i);
             Trees.deleteRecursively(e.base);
         }
         System.out.printf("prune (%d ms on its own) killed %d times: %d before it changed anything, %d midway, %d "

@@ -95,6 +95,34 @@ public final class History {
         return out;
     }
 
+    /** Copies the repository and the state directory (the index) to {@code dir}/repo and state; returns dir. */
+    public Path copyTo(Path dir) throws IOException {
+        copyTree(env.repo, dir.resolve("repo"));
+        copyTree(env.state, dir.resolve("state"));
+        return dir;
+    }
+
+    /**
+     * What every interrupted prune or compaction must leave: {@code verify --read-data} clean, each of {@code kept}
+     * restoring exactly as {@code before} (from {@link #restore}), and the next prune converging.
+     */
+    public static void assertWholeAndConverging(Env e, Map<String, Path> before, String trial) throws IOException {
+        String verify = e.ok("verify", "--read-data").out();
+        if (!verify.contains("no damage")) {
+            throw new AssertionError(trial + ": " + verify);
+        }
+        for (Map.Entry<String, Path> k : before.entrySet()) {
+            Path to = e.base.resolve("restored-" + k.getKey());
+            e.ok("restore", k.getKey(), "--to", to.toString(), "--no-sync", "-q");
+            Trees.assertSame(k.getValue(), to.resolve("t"));
+        }
+        e.ok("prune", "--max-unused", "0%", "-q");
+        String again = e.ok("prune", "--dry-run").out();
+        if (!again.contains("nothing to prune")) {
+            throw new AssertionError(trial + ": the next prune did not converge:\n" + again);
+        }
+    }
+
     /** Copies the repository and the state directory (the index) to {@code to}, for a fresh trial. */
     public static void copyTree(Path from, Path to) throws IOException {
         try (Stream<Path> s = Files.walk(from)) {
