@@ -251,7 +251,8 @@ final class Maintenance {
         long forgotten = d.stream().filter(x -> !x.keep()).count();
         LOG.info("retention ({}): {} restore points kept, {} forgotten; planning the prune", retention.policy(),
                 d.size() - forgotten, forgotten);
-        Pruner pruner = new Pruner(repo, index, clock, Progress.Mode.OFF).indexIsCurrent();
+        Pruner pruner = new Pruner(repo, index, clock, Progress.Mode.OFF).indexIsCurrent()
+                .leaving(deletes.pendingKeys());
         Pruner.Options o = Pruner.Options.of(retention);
         planning = planner.submit(() -> pruner.plan(o));
     }

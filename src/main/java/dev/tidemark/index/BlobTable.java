@@ -9,6 +9,7 @@ import java.util.Collection;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.RocksDB;
@@ -96,7 +97,8 @@ final class BlobTable {
             keys.add(b.key().toBytes());
         }
         try (WriteBatch wb = new WriteBatch()) {
-            List<byte[]> existing = db.multiGetAsList(Collections.nCopies(keys.size(), blobs), keys);
+            List<byte[]> existing = keys.isEmpty() ? List.of()
+                    : db.multiGetAsList(Collections.nCopies(keys.size(), blobs), keys);
             for (int i = 0; i < located.size(); i++) {
                 BlobLocation b = located.get(i);
                 byte[] old = existing.get(i);
@@ -183,7 +185,8 @@ final class BlobTable {
                 for (ContentKey k : new HashSet<>(keys)) {
                     raw.add(k.toBytes());
                 }
-                List<byte[]> values = db.multiGetAsList(Collections.nCopies(raw.size(), blobs), raw);
+                List<byte[]> values = raw.isEmpty() ? List.of()
+                        : db.multiGetAsList(Collections.nCopies(raw.size(), blobs), raw);
                 for (int i = 0; i < raw.size(); i++) {
                     update(wb, raw.get(i), values.get(i), goneKeys);
                 }
@@ -209,6 +212,99 @@ final class BlobTable {
     /** More writes that must land in the same atomic batch. */
     interface Extra {
         void addTo(WriteBatch wb) throws RocksDBException;
+    }
+
+    /**
+     * Learns the packs in {@code added} (id → blobs) and forgets those in {@code gone}, which held
+     * {@code goneKeys}: one read of every key involved instead of one pass for each side (a prune moves tens of
+     * thousands of blobs at once), in batches of {@link #MOVE_BATCH} keys so memory stays bounded. The old packs
+     * still exist while this runs, so after any batch every blob has a copy the index names.
+     */
+    synchronized void movePacks(Map<String, List<BlobLocation>> added, Set<String> gone,
+                                Collection<ContentKey> goneKeys) throws IOException {
+        Set<ContentKey> all = new java.util.LinkedHashSet<>();
+        for (List<BlobLocation> blobs : added.values()) {
+            for (BlobLocation b : blobs) {
+                all.add(b.key());
+            }
+        }
+        all.addAll(goneKeys);
+        List<ContentKey> keys = new ArrayList<>(all);
+        Map<ContentKey, List<BlobLocation>> adds = new java.util.HashMap<>();
+        for (int from = 0; from < keys.size(); from += MOVE_BATCH) {
+            Set<ContentKey> part = new HashSet<>(keys.subList(from, Math.min(keys.size(), from + MOVE_BATCH)));
+            adds.clear();
+            for (List<BlobLocation> blobs : added.values()) {
+                for (BlobLocation b : blobs) {
+                    if (part.contains(b.key())) {
+                        adds.computeIfAbsent(b.key(), k -> new ArrayList<>(1)).add(b);
+                    }
+                }
+            }
+            moveBatch(new ArrayList<>(part), adds, gone, added, from + MOVE_BATCH >= keys.size());
+        }
+        if (keys.isEmpty()) {
+            moveBatch(List.of(), Map.of(), gone, added, true);
+        }
+    }
+
+    static final int MOVE_BATCH = 8192;
+
+    /** One batch of {@link #movePacks}; the packs table is updated with the last one. */
+    private void moveBatch(List<ContentKey> keys, Map<ContentKey, List<BlobLocation>> adds, Set<String> gone,
+                           Map<String, List<BlobLocation>> added, boolean last) throws IOException {
+        Set<ContentKey> goneIds = new HashSet<>();
+        for (String g : gone) {
+            goneIds.add(ContentKey.parse(g));
+        }
+        List<byte[]> raw = new ArrayList<>(keys.size());
+        for (ContentKey k : keys) {
+            raw.add(k.toBytes());
+        }
+        try (WriteBatch wb = new WriteBatch()) {
+            List<byte[]> values = raw.isEmpty() ? List.of()
+                    : db.multiGetAsList(Collections.nCopies(raw.size(), blobs), raw);
+            for (int i = 0; i < keys.size(); i++) {
+                byte[] old = values.get(i);
+                byte[] left = old == null ? null : without(old, goneIds);
+                List<BlobLocation> more = adds.getOrDefault(keys.get(i), List.of());
+                List<BlobLocation> fresh = new ArrayList<>(more.size());
+                for (BlobLocation b : more) {
+                    if (left == null || !holds(left, ContentKey.parse(b.packId()))) {
+                        fresh.add(b);
+                    }
+                }
+                if (fresh.isEmpty()) {
+                    if (left == null && old != null) {
+                        wb.delete(blobs, raw.get(i));
+                    } else if (left != old) {
+                        wb.put(blobs, raw.get(i), left);
+                    }
+                    continue;
+                }
+                int leftLen = left == null ? 0 : left.length;
+                ByteBuffer bb = ByteBuffer.allocate(leftLen + fresh.size() * COPY);
+                if (left != null) {
+                    bb.put(left);
+                }
+                for (BlobLocation b : fresh) {
+                    encode(bb, b);
+                }
+                wb.put(blobs, raw.get(i), bb.array());
+            }
+            if (last) {
+                for (Map.Entry<String, List<BlobLocation>> e : added.entrySet()) {
+                    wb.put(packs, ContentKey.parse(e.getKey()).toBytes(),
+                            ByteBuffer.allocate(8).putLong(e.getValue().size()).array());
+                }
+                for (ContentKey g : goneIds) {
+                    wb.delete(packs, g.toBytes());
+                }
+            }
+            db.write(writeOptions, wb);
+        } catch (RocksDBException e) {
+            throw new IOException("index: move packs: " + e.getMessage(), e);
+        }
     }
 
     private void update(WriteBatch wb, byte[] key, byte[] value, Set<ContentKey> gone) throws RocksDBException {

@@ -223,6 +223,15 @@ public final class Index implements AutoCloseable {
     }
 
     /**
+     * In one atomic update: learns the packs in {@code added} (committed: a repack's output) and forgets those in
+     * {@code gone} (which held {@code goneKeys}); copies elsewhere stay.
+     */
+    public void movePacks(java.util.Map<String, List<BlobLocation>> added, Set<String> gone,
+                          Collection<ContentKey> goneKeys) throws IOException {
+        blobTable.movePacks(added, gone, goneKeys);
+    }
+
+    /**
      * True when some file record may name content the repository no longer holds: packs were forgotten, or the
      * records were rebuilt from manifests. Then every reuse of a record is checked against the blobs; otherwise
      * that check is skipped, because records are only written for committed content.

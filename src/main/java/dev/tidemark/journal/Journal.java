@@ -91,6 +91,14 @@ public final class Journal {
         return read(afterSeq, Long.MIN_VALUE, FileEntry.nanos(upTo), sink);
     }
 
+    /**
+     * Every change of the batches after {@code afterSeq}, in batch order, whatever compaction does meanwhile (an
+     * object merged away is replaced by the one it went into).
+     */
+    public long readAfter(long afterSeq, Consumer<JournalEntry> sink) throws IOException {
+        return read(afterSeq, Long.MIN_VALUE, Long.MAX_VALUE, sink);
+    }
+
     /** Every change with {@code from <= time <= to}, in batch order (for points taken before batches had numbers). */
     public long readBetween(Instant from, Instant to, Consumer<JournalEntry> sink) throws IOException {
         return read(0, FileEntry.nanos(from), FileEntry.nanos(to), sink);

@@ -12,12 +12,18 @@ import java.util.function.Consumer;
 
 /**
  * The content keys a manifest names, without parsing its JSON: prune reads every kept manifest, and a full parse of
- * each line would be most of its time. It looks for the bytes {@code "key":"} followed by 32 hex digits: inside a
- * JSON string every quote is escaped, so that sequence only ever starts a file's key field. The manifest is still
- * checked against its name (its content key) at the end.
+ * each line would be most of its time.
+ *
+ * <p>A file's line ends with its key, {@code "key":"<32 hex>"}} (see {@link ManifestCodec}), so each line's tail is
+ * checked first; a line that does not end that way (a directory, a link, or a field order this version did not
+ * write) is searched for the bytes {@code "key":"} followed by 32 hex digits. Inside a JSON string every quote is
+ * escaped, so that sequence only ever starts a key field. The manifest is still checked against its name (its
+ * content key) at the end.
  */
 public final class ManifestKeys {
     private static final byte[] NEEDLE = "\"key\":\"".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    /** {@code "key":"} + 32 hex + {@code "}}: the tail of a file's line. */
+    private static final int TAIL = NEEDLE.length + 32 + 2;
 
     private ManifestKeys() {
     }
@@ -33,45 +39,70 @@ public final class ManifestKeys {
         }
         long n = 0;
         try (InputStream in = new SegmentedInputStream(store.open(key), hasher, expected, "manifest " + key)) {
-            byte[] buf = new byte[1 << 16];
-            byte[] hex = new byte[32];
-            int matched = 0; // bytes of NEEDLE matched so far
-            int inKey = -1;  // hex digits read so far, or -1 outside a key
-            for (int r; (r = in.read(buf)) > 0; ) {
-                for (int i = 0; i < r; i++) {
-                    byte b = buf[i];
-                    if (inKey >= 0) {
-                        hex[inKey++] = b;
-                        if (inKey == 32) {
-                            sink.accept(parse(hex, key));
-                            n++;
-                            inKey = -1;
-                        }
-                        continue;
-                    }
-                    if (b == NEEDLE[matched]) {
-                        matched++;
-                        if (matched == NEEDLE.length) {
-                            matched = 0;
-                            inKey = 0;
-                        }
-                    } else {
-                        matched = b == NEEDLE[0] ? 1 : 0;
+            byte[] buf = new byte[1 << 18];
+            int have = 0; // the start of a line carried over from the last read (it has no newline yet)
+            while (true) {
+                if (have == buf.length) {
+                    buf = java.util.Arrays.copyOf(buf, buf.length * 2); // a line longer than the buffer
+                }
+                int r = in.read(buf, have, buf.length - have);
+                int end = r < 0 ? have : have + r;
+                int start = 0;
+                for (int i = have; i < end; i++) {
+                    if (buf[i] == '\n') {
+                        n += line(buf, start, i, key, sink);
+                        start = i + 1;
                     }
                 }
-            }
-            if (inKey >= 0) {
-                throw new DamageException("manifest " + key + ": ends inside a content key");
+                if (r < 0) {
+                    n += line(buf, start, end, key, sink); // a last line without its newline
+                    break;
+                }
+                have = end - start;
+                System.arraycopy(buf, start, buf, 0, have);
             }
         }
         return n;
     }
 
-    private static ContentKey parse(byte[] hex, String manifest) throws DamageException {
+    /** The keys in line {@code [from, to)} (no newline): 0 or 1 in a manifest as tidemark writes it. */
+    private static int line(byte[] b, int from, int to, String manifest, Consumer<ContentKey> sink)
+            throws DamageException {
+        int t = to - TAIL;
+        if (t >= from && b[to - 1] == '}' && b[to - 2] == '"' && startsWith(b, t, NEEDLE)) {
+            sink.accept(parse(b, t + NEEDLE.length, manifest));
+            return 1;
+        }
+        int found = 0;
+        for (int i = from; i + NEEDLE.length <= to; i++) {
+            if (b[i] == '"' && startsWith(b, i, NEEDLE)) {
+                if (i + NEEDLE.length + 32 > to) {
+                    throw new DamageException("manifest " + manifest + ": a line ends inside a content key");
+                }
+                sink.accept(parse(b, i + NEEDLE.length, manifest));
+                found++;
+                i += NEEDLE.length + 31;
+            }
+        }
+        return found;
+    }
+
+    private static boolean startsWith(byte[] b, int at, byte[] prefix) {
+        for (int j = 0; j < prefix.length; j++) {
+            if (b[at + j] != prefix[j]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static ContentKey parse(byte[] b, int at, String manifest) throws DamageException {
         long hi = 0;
         long lo = 0;
         for (int i = 0; i < 32; i++) {
-            int d = Character.digit(hex[i], 16);
+            int c = b[at + i];
+            int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                    : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
             if (d < 0) {
                 throw new DamageException("manifest " + manifest + ": a content key with a non-hex digit");
             }

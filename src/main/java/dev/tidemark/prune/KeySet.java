@@ -69,6 +69,15 @@ final class KeySet {
         return true;
     }
 
+    /** Hands every key to {@code sink}. */
+    void forEach(java.util.function.Consumer<ContentKey> sink) {
+        for (int i = 0; i < hi.length; i++) {
+            if (used[i]) {
+                sink.accept(new ContentKey(hi[i], lo[i]));
+            }
+        }
+    }
+
     private void grow() {
         long[] oh = hi;
         long[] ol = lo;

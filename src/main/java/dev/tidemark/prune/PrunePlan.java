@@ -26,13 +26,17 @@ import java.util.Set;
  * @param damagedPacks  packs whose trailer cannot be read: kept, untouched
  * @param afterBytes    pack bytes after the prune
  * @param afterUnused   unused and duplicate bytes left after the prune (tolerated by maxUnused)
+ * @param live          the keys in use
+ * @param keptHas       the keys in use that the packs staying hold
+ * @param toCopy        the keys in use that only packs to repack hold: the run copies them
  */
 public record PrunePlan(int points, Counts blobs, Bytes bytes, PackCounts packs, long repackBytes, long repackUnused,
                         long deleteBytes, @JsonIgnore Set<String> deletePacks, @JsonIgnore Set<String> repackPacks,
                         @JsonIgnore List<String> manifests, @JsonIgnore List<String> dumps,
                         @JsonIgnore List<String> journal, long journalBytes, Horizon horizon,
                         List<String> damagedPacks, long afterBytes, long afterUnused,
-                        @JsonIgnore KeySet live, @JsonIgnore Set<String> pointIds, long journalSeq) {
+                        @JsonIgnore KeySet live, @JsonIgnore KeySet keptHas, @JsonIgnore KeySet toCopy,
+                        @JsonIgnore Set<String> pointIds, long journalSeq) {
 
     /** Blob counts. */
     public record Counts(long used, long duplicate, long unused) {

@@ -27,10 +27,11 @@ import org.slf4j.LoggerFactory;
  * <ol>
  *   <li>each pack to repack: its blobs still in use that no kept pack holds are copied into new packs, verified
  *       (the writer lock checked first);</li>
- *   <li>the new packs are committed (durable) and the index learns them; the journal's new horizon is written;</li>
+ *   <li>the new packs are committed (durable); the journal's new horizon is written;</li>
  *   <li>deletion: packs (every blob in use must have a copy outside the packs being deleted, or the pack stays: a
  *       last check against bugs and against content that became used again meanwhile), manifests, dumps and journal
- *       objects, through {@link DeferredDeletes}: they go once no reader that might still read them is left.</li>
+ *       objects, through {@link DeferredDeletes}: they go once no reader that might still read them is left. The
+ *       index learns the new packs and forgets the old in one update just before.</li>
  * </ol>
  * A crash anywhere leaves extra copies and garbage, never a kept point or journal change without its content; the
  * next prune finds what is left. Content that becomes used while the run is under way (the daemon keeps copying
@@ -55,7 +56,8 @@ public final class PruneRun {
     private final KeySet lateLive = new KeySet();
     private final Set<String> lateObjects = new HashSet<>();
     private final Set<String> packsKept = new LinkedHashSet<>();
-    private final List<String> newPacks = new ArrayList<>();
+    /** The packs this run wrote, with their blobs: the index learns them with the deletions, in one update. */
+    private final java.util.Map<String, List<BlobLocation>> newPacks = new java.util.LinkedHashMap<>();
     private Repacker repacker;
     private int phase;
     private int repacked;
@@ -103,6 +105,7 @@ public final class PruneRun {
                 if (repacker != null) {
                     repacker.flush();
                     repacker.close();
+                    LOG.debug("prune: {} packs repacked, {} bytes written", repacked, repacker.bytesWritten());
                 }
                 if (plan.horizon() != null) {
                     plan.horizon().write(repo.store(), lock);
@@ -138,10 +141,7 @@ public final class PruneRun {
     private void repack(String id) throws IOException {
         lock.check();
         if (repacker == null) {
-            repacker = new Repacker(repo, (pack, blobs) -> {
-                index.addPack(pack, blobs);
-                newPacks.add(pack);
-            });
+            repacker = new Repacker(repo, newPacks::put);
         }
         List<BlobLocation> trailer;
         try {
@@ -155,9 +155,12 @@ public final class PruneRun {
         }
         List<BlobLocation> copy = new ArrayList<>();
         for (BlobLocation b : trailer) {
-            if (used(b.key()) && !copied.contains(b.key()) && !keptCopy(b.key())) {
+            ContentKey k = b.key();
+            // The plan knows what no kept pack holds; content used since is looked up in the index.
+            boolean wanted = plan.toCopy().contains(k) || lateLive.contains(k) && !plan.keptHas().contains(k)
+                    && !keptCopy(k);
+            if (wanted && copied.add(k)) {
                 copy.add(b);
-                copied.add(b.key());
             }
         }
         List<BlobLocation> damaged = repacker.copy(id, copy);
@@ -183,7 +186,7 @@ public final class PruneRun {
         Set<String> packs = new LinkedHashSet<>(plan.deletePacks());
         packs.addAll(plan.repackPacks());
         packs.removeAll(packsKept);
-        packs.removeAll(newPacks); // a repack that wrote a pack identical to one it read: that pack stays
+        packs.removeAll(newPacks.keySet()); // a repack that wrote a pack identical to one it read: it stays
         List<ContentKey> keys = new ArrayList<>();
         for (String id : new ArrayList<>(packs)) {
             List<BlobLocation> trailer;
@@ -198,7 +201,8 @@ public final class PruneRun {
                 continue;
             }
             for (BlobLocation b : trailer) {
-                if (used(b.key()) && !copyOutside(b.key(), packs)) {
+                if (used(b.key()) && !copied.contains(b.key()) && !plan.keptHas().contains(b.key())
+                        && !copyOutside(b.key(), packs)) {
                     LOG.error("prune: pack {} is kept: its blob {} is in use and has no other copy", id, b.key());
                     packs.remove(id);
                     packsKept.add(id);
@@ -212,7 +216,7 @@ public final class PruneRun {
             }
         }
         lock.check();
-        index.removePacks(packs, keys);
+        index.movePacks(newPacks, packs, keys);
         List<String> packKeys = new ArrayList<>();
         for (String id : packs) {
             packKeys.add(PackFormat.keyOf(id));
@@ -231,7 +235,10 @@ public final class PruneRun {
         deletes.deleteReady();
     }
 
-    /** True if a pack that is not being deleted holds {@code k}. */
+    /**
+     * True if a pack that is not being deleted holds {@code k}, by the index: the last check for a blob in use that
+     * the run neither copied nor knows in a pack that stays.
+     */
     private boolean copyOutside(ContentKey k, Set<String> deleting) throws IOException {
         for (BlobLocation c : index.copies(k)) {
             if (!deleting.contains(c.packId())) {

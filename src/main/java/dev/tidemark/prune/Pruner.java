@@ -74,6 +74,16 @@ public final class Pruner {
     }
 
     private boolean syncIndex = true;
+    private Set<String> leaving = Set.of();
+
+    /**
+     * Objects already on their way out (the daemon's compaction scheduled them for deletion): the plan treats them
+     * as gone. Counting a copy in such a pack as kept would let the run give up another copy.
+     */
+    public Pruner leaving(Set<String> objectKeys) {
+        this.leaving = Set.copyOf(objectKeys);
+        return this;
+    }
 
     /**
      * The index is current and owned by a running writer (the daemon): planning reads it and does not sync it
@@ -82,6 +92,48 @@ public final class Pruner {
     public Pruner indexIsCurrent() {
         syncIndex = false;
         return this;
+    }
+
+    /**
+     * Adds the keys of every manifest to {@code live}: the manifests are read on all cores, each into a set of its
+     * own (the kept points' manifests are most of a prune's reading), then merged.
+     */
+    private void scanManifests(Set<String> manifests, KeySet live) throws IOException {
+        int threads = Math.max(1, Math.min(manifests.size(), Runtime.getRuntime().availableProcessors()));
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads,
+                dev.tidemark.util.Threads.daemon("tidemark-prune-scan", true));
+        try (Progress bar = Progress.start("prune: reading manifests", manifests.size(), 0, progress)) {
+            java.util.concurrent.ConcurrentLinkedQueue<String> todo = new java.util.concurrent.ConcurrentLinkedQueue<>(
+                    manifests);
+            List<java.util.concurrent.Future<KeySet>> parts = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                parts.add(pool.submit(() -> {
+                    KeySet keys = new KeySet(1 << 16); // one set per thread: memory follows the threads, not the manifests
+                    for (String m = todo.poll(); m != null; m = todo.poll()) {
+                        ManifestKeys.scan(repo.store(), repo.hasher(), m, keys::add);
+                        bar.add(1, 0);
+                    }
+                    return keys;
+                }));
+            }
+            for (java.util.concurrent.Future<KeySet> f : parts) {
+                f.get().forEach(live::add);
+            }
+        } catch (java.util.concurrent.ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof IOException io) {
+                throw io;
+            }
+            if (c instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IOException(c);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while reading manifests");
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     /** One pack as planning sees it. */
@@ -211,10 +263,10 @@ public final class Pruner {
             }
         }
 
-        // 2. What the kept points, the kept journal and the trees' last state name.
+        long t0 = System.nanoTime();
+        // 2. What the kept points and the kept journal name (needed: a pack must hold each), then what the trees'
+        // last state names (kept too, but not needed: the index is a cache).
         KeySet live = new KeySet();
-        long[] missing = {0};
-        List<String> missingExamples = new ArrayList<>();
         Set<String> manifests = new LinkedHashSet<>();
         Set<String> dumps = new HashSet<>();
         for (RestorePoint p : points) {
@@ -227,26 +279,24 @@ public final class Pruner {
                 dumps.add(p.database().dump());
             }
         }
-        try (Progress bar = Progress.start("prune: reading manifests", manifests.size(), 0, progress)) {
-            for (String m : manifests) {
-                ManifestKeys.scan(store, repo.hasher(), m, k -> need(live, k, missing, missingExamples,
-                        "manifest " + m));
-                bar.add(1, 0);
+        scanManifests(manifests, live);
+        // Through the reader that lists again when an object vanishes: the daemon's compaction goes on meanwhile.
+        journal.readAfter(horizonSeq, e -> {
+            if (!e.isDelete() && e.entry().isFile()) {
+                live.add(e.entry().key());
             }
-        }
-        for (JournalObject jo : keptJournal) {
-            journal.readObject(jo, e -> {
-                if (!e.isDelete() && e.entry().isFile()) {
-                    need(live, e.entry().key(), missing, missingExamples, jo.key());
-                }
-            });
-        }
-        if (missing[0] > 0) {
-            throw new TidemarkException(ExitCode.DAMAGED, "cannot prune: " + missing[0] + " pieces of content that "
-                    + "kept points or the journal name are in no pack (first: " + missingExamples.get(0) + "); run "
-                    + "'tidemark verify --read-data'; nothing was deleted");
-        }
-        index.forEachRecordKey(live::add);
+        });
+        int needed = live.size();
+        KeySet neededKeys = live;
+        KeySet recordsOnly = new KeySet();
+        index.forEachRecordKey(k -> {
+            if (!neededKeys.contains(k)) {
+                recordsOnly.add(k);
+            }
+        });
+        LOG.debug("prune plan: {} live keys from {} manifests and {} journal objects in {} ms", live.size(),
+                manifests.size(), keptJournal.size(), (System.nanoTime() - t0) / 1_000_000);
+        long t1 = System.nanoTime();
 
         // 3. Objects nothing names.
         List<String> manifestDelete = new ArrayList<>();
@@ -266,8 +316,10 @@ public final class Pruner {
         List<PackInfo> infos = new ArrayList<>();
         List<String> damaged = new ArrayList<>();
         List<Contents> contents = new ArrayList<>();
-        try (Progress bar = Progress.start("prune: reading pack indexes", repo.packIds().size(), 0, progress)) {
-            for (String id : repo.packIds()) {
+        List<String> packIds = new ArrayList<>(repo.packIds());
+        packIds.removeIf(id -> leaving.contains(PackFormat.keyOf(id)));
+        try (Progress bar = Progress.start("prune: reading pack indexes", packIds.size(), 0, progress)) {
+            for (String id : packIds) {
                 bar.add(1, 0);
                 List<BlobLocation> trailer;
                 try {
@@ -282,7 +334,7 @@ public final class Pruner {
                 long listed = 0;
                 for (BlobLocation b : trailer) {
                     listed += b.storedLength();
-                    if (live.contains(b.key())) {
+                    if (live.contains(b.key()) || recordsOnly.contains(b.key())) {
                         c.add(b.key(), b.storedLength());
                     } else {
                         p.unusedBlobs++;
@@ -301,39 +353,41 @@ public final class Pruner {
                 .thenComparing(Comparator.comparingLong((Contents c) -> c.pack.size).reversed())
                 .thenComparing(c -> c.pack.id));
         KeySet claimed = new KeySet(live.size());
+        int neededFound = 0;
         for (Contents c : contents) {
             for (int i = 0; i < c.n; i++) {
                 ContentKey k = new ContentKey(c.hi[i], c.lo[i]);
                 if (claimed.add(k)) {
                     c.pack.usedBlobs++;
                     c.pack.usedBytes += c.stored[i];
+                    if (live.contains(k)) {
+                        neededFound++;
+                    }
                 } else {
                     c.pack.dupBlobs++;
                     c.pack.dupBytes += c.stored[i];
                 }
             }
         }
-        return decide(o, infos, damaged, points.size(), manifestDelete, dumpDelete, journalDelete, journalBytes,
-                next, live, pointIds, cover.lastSeq());
-    }
-
-    /** Adds a key the points or journal need; a key no pack holds is counted as missing. */
-    private void need(KeySet live, ContentKey k, long[] missing, List<String> examples, String where) {
-        if (live.add(k)) {
-            try {
-                if (!index.hasBlob(k)) {
-                    missing[0]++;
-                    if (examples.size() < 5) {
-                        examples.add(k.shortHex() + " in " + where);
-                    }
+        if (neededFound < needed) {
+            List<String> examples = new ArrayList<>();
+            live.forEach(k -> {
+                if (examples.size() < 3 && !claimed.contains(k)) {
+                    examples.add(k.shortHex());
                 }
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
+            });
+            throw new TidemarkException(ExitCode.DAMAGED, "cannot prune: " + (needed - neededFound) + " pieces of "
+                    + "content that kept points or the journal name are in no pack (such as " + String.join(", ",
+                    examples) + "); run 'tidemark verify --read-data'; nothing was deleted");
         }
+        recordsOnly.forEach(live::add);
+        LOG.debug("prune plan: {} pack trailers read in {} ms", infos.size(), (System.nanoTime() - t1) / 1_000_000);
+        return decide(o, infos, contents, damaged, points.size(), manifestDelete, dumpDelete, journalDelete,
+                journalBytes, next, live, pointIds, cover.lastSeq());
     }
 
-    private PrunePlan decide(Options o, List<PackInfo> infos, List<String> damaged, int points,
+    private PrunePlan decide(Options o, List<PackInfo> infos, List<Contents> contents, List<String> damaged,
+                             int points,
                              List<String> manifests, List<String> dumps, List<String> journal, long journalBytes,
                              Horizon horizon, KeySet live, Set<String> pointIds, long journalSeq) {
         long packSize = repo.config().packSize();
@@ -399,12 +453,32 @@ public final class Pruner {
             repackBytes += p.size;
             repackWaste += p.waste();
         }
+        // The blobs the run copies: in use, in a pack to repack, and in no pack that stays (whose copy is used).
+        KeySet keptHas = new KeySet(live.size());
+        for (Contents c : contents) {
+            if (!repack.contains(c.pack.id) && !delete.contains(c.pack.id)) {
+                for (int i = 0; i < c.n; i++) {
+                    keptHas.add(new ContentKey(c.hi[i], c.lo[i]));
+                }
+            }
+        }
+        KeySet toCopy = new KeySet();
+        for (Contents c : contents) {
+            if (repack.contains(c.pack.id)) {
+                for (int i = 0; i < c.n; i++) {
+                    ContentKey k = new ContentKey(c.hi[i], c.lo[i]);
+                    if (!keptHas.contains(k)) {
+                        toCopy.add(k);
+                    }
+                }
+            }
+        }
         int keep = infos.size() - delete.size() - repack.size() + damaged.size();
         long after = total - deleteBytes - repackWaste;
         return new PrunePlan(points, new PrunePlan.Counts(usedBlobs, dupBlobs, unusedBlobs),
                 new PrunePlan.Bytes(used, dup, unused, dead, total),
                 new PrunePlan.PackCounts(infos.size() + damaged.size(), keep, repack.size(), delete.size()),
                 repackBytes, repackWaste, deleteBytes, delete, repack, manifests, dumps, journal, journalBytes, horizon,
-                damaged, after, waste - repackWaste, live, pointIds, journalSeq);
+                damaged, after, waste - repackWaste, live, keptHas, toCopy, pointIds, journalSeq);
     }
 }

@@ -98,6 +98,11 @@ public final class DeferredDeletes {
         this.needed = needed;
     }
 
+    /** The keys waiting for deletion, now (a copy). */
+    public Set<String> pendingKeys() {
+        return Set.copyOf(pendingKeys);
+    }
+
     /** True if {@code key} is waiting for deletion. */
     public boolean isPending(String key) {
         return pendingKeys.contains(key);

@@ -41,6 +41,10 @@ public final class PackWriter implements AutoCloseable {
 
     public enum Result { ADDED, PRESENT, CHANGED }
 
+    private static final int STAGE = 1 << 20;
+    private static final ThreadLocal<byte[]> COPY_BUFFER =
+            ThreadLocal.withInitial(() -> new byte[BlobCodec.SEGMENT + BlobCodec.SEGMENT_HEADER]);
+
     private final Store store;
     private final ContentHasher hasher;
     private final long targetSize;
@@ -212,12 +216,20 @@ public final class PackWriter implements AutoCloseable {
                 throw e;
             }
             long start = p.offset;
-            BlobCodec.Source tee = (dst, off, len) -> {
-                stored.readFully(dst, off, len);
-                p.write(dst, off, len);
-            };
             try {
-                BlobCodec.decode(tee, storedLength, rawLength, key, hasher, (b, o, l) -> { }, what);
+                if (rawLength <= BlobCodec.SEGMENT && storedLength <= BlobCodec.SEGMENT + BlobCodec.SEGMENT_HEADER) {
+                    // The common case: read whole into one reused buffer, checked before a byte is written.
+                    byte[] buf = COPY_BUFFER.get();
+                    stored.readFully(buf, 0, (int) storedLength);
+                    BlobCodec.decodeSmall(buf, 0, (int) storedLength, rawLength, key, hasher, (b, o, l) -> { }, what);
+                    p.write(buf, 0, (int) storedLength);
+                } else {
+                    BlobCodec.Source tee = (dst, off, len) -> {
+                        stored.readFully(dst, off, len);
+                        p.write(dst, off, len);
+                    };
+                    BlobCodec.decode(tee, storedLength, rawLength, key, hasher, (b, o, l) -> { }, what);
+                }
                 p.entries.add(new BlobLocation(key, null, start, p.offset - start, rawLength));
             } catch (IOException e) {
                 failed = e;
@@ -286,6 +298,7 @@ public final class PackWriter implements AutoCloseable {
             p.write(trailer, 0, trailer.length);
             byte[] footer = PackFormat.footer(trailer);
             p.write(footer, 0, footer.length);
+            p.drain();
             String id = p.hash.key().hex();
             p.upload.commit(PackFormat.keyOf(id));
             List<BlobLocation> located = new ArrayList<>(p.entries.size());
@@ -357,10 +370,31 @@ public final class PackWriter implements AutoCloseable {
             return out;
         }
 
+        /** Bytes are gathered here and written and hashed a MiB at a time: two calls per MiB, not per blob. */
+        private final byte[] stage = new byte[STAGE];
+        private int staged;
+
         void write(byte[] b, int off, int len) throws IOException {
-            upload.stream().write(b, off, len);
-            hash.update(b, off, len);
+            if (staged + len > stage.length) {
+                drain();
+            }
+            if (len >= stage.length) {
+                upload.stream().write(b, off, len);
+                hash.update(b, off, len);
+            } else {
+                System.arraycopy(b, off, stage, staged, len);
+                staged += len;
+            }
             offset += len;
+        }
+
+        /** Writes and hashes what is staged: before the pack's key is taken or it is committed. */
+        void drain() throws IOException {
+            if (staged > 0) {
+                upload.stream().write(stage, 0, staged);
+                hash.update(stage, 0, staged);
+                staged = 0;
+            }
         }
 
         void close() throws IOException {
