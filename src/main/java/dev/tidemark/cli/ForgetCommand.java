@@ -84,7 +84,8 @@ final class ForgetCommand implements Callable<Integer> {
                 : config.retention().journalWithin();
         PrintWriter w = spec.commandLine().getOut();
         List<Forget.Decision> decisions;
-        try (RepoSession s = !dryRun ? RepoSession.write(config, Clock.systemUTC(), "tidemark forget")
+        try (RepoSession s = !dryRun ? RepoSession.write(config, Clock.systemUTC(), "tidemark forget",
+                "the daemon forgets and prunes by itself every retention.every (see 'tidemark status'); stop it to forget now")
                 : prune ? RepoSession.withIndex(config, "tidemark forget --dry-run")
                 : RepoSession.read(config, "tidemark forget --dry-run")) {
             decisions = Forget.run(s.repo, policy, journalWithin, ZoneId.systemDefault(), Clock.systemUTC(),

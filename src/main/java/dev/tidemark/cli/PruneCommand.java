@@ -60,7 +60,8 @@ final class PruneCommand implements Callable<Integer> {
         Pruner.Options o = options(config, maxUnused, maxRepack);
         PrintWriter w = spec.commandLine().getOut();
         try (RepoSession s = dryRun ? RepoSession.withIndex(config, "tidemark prune --dry-run")
-                : RepoSession.write(config, Clock.systemUTC(), "tidemark prune")) {
+                : RepoSession.write(config, Clock.systemUTC(), "tidemark prune",
+                "the daemon prunes by itself every retention.every (see 'tidemark status'); stop it to prune now")) {
             return prune(s, o, dryRun, json, w, common);
         }
     }

@@ -98,9 +98,25 @@ final class RepoSession implements AutoCloseable {
 
     /** The writer lock, stray temporaries removed, and the index. */
     static RepoSession write(Config config, Clock clock, String command) throws IOException {
+        return write(config, clock, command, null);
+    }
+
+    /**
+     * As {@link #write(Config, Clock, String)}; {@code whenDaemon}, if given, is added to the message when the lock
+     * is held by the daemon ('tidemark run'): what to do instead.
+     */
+    static RepoSession write(Config config, Clock clock, String command, String whenDaemon) throws IOException {
         Repository repo = Repository.open(new LocalDirStore(config.repository()));
         Logging.file(config.logDir());
-        WriterLock lock = WriterLock.acquire(repo.store(), clock, command);
+        WriterLock lock;
+        try {
+            lock = WriterLock.acquire(repo.store(), clock, command);
+        } catch (TidemarkException e) {
+            if (whenDaemon != null && e.exitCode() == ExitCode.LOCKED && e.getMessage().contains("'tidemark run'")) {
+                throw new TidemarkException(ExitCode.LOCKED, e.getMessage() + "; " + whenDaemon, e);
+            }
+            throw e;
+        }
         Index index = null;
         try {
             int stray = repo.store().removeStrayTemporaries();

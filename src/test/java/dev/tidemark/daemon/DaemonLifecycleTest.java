@@ -187,4 +187,22 @@ class DaemonLifecycleTest {
             assertEquals(List.of("locks/thief"), store.list("locks/"), "the other writer's lock left alone");
         }
     }
+
+    @Test
+    void forgetAndPruneWhileTheDaemonRunsSayWhatToDoAndTheirDryRunsWork() throws Exception {
+        Env env = new Env(tmp, "t");
+        env.writeConfig(Running.fastConfig() + "  \"retention\": {\"keepLast\": 2},\n");
+        env.ok("init");
+        Files.writeString(env.tree("t").resolve("a"), "a");
+        try (Running r = new Running(env)) {
+            Cli.Result p = env.cli("prune");
+            assertEquals(4, p.code(), p.toString());
+            assertTrue(p.err().contains("'tidemark run'") && p.err().contains("the daemon prunes by itself"), p.err());
+            Cli.Result f = env.cli("forget");
+            assertEquals(4, f.code(), f.toString());
+            assertTrue(f.err().contains("the daemon forgets and prunes by itself"), f.err());
+            assertTrue(env.ok("forget", "--dry-run").out().contains("restore points kept"));
+            assertTrue(env.ok("prune", "--dry-run").out().contains("restore points kept"));
+        }
+    }
 }

@@ -45,7 +45,7 @@ final class Running implements AutoCloseable {
         this.env = env;
         this.config = env.config();
         this.repo = Repository.open(new LocalDirStore(config.repository()));
-        this.lock = WriterLock.acquire(repo.store(), Clock.systemUTC(), "test daemon");
+        this.lock = WriterLock.acquire(repo.store(), Clock.systemUTC(), "tidemark run");
         this.index = Index.open(config.indexDir(), repo.id());
         this.daemon = new Daemon(config, repo, index, lock, Clock.systemUTC(), new Daemon.Options(false, sources));
         this.thread = new Thread(() -> {
