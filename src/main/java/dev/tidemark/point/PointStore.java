@@ -12,11 +12,13 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Pattern;
 
 /** Restore point records in the repository: {@code points/<id>}, JSON, written last and never changed. */
 public final class PointStore {
     public static final String PREFIX = "points/";
     public static final String LATEST = "latest";
+    private static final Pattern FULL_ID = Pattern.compile("\\d{8}T\\d{6}Z(-\\d+)?");
     private static final DateTimeFormatter ID = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
 
     private final Repository repo;
@@ -115,6 +117,11 @@ public final class PointStore {
         }
         if (ids.contains(spec)) {
             return load(spec);
+        }
+        if (FULL_ID.matcher(spec).matches()) {
+            // A whole id is never a prefix of another point's (20261122T061710Z is not 20261122T061710Z-2).
+            throw TidemarkException.failed("no restore point " + spec + " in " + repo.location()
+                    + " (forgotten, or never taken here); 'tidemark points' lists them");
         }
         List<String> matches = ids.stream().filter(i -> i.startsWith(spec)).toList();
         if (matches.size() == 1) {

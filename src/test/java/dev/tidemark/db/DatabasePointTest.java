@@ -5,6 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tidemark.point.PointStore;
+import dev.tidemark.point.RestorePoint;
+import dev.tidemark.repo.Repository;
+import dev.tidemark.repo.store.LocalDirStore;
 import dev.tidemark.testing.Cli;
 import dev.tidemark.testing.Env;
 import dev.tidemark.testing.MariaDb;
@@ -234,5 +238,43 @@ class DatabasePointTest {
         } finally {
             server.exec("DROP USER IF EXISTS '" + user + "'@'%'");
         }
+    }
+
+    @Test
+    void pruneDeletesTheDumpsOfForgottenPointsOnlyAndKeptPointsStillLoad() throws Exception {
+        Env env = photoApp("", "");
+        String schema = schemaOf(env);
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            if (i != 2) { // points 2 and 3 see the same rows: their dumps may be one object, which must stay
+                server.exec("INSERT INTO `" + schema + "`.faces (crop) VALUES ('p1/a.jpg')");
+            }
+            ids.add(env.ok("point").out().lines().findFirst().orElseThrow().split(" ")[2]);
+        }
+        assertTrue(env.ok("forget", "--keep-last", "2").out().contains("2 restore points kept, 2 forgotten"));
+        Cli.Result p = env.ok("prune", "--max-unused", "0%");
+        assertTrue(p.out().contains("pruned:"), p.out());
+
+        java.util.Set<String> named = new java.util.HashSet<>();
+        java.util.Set<String> stored = new java.util.HashSet<>();
+        try (LocalDirStore store = new LocalDirStore(env.repo)) {
+            Repository repo = Repository.open(store);
+            for (RestorePoint rp : new PointStore(repo).all()) {
+                named.add(rp.database().dump());
+            }
+            stored.addAll(store.list(DumpFormat.PREFIX));
+        }
+        assertEquals(named, stored, "exactly the dumps of the kept points remain");
+        for (int i = 2; i < 4; i++) {
+            String into = schema + "_k" + i;
+            schemas.add(into);
+            env.ok("restore", ids.get(i), "--db-only", "--db-into", into);
+            assertEquals(5 + (i == 3 ? 1 : 0), count("SELECT COUNT(*) FROM `" + into + "`.faces"), "point " + i);
+        }
+        assertEquals(0, env.cli("verify", "--read-data").code());
+        Cli.Result gone = env.cli("restore", ids.get(0), "--db-only", "--db-into", schema + "_gone");
+        assertEquals(1, gone.code(), gone.toString());
+        assertTrue(gone.err().contains("no restore point " + ids.get(0)) && gone.err().contains("forgotten"),
+                gone.err());
     }
 }
