@@ -3,7 +3,7 @@ package dev.tidemark.prune;
 import dev.tidemark.ExitCode;
 import dev.tidemark.TidemarkException;
 import dev.tidemark.config.Retention;
-import dev.tidemark.hash.ContentKey;
+import dev.tidemark.db.DumpFormat;
 import dev.tidemark.index.Index;
 import dev.tidemark.index.IndexSync;
 import dev.tidemark.journal.Horizon;
@@ -16,8 +16,6 @@ import dev.tidemark.point.PointStore;
 import dev.tidemark.point.RestorePoint;
 import dev.tidemark.point.TreeSnapshot;
 import dev.tidemark.progress.Progress;
-import dev.tidemark.repo.BlobLocation;
-import dev.tidemark.repo.DamageException;
 import dev.tidemark.repo.PackFormat;
 import dev.tidemark.repo.Repository;
 import dev.tidemark.repo.store.Store;
@@ -26,7 +24,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -45,18 +42,17 @@ import org.slf4j.LoggerFactory;
  *       {@link ManifestKeys}), in the journal objects kept, and in the index's file records. A key the points or
  *       the journal need that no pack holds stops the prune: the repository is damaged, and nothing is deleted.</li>
  *   <li>Objects nothing names: manifests and dumps of forgotten points, superseded and pruned journal objects.</li>
- *   <li>Packs, by reading every trailer: a pack with nothing in use is deleted; one with unused or duplicate blobs
- *       (or dead space) is a candidate for repacking, most unused first, until at most {@code maxUnused} of the
- *       repository is left unused, within {@code maxRepack} bytes; small packs (under a quarter of the pack size)
- *       are merged when there are 10 or more of them. A pack whose trailer is damaged is never touched.</li>
+ *   <li>Packs, by reading every trailer ({@link PackTally}): a pack with nothing in use is deleted; one with unused
+ *       or duplicate blobs (or dead space) is a candidate for repacking, most unused first, until at most
+ *       {@code maxUnused} of the repository is left unused, within {@code maxRepack} bytes; small packs (under a
+ *       quarter of the pack size) are merged when there are 10 or more of them. A pack whose trailer is damaged is
+ *       never touched.</li>
  * </ol>
  * Memory: the live keys at 16 bytes each ({@link KeySet}) plus a summary per pack; manifests and the journal are
  * streamed.
  */
 public final class Pruner {
     private static final Logger LOG = LoggerFactory.getLogger(Pruner.class);
-    /** Fewer small packs than this are left alone (restic's rule: it stops endless repacking of one small pack). */
-    static final int SMALL_PACKS_WORTH_IT = 10;
 
     /**
      * @param maxUnused     unused bytes tolerated after the prune
@@ -133,50 +129,6 @@ public final class Pruner {
             throw new java.io.InterruptedIOException("interrupted while reading manifests");
         } finally {
             pool.shutdownNow();
-        }
-    }
-
-    /** One pack as planning sees it. */
-    private static final class PackInfo {
-        final String id;
-        final long size;
-        long usedBlobs;
-        long usedBytes;
-        long dupBlobs;
-        long dupBytes;
-        long unusedBlobs;
-        long unusedBytes;
-        long deadBytes;
-
-        PackInfo(String id, long size) {
-            this.id = id;
-            this.size = size;
-        }
-
-        long waste() {
-            return dupBytes + unusedBytes + deadBytes;
-        }
-    }
-
-    /** The blobs in use a pack holds, compactly: keys and stored lengths. */
-    private static final class Contents {
-        final PackInfo pack;
-        final long[] hi;
-        final long[] lo;
-        final long[] stored;
-        int n;
-
-        Contents(PackInfo pack, int capacity) {
-            this.pack = pack;
-            this.hi = new long[capacity];
-            this.lo = new long[capacity];
-            this.stored = new long[capacity];
-        }
-
-        void add(ContentKey k, long storedLength) {
-            hi[n] = k.hi();
-            lo[n] = k.lo();
-            stored[n++] = storedLength;
         }
     }
 
@@ -286,11 +238,9 @@ public final class Pruner {
                 live.add(e.entry().key());
             }
         });
-        int needed = live.size();
-        KeySet neededKeys = live;
         KeySet recordsOnly = new KeySet();
         index.forEachRecordKey(k -> {
-            if (!neededKeys.contains(k)) {
+            if (!live.contains(k)) {
                 recordsOnly.add(k);
             }
         });
@@ -306,179 +256,22 @@ public final class Pruner {
             }
         }
         List<String> dumpDelete = new ArrayList<>();
-        for (String k : store.list("dumps/")) {
+        for (String k : store.list(DumpFormat.PREFIX)) {
             if (!dumps.contains(k)) {
                 dumpDelete.add(k);
             }
         }
 
-        // 4. Packs: first what each holds that nothing needs, then which copy of a blob in use each pack holds.
-        List<PackInfo> infos = new ArrayList<>();
-        List<String> damaged = new ArrayList<>();
-        List<Contents> contents = new ArrayList<>();
+        // 4. Packs: what each holds that nothing needs, which copy of a blob in use counts, and what to do.
         List<String> packIds = new ArrayList<>(repo.packIds());
         packIds.removeIf(id -> leaving.contains(PackFormat.keyOf(id)));
-        try (Progress bar = Progress.start("prune: reading pack indexes", packIds.size(), 0, progress)) {
-            for (String id : packIds) {
-                bar.add(1, 0);
-                List<BlobLocation> trailer;
-                try {
-                    trailer = repo.readTrailer(id);
-                } catch (DamageException e) {
-                    LOG.error("prune: {}; the pack is left as it is", e.getMessage());
-                    damaged.add(id);
-                    continue;
-                }
-                PackInfo p = new PackInfo(id, store.size(PackFormat.keyOf(id)).orElse(0));
-                Contents c = new Contents(p, trailer.size());
-                long listed = 0;
-                for (BlobLocation b : trailer) {
-                    listed += b.storedLength();
-                    if (live.contains(b.key()) || recordsOnly.contains(b.key())) {
-                        c.add(b.key(), b.storedLength());
-                    } else {
-                        p.unusedBlobs++;
-                        p.unusedBytes += b.storedLength();
-                    }
-                }
-                p.deadBytes = Math.max(0, p.size - listed - PackFormat.overhead(trailer.size()));
-                infos.add(p);
-                contents.add(c);
-            }
-        }
-        // The packs with the least garbage claim the blobs they share first: they are the ones kept, so the others
-        // (an old pack beside its repacked replacement, compaction's inputs beside its output) hold only copies.
-        contents.sort(Comparator.comparingDouble((Contents c) -> c.pack.size == 0 ? 0
-                : (double) (c.pack.unusedBytes + c.pack.deadBytes) / c.pack.size)
-                .thenComparing(Comparator.comparingLong((Contents c) -> c.pack.size).reversed())
-                .thenComparing(c -> c.pack.id));
-        KeySet claimed = new KeySet(live.size());
-        int neededFound = 0;
-        for (Contents c : contents) {
-            for (int i = 0; i < c.n; i++) {
-                ContentKey k = new ContentKey(c.hi[i], c.lo[i]);
-                if (claimed.add(k)) {
-                    c.pack.usedBlobs++;
-                    c.pack.usedBytes += c.stored[i];
-                    if (live.contains(k)) {
-                        neededFound++;
-                    }
-                } else {
-                    c.pack.dupBlobs++;
-                    c.pack.dupBytes += c.stored[i];
-                }
-            }
-        }
-        if (neededFound < needed) {
-            List<String> examples = new ArrayList<>();
-            live.forEach(k -> {
-                if (examples.size() < 3 && !claimed.contains(k)) {
-                    examples.add(k.shortHex());
-                }
-            });
-            throw new TidemarkException(ExitCode.DAMAGED, "cannot prune: " + (needed - neededFound) + " pieces of "
-                    + "content that kept points or the journal name are in no pack (such as " + String.join(", ",
-                    examples) + "); run 'tidemark verify --read-data'; nothing was deleted");
-        }
+        PackTally packs = PackTally.read(repo, packIds, live, recordsOnly, progress);
+        packs.claim(live);
         recordsOnly.forEach(live::add);
-        LOG.debug("prune plan: {} pack trailers read in {} ms", infos.size(), (System.nanoTime() - t1) / 1_000_000);
-        return decide(o, infos, contents, damaged, points.size(), manifestDelete, dumpDelete, journalDelete,
-                journalBytes, next, live, pointIds, cover.lastSeq());
-    }
-
-    private PrunePlan decide(Options o, List<PackInfo> infos, List<Contents> contents, List<String> damaged,
-                             int points,
-                             List<String> manifests, List<String> dumps, List<String> journal, long journalBytes,
-                             Horizon horizon, KeySet live, Set<String> pointIds, long journalSeq) {
-        long packSize = repo.config().packSize();
-        Set<String> delete = new LinkedHashSet<>();
-        Set<String> repack = new LinkedHashSet<>();
-        List<PackInfo> wasteful = new ArrayList<>();
-        List<PackInfo> small = new ArrayList<>();
-        long used = 0;
-        long dup = 0;
-        long unused = 0;
-        long dead = 0;
-        long total = 0;
-        long usedBlobs = 0;
-        long dupBlobs = 0;
-        long unusedBlobs = 0;
-        long deleteBytes = 0;
-        long waste = 0;
-        for (PackInfo p : infos) {
-            used += p.usedBytes;
-            dup += p.dupBytes;
-            unused += p.unusedBytes;
-            dead += p.deadBytes;
-            total += p.size;
-            usedBlobs += p.usedBlobs;
-            dupBlobs += p.dupBlobs;
-            unusedBlobs += p.unusedBlobs;
-            if (p.usedBlobs == 0) {
-                delete.add(p.id);
-                deleteBytes += p.size;
-                continue;
-            }
-            waste += p.waste();
-            if (PackCompaction.small(p.size, packSize)) {
-                small.add(p);
-            }
-            if (p.waste() > 0) {
-                wasteful.add(p);
-            }
-        }
-        long repackBytes = 0;
-        long repackWaste = 0;
-        // Small packs are merged when there are enough of them to be worth it, whatever they hold.
-        if (small.size() >= SMALL_PACKS_WORTH_IT) {
-            for (PackInfo p : small) {
-                if (repackBytes + p.size <= o.maxRepack()) {
-                    repack.add(p.id);
-                    repackBytes += p.size;
-                    repackWaste += p.waste();
-                }
-            }
-        }
-        // Then the most wasteful share first, until what is left unused is within maxUnused.
-        wasteful.sort(Comparator.comparingDouble((PackInfo p) -> (double) p.waste() / p.size).reversed());
-        long maxUnused = o.maxUnused().limit(used);
-        for (PackInfo p : wasteful) {
-            if (waste - repackWaste <= maxUnused) {
-                break;
-            }
-            if (repack.contains(p.id) || repackBytes + p.size > o.maxRepack()) {
-                continue;
-            }
-            repack.add(p.id);
-            repackBytes += p.size;
-            repackWaste += p.waste();
-        }
-        // The blobs the run copies: in use, in a pack to repack, and in no pack that stays (whose copy is used).
-        KeySet keptHas = new KeySet(live.size());
-        for (Contents c : contents) {
-            if (!repack.contains(c.pack.id) && !delete.contains(c.pack.id)) {
-                for (int i = 0; i < c.n; i++) {
-                    keptHas.add(new ContentKey(c.hi[i], c.lo[i]));
-                }
-            }
-        }
-        KeySet toCopy = new KeySet();
-        for (Contents c : contents) {
-            if (repack.contains(c.pack.id)) {
-                for (int i = 0; i < c.n; i++) {
-                    ContentKey k = new ContentKey(c.hi[i], c.lo[i]);
-                    if (!keptHas.contains(k)) {
-                        toCopy.add(k);
-                    }
-                }
-            }
-        }
-        int keep = infos.size() - delete.size() - repack.size() + damaged.size();
-        long after = total - deleteBytes - repackWaste;
-        return new PrunePlan(points, new PrunePlan.Counts(usedBlobs, dupBlobs, unusedBlobs),
-                new PrunePlan.Bytes(used, dup, unused, dead, total),
-                new PrunePlan.PackCounts(infos.size() + damaged.size(), keep, repack.size(), delete.size()),
-                repackBytes, repackWaste, deleteBytes, delete, repack, manifests, dumps, journal, journalBytes, horizon,
-                damaged, after, waste - repackWaste, live, keptHas, toCopy, pointIds, journalSeq);
+        LOG.debug("prune plan: {} pack trailers read in {} ms", packs.packs(), (System.nanoTime() - t1) / 1_000_000);
+        PackTally.Choice c = packs.choose(o.maxUnused(), o.maxRepack(), repo.config().packSize(), live.size());
+        return new PrunePlan(points.size(), c.counts(), c.bytes(), c.packCounts(), c.repackBytes(), c.repackWaste(),
+                c.deleteBytes(), c.delete(), c.repack(), manifestDelete, dumpDelete, journalDelete, journalBytes, next,
+                c.damaged(), c.afterBytes(), c.afterUnused(), live, c.keptHas(), c.toCopy(), pointIds, cover.lastSeq());
     }
 }
