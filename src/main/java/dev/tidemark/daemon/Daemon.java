@@ -81,9 +81,8 @@ public final class Daemon {
     private BatchWriter batches;
     private Reconciler reconciler;
     private Maintenance maintenance;
-    private volatile RestorePoint lastPoint;
-    private volatile Instant nextPointAt;
-    private volatile String lastPointError;
+    private JournalWriter journal;
+    private final DaemonPoints points;
     private final Instant startedAt;
     private long summaryChanges;
     private long nextSummary;
@@ -102,6 +101,7 @@ public final class Daemon {
             task.run();
             return null;
         }));
+        this.points = new DaemonPoints(config, repo, index, lock, clock, opts.sources(), follower, queue);
         this.startedAt = clock.instant();
     }
 
@@ -136,9 +136,10 @@ public final class Daemon {
 
     /** Takes a restore point now, on the worker. Any thread. */
     public CompletableFuture<RestorePoint> pointNow(List<String> tags) {
+        long asked = System.nanoTime();
         return submit(() -> {
             try {
-                return takePoint(tags);
+                return points.take(tags, asked, false);
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }
@@ -151,7 +152,7 @@ public final class Daemon {
     public void run() throws IOException {
         IndexSync.syncPacks(repo, index);
         index.retainTrees(follower.all().stream().map(FollowedTree::name).collect(java.util.stream.Collectors.toSet()));
-        JournalWriter journal = JournalWriter.open(repo, lock);
+        journal = JournalWriter.open(repo, lock);
         maintenance = new Maintenance(repo, index, lock, journal, clock, config.retention());
         maintenance.start();
         pool = Executors.newFixedThreadPool(config.scan().threads(), Threads.daemon("tidemark-copy", true));
@@ -164,14 +165,16 @@ public final class Daemon {
         batches = new BatchWriter(follower, index, queue, pool, reader, packs, journal, clock, opts.verbose(), status,
                 maintenance::journaled);
         reconciler = new Reconciler(follower, index, batches);
+        points.wire(journal, batches, reconciler, maintenance);
         try {
             for (FollowedTree ts : follower.all()) {
                 follower.attach(ts, true);
             }
+            points.loadRecorded();
             catchUp();
             started.complete(null);
             LOG.info("following {} tree(s): {}; next restore point at {}", follower.all().size(), describeTrees(),
-                    nextPointAt);
+                    points.next);
             loop();
             // Stopping: whatever was seen is copied now, settled or not.
             for (List<ChangeQueue.Change> due = queue.takeDue(true, MAX_BATCH); !due.isEmpty();
@@ -207,15 +210,15 @@ public final class Daemon {
      * base); otherwise every tree is compared with the index and the differences go into the journal.
      */
     private void catchUp() throws IOException {
-        RestorePoint latest = latestPoint();
-        lastPoint = latest;
+        RestorePoint latest = points.latestInRepository();
+        points.last = latest;
         Instant now = clock.instant();
         Duration interval = config.run().pointInterval();
         if (follower.allUp() && (latest == null || latest.time().plus(interval).isBefore(now))) {
             LOG.info("catching up: taking a restore point ({})", latest == null ? "there is none yet"
                     : "the latest, " + latest.id() + ", is older than " + Sizes.duration(interval));
             try {
-                takePoint(List.of("daemon-start"));
+                points.take(List.of("daemon-start"), System.nanoTime(), true);
             } catch (TidemarkException e) {
                 if (e.exitCode() == ExitCode.LOCKED) {
                     throw e;
@@ -229,8 +232,9 @@ public final class Daemon {
         for (ChangeQueue.Rescan r : queue.takeRescans()) {
             reconciler.reconcile(r.tree(), r.dir());
         }
-        RestorePoint p = lastPoint;
-        nextPointAt = p == null ? clock.instant() : max(p.time().plus(interval), clock.instant().plus(Duration.ofSeconds(1)));
+        RestorePoint p = points.last;
+        points.next = p == null ? clock.instant()
+                : max(p.time().plus(interval), clock.instant().plus(Duration.ofSeconds(1)));
     }
 
     private static Instant max(Instant a, Instant b) {
@@ -280,8 +284,8 @@ public final class Daemon {
                 continue;
             }
             long now = System.nanoTime();
-            if (!clock.instant().isBefore(nextPointAt)) {
-                scheduledPoint();
+            if (!clock.instant().isBefore(points.next)) {
+                points.scheduled();
             }
             if (now - nextReconcile >= 0) {
                 LOG.info("safety net (every {}): comparing every tree with the index",
@@ -343,52 +347,6 @@ public final class Daemon {
         }
     }
 
-    private void scheduledPoint() {
-        Duration interval = config.run().pointInterval();
-        try {
-            takePoint(List.of("scheduled"));
-        } catch (IOException | RuntimeException e) {
-            if (e instanceof TidemarkException te && te.exitCode() == ExitCode.LOCKED) {
-                throw te;
-            }
-            lastPointError = e.getMessage();
-            LOG.error("scheduled restore point failed: {}; files keep replicating into the journal; next try in {}",
-                    e.getMessage(), Sizes.duration(interval));
-        }
-        nextPointAt = clock.instant().plus(interval);
-    }
-
-    private RestorePoint takePoint(List<String> tags) throws IOException {
-        for (FollowedTree ts : follower.all()) {
-            if (ts.mode == Mode.SUSPENDED) {
-                throw TidemarkException.failed("tree '" + ts.name() + "' is unavailable (" + ts.alarm + "); "
-                        + "no restore point until it is back, so it cannot be recorded as emptied");
-            }
-        }
-        PointTaker.Outcome o = new PointTaker(config, repo, index, lock, clock, Progress.Mode.OFF, opts.sources())
-                .indexIsCurrent().take(tags, false);
-        lastPoint = o.point();
-        lastPointError = null;
-        if (maintenance != null) {
-            maintenance.pointCommitted(o.point());
-        }
-        index.flush();
-        batches.indexFlushed();
-        for (String p : o.problems()) {
-            LOG.warn("restore point {}: {}", o.point().id(), p);
-        }
-        LOG.info("restore point {} committed: {} files, {} read, {} stored, in {}", o.point().id(),
-                o.point().totals().files(), o.point().totals().readFiles(), Sizes.bytes(o.point().totals().storedBytes()),
-                Sizes.duration(Duration.ofMillis(o.point().durationMillis())));
-        return o.point();
-    }
-
-    private RestorePoint latestPoint() throws IOException {
-        PointStore points = new PointStore(repo);
-        List<String> ids = points.ids();
-        return ids.isEmpty() ? null : points.load(ids.get(ids.size() - 1));
-    }
-
     // ---- status ----
 
     /** A snapshot of what the daemon is doing, for {@code tidemark status}. Any thread. */
@@ -417,11 +375,12 @@ public final class Daemon {
         s.put("watcherOverflows", follower.watcherLosses());
         s.put("lastDurable", String.valueOf(status.lastDurable));
         status.latencies(s);
-        RestorePoint p = lastPoint;
+        RestorePoint p = points.last;
         s.put("lastPoint", p == null ? null : p.id());
-        s.put("nextPoint", String.valueOf(nextPointAt));
-        if (lastPointError != null) {
-            s.put("lastPointError", lastPointError);
+        s.put("nextPoint", String.valueOf(points.next));
+        String pointError = points.lastError;
+        if (pointError != null) {
+            s.put("lastPointError", pointError);
         }
         Maintenance m = maintenance;
         if (m != null) {

@@ -164,7 +164,7 @@ final class Follower {
         ts.inode = st.inode();
         ts.since = clock.instant();
         ts.alarm = null;
-        ts.nonFiles.clear();
+        // ts.nonFiles stays: it is what the repository recorded, and nothing was recorded while suspended.
         if (config.run().forcePolling()) {
             ts.mode = Mode.POLLING;
             ts.nextPoll = System.nanoTime() + config.run().pollInterval().toNanos();

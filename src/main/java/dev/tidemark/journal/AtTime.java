@@ -57,6 +57,11 @@ public record AtTime(Instant time, RestorePoint base, Map<String, JournalView> v
         return new AtTime(time, base, views, n);
     }
 
+    /** The trees as last recorded: the latest point with every change journaled after it. */
+    public static AtTime latest(Repository repo) throws IOException {
+        return of(repo, dev.tidemark.point.FileEntry.instant(Long.MAX_VALUE));
+    }
+
     /** The changes of one tree since the base (empty if none). */
     public JournalView view(String tree) {
         return views.getOrDefault(tree, new JournalView());

@@ -79,6 +79,19 @@ public final class Journal {
         return h == null ? last : Math.max(last, h.seq());
     }
 
+    /**
+     * The latest time anything was recorded at (nanoseconds since the epoch): the last change of the journal, or
+     * of its pruned part; {@link Long#MIN_VALUE} for an empty journal.
+     */
+    public long lastTime() throws IOException {
+        long last = Long.MIN_VALUE;
+        for (JournalObject o : list()) {
+            last = Math.max(last, o.maxTime());
+        }
+        Horizon h = Horizon.read(repo.store());
+        return h == null ? last : Math.max(last, FileEntry.nanos(h.time()));
+    }
+
     public Horizon horizon() throws IOException {
         return Horizon.read(repo.store());
     }

@@ -52,6 +52,15 @@ public final class JournalView {
         return applied;
     }
 
+    /** How many paths hold an entry of {@code type} put since the base (the last put of each path counts). */
+    public long puts(dev.tidemark.point.EntryType type) {
+        long n = 0;
+        for (FileEntry e : puts.values()) {
+            n += e.type() == type ? 1 : 0;
+        }
+        return n;
+    }
+
     /** True if {@code path} or a directory above it was deleted after the base. */
     private boolean deletedBelowBase(String path) {
         if (deleted.isEmpty()) {

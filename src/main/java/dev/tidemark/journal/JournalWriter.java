@@ -16,17 +16,26 @@ import java.util.List;
  * and it checks the lock before every commit.
  *
  * <p>A batch is committed only after the pack holding its new content: a change in the journal is durable.
+ *
+ * <p>Recorded times never go backwards: {@code restore --at} selects by time, so a batch stamped earlier than one
+ * before it (the clock stepped back: a NAS correcting its time at boot) would be applied before changes that
+ * happened first, or split from them. A change seen while the clock is behind the last recorded time (of the
+ * journal, or of a restore point: {@link #observe}) is recorded at that time, and the writer says so once.
  */
 public final class JournalWriter {
     private final Repository repo;
     private final WriterLock lock;
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(JournalWriter.class);
     private long lastSeq;
+    private long lastTime;
+    private boolean clockBehind;
     private boolean lastAppendFailed;
 
-    private JournalWriter(Repository repo, WriterLock lock, long lastSeq) {
+    private JournalWriter(Repository repo, WriterLock lock, long lastSeq, long lastTime) {
         this.repo = repo;
         this.lock = lock;
         this.lastSeq = lastSeq;
+        this.lastTime = lastTime;
     }
 
     /** A writer that numbers batches after the last one the repository holds. */
@@ -35,12 +44,23 @@ public final class JournalWriter {
             throw new IllegalStateException("repository " + repo.location() + " is at format " + repo.format()
                     + ": upgrade it first (FormatUpgrade)");
         }
-        return new JournalWriter(repo, lock, new Journal(repo).lastSeq());
+        Journal j = new Journal(repo);
+        return new JournalWriter(repo, lock, j.lastSeq(), j.lastTime());
     }
 
-    /** The writer that rewrites a format-1 journal (its batches keep their numbers). */
+    /** The writer that rewrites a format-1 journal (its batches keep their numbers and times). */
     static JournalWriter openForUpgrade(Repository repo, WriterLock lock) throws IOException {
-        return new JournalWriter(repo, lock, new Journal(repo).lastSeq());
+        return new JournalWriter(repo, lock, new Journal(repo).lastSeq(), Long.MIN_VALUE);
+    }
+
+    /** The latest time recorded (nanoseconds since the epoch): no later change is recorded before it. */
+    public long lastTime() {
+        return lastTime;
+    }
+
+    /** Something was recorded at {@code time} (a restore point): no later change is recorded before it. */
+    public void observe(java.time.Instant time) {
+        lastTime = Math.max(lastTime, dev.tidemark.point.FileEntry.nanos(time));
     }
 
     /** The last batch committed. */
@@ -63,12 +83,25 @@ public final class JournalWriter {
             lastAppendFailed = false;
         }
         long seq = lastSeq + 1;
+        long floor = lastTime;
         try (Merged out = open(0, seq, seq)) {
             for (JournalEntry e : entries) {
-                out.add(e.inBatch(seq));
+                long t = Math.max(e.timeNanos(), floor);
+                if (t != e.timeNanos() && !clockBehind && floor - e.timeNanos() > 1_000_000_000L) {
+                    clockBehind = true;
+                    LOG.warn("the clock is {} behind the last recorded time ({}): it stepped back; changes are "
+                            + "recorded at that time until the clock passes it, so 'restore --at' keeps their order",
+                            dev.tidemark.util.Sizes.duration(java.time.Duration.ofNanos(floor - e.timeNanos())),
+                            dev.tidemark.point.FileEntry.instant(floor));
+                } else if (t == e.timeNanos()) {
+                    clockBehind = false;
+                }
+                floor = t;
+                out.add(new JournalEntry(seq, t, e.tree(), e.path(), e.entry()));
             }
             JournalObject o = out.commit();
             lastSeq = seq;
+            lastTime = floor;
             return o;
         } catch (IOException | RuntimeException e) {
             lastAppendFailed = true;

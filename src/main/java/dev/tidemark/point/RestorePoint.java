@@ -21,13 +21,23 @@ import java.util.List;
  * @param journal        the journal's position: the last batch committed before the point (changes of later
  *                       batches are not in it); absent in points of format 1, which are placed by their time
  * @param database       the database sealed with the trees; absent when none is configured
+ * @param sealed         how the trees were taken: "walk" (every tree walked) or "journal" (the daemon: the previous
+ *                       point with the journal's changes since); absent in points of formats 1 and 2
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record RestorePoint(int format, String id, Instant time, String host, List<String> tags,
                            List<TreeSnapshot> trees, Totals totals, long durationMillis, Long journal,
-                           DatabaseSnapshot database) {
-    /** 2: has {@code journal}. */
-    public static final int FORMAT = 2;
+                           DatabaseSnapshot database, String sealed) {
+    /** 2: has {@code journal}. 3: has {@code sealed}, and the database's references say where they came from. */
+    public static final int FORMAT = 3;
+    public static final String WALK = "walk";
+    public static final String JOURNAL = "journal";
+
+    /** A point whose trees were walked. */
+    public RestorePoint(int format, String id, Instant time, String host, List<String> tags, List<TreeSnapshot> trees,
+                        Totals totals, long durationMillis, Long journal, DatabaseSnapshot database) {
+        this(format, id, time, host, tags, trees, totals, durationMillis, journal, database, WALK);
+    }
 
     public TreeSnapshot tree(String name) {
         return trees.stream().filter(t -> t.name().equals(name)).findFirst().orElse(null);

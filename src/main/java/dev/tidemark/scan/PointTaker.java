@@ -10,7 +10,11 @@ import dev.tidemark.config.TreeConfig;
 import dev.tidemark.index.Index;
 import dev.tidemark.index.RecordBatch;
 import dev.tidemark.index.IndexSync;
+import dev.tidemark.journal.AtTime;
 import dev.tidemark.journal.Journal;
+import dev.tidemark.point.Entries;
+import dev.tidemark.point.EntryType;
+import dev.tidemark.point.FileEntry;
 import dev.tidemark.point.ManifestWriter;
 import dev.tidemark.point.PointStore;
 import dev.tidemark.point.RestorePoint;
@@ -71,6 +75,8 @@ public final class PointTaker {
     }
 
     private boolean syncIndex = true;
+    private boolean fromJournal;
+    private long requestedAt = Long.MIN_VALUE;
 
     /**
      * The index is owned by a running writer that keeps it current (the daemon): it is not synced with the pack
@@ -79,6 +85,22 @@ public final class PointTaker {
      */
     public PointTaker indexIsCurrent() {
         syncIndex = false;
+        return this;
+    }
+
+    /**
+     * The trees are taken from the latest point and the journal instead of a walk: for the daemon, which has made
+     * every change it saw durable in the journal just before ({@link #fromJournal(RestorePoint, boolean)}).
+     */
+    public PointTaker fromJournal() {
+        fromJournal = true;
+        syncIndex = false;
+        return this;
+    }
+
+    /** The point was asked for at {@code nanoTime}: its recorded duration counts from then. */
+    public PointTaker requestedAt(long nanoTime) {
+        requestedAt = nanoTime;
         return this;
     }
 
@@ -96,8 +118,8 @@ public final class PointTaker {
      * newest point say "every file deleted".
      */
     public Outcome take(List<String> tags, boolean allowEmpty) throws IOException {
-        Instant start = clock.instant();
         RestorePoint previous = latest();
+        Instant start = notBefore(clock.instant(), previous, new Journal(repo).lastTime());
         // Connect first: a server that is down fails the point before anything is written (or, with
         // database.whenDown "skip", the point goes ahead without it and says so).
         Snapshotter db = null;
@@ -125,9 +147,64 @@ public final class PointTaker {
 
     private Outcome take(List<String> tags, boolean allowEmpty, Instant start, RestorePoint previous, Snapshotter db,
                          String dbSkipped) throws IOException {
-        long t0 = System.nanoTime();
+        long t0 = requestedAt != Long.MIN_VALUE ? requestedAt : System.nanoTime();
         // The journal's position: only the daemon writes batches, and it takes its points between them.
         long journalPosition = new Journal(repo).lastSeq();
+        boolean verifyRecords = !fromJournal && index.fileRecordsUnverified();
+        Trees walked = fromJournal ? fromJournal(previous, allowEmpty) : walk(previous, allowEmpty, verifyRecords);
+        List<TreeSnapshot> trees = walked.trees();
+        List<String> problems = new ArrayList<>(walked.problems());
+        Totals total = walked.total();
+        PointStore points = new PointStore(repo);
+        String id = points.newId(start);
+        DatabaseSnapshot database = null;
+        if (dbSkipped != null) {
+            database = DatabaseSnapshot.skipped(dbSkipped);
+            problems.add("database: not in this point (" + dbSkipped + ")");
+        }
+        if (db != null) {
+            Sealer.Sealed sealed = new Sealer(config, repo, index, clock, sources).seal(db, trees, id);
+            database = sealed.database();
+            if (!sealed.trees().equals(trees)) {
+                trees = new ArrayList<>(sealed.trees());
+                total = Totals.ZERO;
+                for (TreeSnapshot t : trees) {
+                    total = total.plus(t.totals());
+                }
+            }
+            if (database.dangling() > 0) {
+                if (config.database().dangling() == DatabaseConfig.Dangling.FAIL) {
+                    throw Sealer.dangling(database);
+                }
+                for (DatabaseSnapshot.References r : database.references()) {
+                    if (r.dangling() > 0) {
+                        problems.add("database: " + r.dangling() + " of " + r.rows() + " paths from reference query '"
+                                + r.name() + "' name files not in tree " + r.tree() + " (" + String.join(", ",
+                                r.examples()) + ")");
+                    }
+                }
+            }
+        }
+        RestorePoint point = new RestorePoint(RestorePoint.FORMAT, id, start, WriterLock.hostName(),
+                List.copyOf(tags), List.copyOf(trees), total, Duration.ofNanos(System.nanoTime() - t0).toMillis(),
+                journalPosition, database, fromJournal ? RestorePoint.JOURNAL : RestorePoint.WALK);
+        points.save(point, lock);
+        if (verifyRecords) {
+            index.setFileRecordsUnverified(false); // every reused record was checked in this point
+        }
+        LOG.debug("restore point {} committed: {} files, {} new ({} B stored) in {} ms", id, total.files(),
+                total.newFiles(), total.storedBytes(), point.durationMillis());
+        return new Outcome(point, problems, walked.packsWritten(), walked.deadBytes());
+    }
+
+    /** Each tree's manifest, with what went wrong with single files and what the walk stored. */
+    private record Trees(List<TreeSnapshot> trees, List<String> problems, Totals total, long packsWritten,
+                         long deadBytes) {
+    }
+
+    /** Step (1)-(3) by walking every tree: what is on disk now, new content read into packs. */
+    private Trees walk(RestorePoint previous, boolean allowEmpty, boolean verifyRecords) throws IOException {
+        long t0 = System.nanoTime();
         if (syncIndex) {
             IndexSync.syncPacks(repo, index);
         }
@@ -137,7 +214,6 @@ public final class PointTaker {
             names.add(t.name());
         }
         index.retainTrees(names);
-        boolean verifyRecords = index.fileRecordsUnverified();
 
         ExecutorService pool = Executors.newFixedThreadPool(config.scan().threads(), Threads.daemon("tidemark-scan", true));
         List<TreeScanner.Scanned> scanned = new ArrayList<>();
@@ -156,7 +232,7 @@ public final class PointTaker {
                             clock, progress, sources, verifyRecords);
                     long ts = System.nanoTime();
                     TreeScanner.Scanned sc = scanner.scan(mw);
-                    checkNotEmptied(sc, previous, allowEmpty);
+                    checkNotEmptied(sc.tree(), sc.totals(), previous, allowEmpty);
                     scanned.add(sc);
                     LOG.debug("tree {} scanned in {} ms", tree.name(), (System.nanoTime() - ts) / 1_000_000);
                 }
@@ -193,51 +269,71 @@ public final class PointTaker {
                     problems.add(s.tree().name() + ": " + p);
                 }
             }
-            PointStore points = new PointStore(repo);
-            String id = points.newId(start);
-            DatabaseSnapshot database = null;
-            if (dbSkipped != null) {
-                database = DatabaseSnapshot.skipped(dbSkipped);
-                problems.add("database: not in this point (" + dbSkipped + ")");
-            }
-            if (db != null) {
-                Sealer.Sealed sealed = new Sealer(config, repo, index, clock, sources).seal(db, trees, id);
-                database = sealed.database();
-                if (!sealed.trees().equals(trees)) {
-                    trees = new ArrayList<>(sealed.trees());
-                    total = Totals.ZERO;
-                    for (TreeSnapshot t : trees) {
-                        total = total.plus(t.totals());
-                    }
-                }
-                if (database.dangling() > 0) {
-                    if (config.database().dangling() == DatabaseConfig.Dangling.FAIL) {
-                        throw Sealer.dangling(database);
-                    }
-                    for (DatabaseSnapshot.References r : database.references()) {
-                        if (r.dangling() > 0) {
-                            problems.add("database: " + r.dangling() + " of " + r.rows() + " paths from reference query '"
-                                    + r.name() + "' name files not in tree " + r.tree() + " (" + String.join(", ",
-                                    r.examples()) + ")");
-                        }
-                    }
-                }
-            }
-            RestorePoint point = new RestorePoint(RestorePoint.FORMAT, id, start, WriterLock.hostName(),
-                    List.copyOf(tags), List.copyOf(trees), total, Duration.ofNanos(System.nanoTime() - t0).toMillis(),
-                    journalPosition, database);
-            points.save(point, lock);
-            if (verifyRecords) {
-                index.setFileRecordsUnverified(false); // every reused record was checked in this point
-            }
-            LOG.debug("restore point {} committed: {} files, {} new ({} B stored) in {} ms", id, total.files(),
-                    total.newFiles(), total.storedBytes(), point.durationMillis());
-            return new Outcome(point, problems, packs.packsWritten(), packs.deadBytes());
+            return new Trees(trees, problems, total, packs.packsWritten(), packs.deadBytes());
         } finally {
             for (ManifestWriter w : writers) {
                 w.close();
             }
         }
+    }
+
+    /**
+     * Steps (1)-(3) with no walk, for the daemon: each tree is the latest point's manifest with the journal's
+     * changes since on top ({@link AtTime#latest}), which the daemon has made durable up to now. Its totals count
+     * the files the journal changed as read; the content was stored by the journal's batches, not by the point.
+     */
+    private Trees fromJournal(RestorePoint previous, boolean allowEmpty) throws IOException {
+        AtTime recorded = AtTime.latest(repo);
+        List<TreeSnapshot> trees = new ArrayList<>();
+        Totals total = Totals.ZERO;
+        for (TreeConfig tree : config.trees()) {
+            long files = 0;
+            long dirs = 0;
+            long links = 0;
+            long bytes = 0;
+            String key;
+            try (ManifestWriter mw = new ManifestWriter(repo.store(), repo.hasher(), tree.name());
+                 Entries en = recorded.entries(repo, tree.name()).open()) {
+                for (FileEntry e = en.nextOrNull(); e != null; e = en.nextOrNull()) {
+                    mw.add(e);
+                    switch (e.type()) {
+                        case FILE -> {
+                            files++;
+                            bytes += e.size();
+                        }
+                        case DIR -> dirs++;
+                        case SYMLINK -> links++;
+                        default -> throw new AssertionError(e.type());
+                    }
+                }
+                key = mw.finish();
+            }
+            long read = recorded.view(tree.name()).puts(EntryType.FILE);
+            Totals t = new Totals(files, dirs, links, bytes, read, 0, 0, 0, 0);
+            checkNotEmptied(tree, t, previous, allowEmpty);
+            trees.add(new TreeSnapshot(tree.name(), tree.path().toString(), key, t));
+            total = total.plus(t);
+        }
+        return new Trees(trees, List.of(), total, 0, 0);
+    }
+
+    /**
+     * The time a point taken at {@code now} is recorded at: never before the latest point or the journal's last
+     * change, so that after the clock steps back the new point is still the latest and {@code restore --at} still
+     * finds changes and points in the order they happened.
+     */
+    public static Instant notBefore(Instant now, RestorePoint previous, long journalLastNanos) {
+        Instant t = now;
+        if (previous != null && previous.time().isAfter(t)) {
+            t = previous.time();
+        }
+        if (journalLastNanos != Long.MIN_VALUE && dev.tidemark.point.FileEntry.nanos(t) < journalLastNanos) {
+            t = dev.tidemark.point.FileEntry.instant(journalLastNanos);
+        }
+        if (!t.equals(now)) {
+            LOG.warn("the clock ({}) is behind the last recorded time: the restore point is recorded at {}", now, t);
+        }
+        return t;
     }
 
     private RestorePoint latest() throws IOException {
@@ -246,14 +342,13 @@ public final class PointTaker {
         return ids.isEmpty() ? null : points.load(ids.get(ids.size() - 1));
     }
 
-    private static void checkNotEmptied(TreeScanner.Scanned sc, RestorePoint previous, boolean allowEmpty) {
+    private static void checkNotEmptied(TreeConfig tree, Totals now, RestorePoint previous, boolean allowEmpty) {
         if (allowEmpty || previous == null) {
             return;
         }
-        TreeSnapshot before = previous.tree(sc.tree().name());
-        Totals now = sc.totals();
+        TreeSnapshot before = previous.tree(tree.name());
         if (before != null && before.totals().files() > 0 && now.files() == 0 && now.symlinks() == 0) {
-            throw TidemarkException.failed("tree '" + sc.tree().name() + "' (" + sc.tree().path() + ") is empty, but "
+            throw TidemarkException.failed("tree '" + tree.name() + "' (" + tree.path() + ") is empty, but "
                     + "point " + previous.id() + " has " + before.totals().files() + " files in it: is its disk "
                     + "mounted? Nothing was committed; if it really is empty now, run 'tidemark point --allow-empty'");
         }
