@@ -3,6 +3,7 @@ package dev.tidemark.cli;
 import dev.tidemark.TidemarkException;
 import dev.tidemark.config.Config;
 import dev.tidemark.config.HookConfig;
+import dev.tidemark.config.DatabaseConfig;
 import dev.tidemark.config.TreeConfig;
 import dev.tidemark.db.Db;
 import dev.tidemark.db.Hooks;
@@ -18,6 +19,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -122,14 +124,24 @@ final class DatabaseRestore {
 
     /** Prints the reference check; false if any row names a missing file. */
     boolean checkReferences(Map<String, Path> trees, boolean filesRestored) {
-        if (config.database().referenceQueries().isEmpty()) {
+        List<DatabaseConfig.ReferenceQuery> queries = config.database().referenceQueries();
+        if (queries.isEmpty()) {
+            // None declared: the references the point was sealed with, as tidemark discovered them.
+            queries = new ArrayList<>();
+            for (DatabaseSnapshot.References r : snap.references()) {
+                if (DatabaseSnapshot.References.DISCOVERED.equals(r.origin()) && r.sql() != null) {
+                    queries.add(new DatabaseConfig.ReferenceQuery(r.name(), r.tree(), r.schema(), r.sql()));
+                }
+            }
+        }
+        if (queries.isEmpty()) {
             return true;
         }
         Map<String, Path> roots = new LinkedHashMap<>();
         for (TreeConfig t : config.trees()) {
             roots.put(t.name(), t.path());
         }
-        List<ReferenceCheck.Result> results = ReferenceCheck.run(config.database(), targets, trees, roots);
+        List<ReferenceCheck.Result> results = ReferenceCheck.run(config.database(), queries, targets, trees, roots);
         long dangling = 0;
         for (ReferenceCheck.Result r : results) {
             w.printf("references %s: %s paths in the restored database, %s without a file in %s%s%n", r.name(),

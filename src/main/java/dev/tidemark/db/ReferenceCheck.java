@@ -27,9 +27,16 @@ public final class ReferenceCheck {
      */
     public static List<Result> run(DatabaseConfig config, Map<String, String> schemas, Map<String, Path> trees,
                                    Map<String, Path> configuredRoots) {
+        return run(config, config.referenceQueries(), schemas, trees, configuredRoots);
+    }
+
+    /** The same for {@code queries} (a point's discovered references, when the config declares none). */
+    public static List<Result> run(DatabaseConfig config, List<DatabaseConfig.ReferenceQuery> queries,
+                                   Map<String, String> schemas, Map<String, Path> trees,
+                                   Map<String, Path> configuredRoots) {
         List<Result> out = new ArrayList<>();
         try (Connection c = Db.connect(config); Statement st = c.createStatement()) {
-            for (DatabaseConfig.ReferenceQuery q : config.referenceQueries()) {
+            for (DatabaseConfig.ReferenceQuery q : queries) {
                 String schema = schemas.get(q.schema());
                 Path root = trees.get(q.tree());
                 if (schema == null || root == null) {

@@ -151,6 +151,11 @@ public final class Snapshotter implements AutoCloseable {
         }
     }
 
+    /** The snapshot's connection, for queries outside a read view (before {@link #openView}). */
+    public java.sql.Connection connection() {
+        return conn;
+    }
+
     public Instant viewOpenedAt() {
         return viewOpenedAt;
     }

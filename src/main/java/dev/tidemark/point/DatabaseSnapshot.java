@@ -40,8 +40,15 @@ public record DatabaseSnapshot(String dump, String skipped, String server, Insta
      * @param toppedUp files the scan had not seen (written after it passed) that were added to the point because a
      *                 row in the view names them
      * @param examples up to 5 dangling paths
+     * @param origin   "declared" (the config's {@code referenceQueries}) or "discovered" (found by tidemark in a
+     *                 database without them); absent in points of format 2, whose references were all declared
+     * @param schema   the schema the query ran in (discovered references: so a restore can check them again)
+     * @param sql      the query (discovered references)
      */
-    public record References(String name, String tree, long rows, long dangling, long toppedUp, List<String> examples) {
+    public record References(String name, String tree, long rows, long dangling, long toppedUp, List<String> examples,
+                             String origin, String schema, String sql) {
+        public static final String DECLARED = "declared";
+        public static final String DISCOVERED = "discovered";
     }
 
     public static DatabaseSnapshot skipped(String why) {

@@ -4,7 +4,9 @@ import dev.tidemark.TidemarkException;
 import dev.tidemark.config.Config;
 import dev.tidemark.config.DatabaseConfig;
 import dev.tidemark.config.TreeConfig;
+import dev.tidemark.db.DiscoveredReferences;
 import dev.tidemark.db.DumpWriter;
+import dev.tidemark.db.ReferenceDiscovery;
 import dev.tidemark.db.ReferenceCheck;
 import dev.tidemark.db.Snapshotter;
 import dev.tidemark.index.Index;
@@ -70,12 +72,43 @@ public final class Sealer {
     /** A reference query's outcome in one view. */
     private static final class Check {
         final DatabaseConfig.ReferenceQuery query;
+        final String origin;
         long rows;
         final List<String> missing = new ArrayList<>();
 
-        Check(DatabaseConfig.ReferenceQuery query) {
+        Check(DatabaseConfig.ReferenceQuery query, String origin) {
             this.query = query;
+            this.origin = origin;
         }
+    }
+
+    /**
+     * The queries that name files: the config's, or, when it declares none, the columns {@link ReferenceDiscovery}
+     * finds (kept between points by {@link DiscoveredReferences}); each with where it came from.
+     */
+    private Map<DatabaseConfig.ReferenceQuery, String> references(Snapshotter db) {
+        Map<DatabaseConfig.ReferenceQuery, String> out = new LinkedHashMap<>();
+        DatabaseConfig dbc = config.database();
+        if (!dbc.referenceQueries().isEmpty()) {
+            for (DatabaseConfig.ReferenceQuery q : dbc.referenceQueries()) {
+                out.put(q, DatabaseSnapshot.References.DECLARED);
+            }
+            return out;
+        }
+        Map<String, Path> roots = new LinkedHashMap<>();
+        for (TreeConfig t : config.trees()) {
+            roots.put(t.name(), t.path());
+        }
+        try {
+            for (ReferenceDiscovery.Column c : new DiscoveredReferences(config.state(), dbc, roots, clock)
+                    .get(db.connection()).references()) {
+                out.put(c.query(), DatabaseSnapshot.References.DISCOVERED);
+            }
+        } catch (java.sql.SQLException e) {
+            throw TidemarkException.failed("database: cannot look for the columns that name files ("
+                    + e.getMessage() + "); declare them in database.referenceQueries", e);
+        }
+        return out;
     }
 
     public Sealed seal(Snapshotter db, List<TreeSnapshot> scanned, String pointId) throws IOException {
@@ -84,11 +117,13 @@ public final class Sealer {
         List<TreeSnapshot> trees = new ArrayList<>(scanned);
         Map<String, Long> toppedUp = new LinkedHashMap<>(); // per reference query, over every view
         List<Check> checks = List.of();
+        Map<DatabaseConfig.ReferenceQuery, String> queries = references(db);
         for (int view = 1; ; view++) {
             db.openView();
             checks = new ArrayList<>();
-            for (DatabaseConfig.ReferenceQuery q : dbc.referenceQueries()) {
-                Check c = new Check(q);
+            for (Map.Entry<DatabaseConfig.ReferenceQuery, String> qo : queries.entrySet()) {
+                DatabaseConfig.ReferenceQuery q = qo.getKey();
+                Check c = new Check(q, qo.getValue());
                 List<String> paths = db.referencedPaths(q);
                 c.rows = paths.size();
                 c.missing.addAll(missing(treeSnapshot(trees, q.tree()), config.tree(q.tree()), paths));
@@ -130,7 +165,7 @@ public final class Sealer {
         for (Check c : checks) {
             refs.add(new DatabaseSnapshot.References(c.query.name(), c.query.tree(), c.rows, c.missing.size(),
                     toppedUp.getOrDefault(c.query.name(), 0L), List.copyOf(c.missing.subList(0,
-                    Math.min(5, c.missing.size())))));
+                    Math.min(5, c.missing.size()))), c.origin, c.query.schema(), c.query.sql()));
         }
         try (DumpWriter w = new DumpWriter(repo.store(), repo.hasher())) {
             Snapshotter.Dumped d = db.dump(w, pointId);

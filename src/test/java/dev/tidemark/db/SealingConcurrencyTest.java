@@ -16,6 +16,7 @@ import dev.tidemark.scan.PointTaker;
 import dev.tidemark.testing.Cli;
 import dev.tidemark.testing.Env;
 import dev.tidemark.testing.MariaDb;
+import dev.tidemark.testing.PhotoApp;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -55,62 +56,6 @@ class SealingConcurrencyTest {
         server.drop(schemas.toArray(String[]::new));
     }
 
-    /** The photo app: crops and face rows, in the order QuMagie writes them. */
-    static final class App implements Runnable {
-        final Path crops;
-        final Connection db;
-        final AtomicBoolean stop = new AtomicBoolean();
-        final AtomicLong created = new AtomicLong();
-        final AtomicLong deleted = new AtomicLong();
-        final AtomicReference<Throwable> failure = new AtomicReference<>();
-        final Random rnd = new Random(42);
-
-        App(Path crops, Connection db) {
-            this.crops = crops;
-            this.db = db;
-        }
-
-        @Override
-        public void run() {
-            try (PreparedStatement ins = db.prepareStatement("INSERT INTO faces (person, crop) VALUES (?, ?)");
-                 PreparedStatement pick = db.prepareStatement("SELECT id, crop FROM faces ORDER BY RAND() LIMIT 1");
-                 PreparedStatement del = db.prepareStatement("DELETE FROM faces WHERE id = ?")) {
-                long n = 0;
-                while (!stop.get()) {
-                    if (rnd.nextInt(10) < 7) {
-                        String rel = "p" + (n % 20) + "/face-" + n + ".jpg";
-                        n++;
-                        Path f = crops.resolve(rel);
-                        Files.createDirectories(f.getParent());
-                        byte[] jpeg = new byte[1000 + rnd.nextInt(4000)];
-                        rnd.nextBytes(jpeg);
-                        Files.write(f, jpeg); // 1. the file
-                        ins.setInt(1, rnd.nextInt(50));
-                        ins.setString(2, rel);
-                        ins.executeUpdate(); // 2. the row that names it (autocommit)
-                        created.incrementAndGet();
-                    } else {
-                        long id;
-                        String rel;
-                        try (ResultSet rs = pick.executeQuery()) {
-                            if (!rs.next()) {
-                                continue;
-                            }
-                            id = rs.getLong(1);
-                            rel = rs.getString(2);
-                        }
-                        del.setLong(1, id);
-                        del.executeUpdate(); // 1. the row
-                        Files.deleteIfExists(crops.resolve(rel)); // 2. then the file
-                        deleted.incrementAndGet();
-                    }
-                }
-            } catch (Throwable t) {
-                failure.set(t);
-            }
-        }
-    }
-
     @Test
     void fiftyPointsTakenWhileTheAppWritesAllRestoreWithoutDanglingRows() throws Exception {
         String schema = server.newSchema("seal");
@@ -128,7 +73,7 @@ class SealingConcurrencyTest {
             try (Statement s = appDb.createStatement()) {
                 s.execute("USE `" + schema + "`");
             }
-            App app = new App(env.tree("facedata"), appDb);
+            PhotoApp app = new PhotoApp(env.tree("facedata"), appDb);
             // A library that exists already: 2,000 faces and their crops.
             try (PreparedStatement ins = appDb.prepareStatement("INSERT INTO faces (person, crop) VALUES (1, ?)")) {
                 for (int i = 0; i < 2000; i++) {
