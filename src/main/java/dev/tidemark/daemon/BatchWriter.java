@@ -139,7 +139,7 @@ final class BatchWriter {
             deletingTrees.add(c.tree());
             return;
         } catch (FileSystemException e) {
-            LOG.warn("tree {}: {}: cannot stat: {}", c.tree(), c.path(), e.getMessage());
+            LOG.warn("tree {}: {}: cannot stat ({})", c.tree(), c.path(), dev.tidemark.util.Problems.reason(e));
             return;
         }
         if (st.type() == null) {

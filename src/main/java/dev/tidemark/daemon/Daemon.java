@@ -30,7 +30,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -73,7 +72,13 @@ public final class Daemon {
     private final ChangeQueue queue;
     private final Follower follower;
     private final DaemonStatus status = new DaemonStatus();
-    private final ConcurrentLinkedQueue<Runnable> requests = new ConcurrentLinkedQueue<>();
+    /** Work handed to the worker by other threads; each can be refused if the worker will never run it. */
+    private record Request(Runnable run, java.util.function.Consumer<Throwable> refuse) {
+    }
+
+    private final ConcurrentLinkedQueue<Request> requests = new ConcurrentLinkedQueue<>();
+    /** Set (under {@code requests}' lock) once the worker takes no more requests: later ones are refused. */
+    private boolean closed;
     private final CompletableFuture<Void> started = new CompletableFuture<>();
     private volatile boolean stopping;
     private ExecutorService pool;
@@ -119,19 +124,26 @@ public final class Daemon {
     /** Runs {@code task} on the worker between batches; the future completes with its result. Any thread. */
     public <T> CompletableFuture<T> submit(Supplier<T> task) {
         CompletableFuture<T> f = new CompletableFuture<>();
-        if (stopping) {
-            f.completeExceptionally(TidemarkException.failed("the daemon is stopping"));
-            return f;
-        }
-        requests.add(() -> {
-            try {
-                f.complete(task.get());
-            } catch (Throwable t) {
-                f.completeExceptionally(t);
+        synchronized (requests) {
+            if (stopping || closed) {
+                f.completeExceptionally(stoppingError());
+                return f;
             }
-        });
+            requests.add(new Request(() -> {
+                try {
+                    f.complete(task.get());
+                } catch (Throwable t) {
+                    f.completeExceptionally(t);
+                }
+            }, f::completeExceptionally));
+        }
         queue.wake();
         return f;
+    }
+
+    private static TidemarkException stoppingError() {
+        return TidemarkException.failed("the daemon is stopping: nothing was done; once it has stopped, run the "
+                + "command again (it then works on the repository itself)");
     }
 
     /** Takes a restore point now, on the worker. Any thread. */
@@ -188,16 +200,14 @@ public final class Daemon {
                 follower.detach(ts);
             }
             pool.shutdown();
-            try {
-                pool.awaitTermination(1, TimeUnit.MINUTES);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            Threads.awaitTermination(pool, "copies in progress"); // they use the index and the open pack
             packs.close();
             maintenance.close();
-            Runnable r;
-            while ((r = requests.poll()) != null) {
-                r.run(); // late requests fail fast rather than hang their clients
+            synchronized (requests) {
+                closed = true;
+            }
+            for (Request r = requests.poll(); r != null; r = requests.poll()) {
+                r.refuse().accept(stoppingError()); // late requests fail fast rather than hang their clients
             }
         }
         LOG.info("stopped: {} changes journaled since start, {} files copied, {} stored",
@@ -326,9 +336,8 @@ public final class Daemon {
     }
 
     private void runRequests() {
-        Runnable r;
-        while ((r = requests.poll()) != null) {
-            r.run();
+        for (Request r = requests.poll(); r != null; r = requests.poll()) {
+            r.run().run();
         }
     }
 
@@ -366,6 +375,14 @@ public final class Daemon {
                 m.put("alarm", t.alarm);
                 healthy = false;
             }
+            Map<String, String> unreadable = Map.copyOf(t.unreadable);
+            if (!unreadable.isEmpty()) {
+                // Left out, not stopped for: still an alarm, since what is under them is not being backed up.
+                m.put("unreadable", t.unreadable.entrySet().stream().limit(5)
+                        .map(e -> e.getKey() + ": " + e.getValue()).toList());
+                m.put("unreadableCount", unreadable.size());
+                healthy = false;
+            }
             ts.add(m);
         }
         s.put("healthy", healthy);
@@ -378,6 +395,12 @@ public final class Daemon {
         RestorePoint p = points.last;
         s.put("lastPoint", p == null ? null : p.id());
         s.put("nextPoint", String.valueOf(points.next));
+        List<String> problems = points.lastProblems;
+        if (!problems.isEmpty()) {
+            s.put("lastPointProblems", problems.subList(0, Math.min(5, problems.size())));
+            s.put("lastPointProblemCount", problems.size());
+            s.put("healthy", false);
+        }
         String pointError = points.lastError;
         if (pointError != null) {
             s.put("lastPointError", pointError);

@@ -54,6 +54,8 @@ final class DaemonPoints {
     volatile RestorePoint last;
     volatile Instant next;
     volatile String lastError;
+    /** What the last point left out (unreadable files and directories): an alarm in status until a point has none. */
+    volatile List<String> lastProblems = List.of();
 
     DaemonPoints(Config config, Repository repo, Index index, WriterLock lock, Clock clock, SourceFiles sources,
                  Follower follower, ChangeQueue queue) {
@@ -154,6 +156,7 @@ final class DaemonPoints {
         if (!fromJournal) {
             loadRecorded(); // the walk recorded what is there now
         }
+        lastProblems = List.copyOf(o.problems());
         for (String problem : o.problems()) {
             LOG.warn("restore point {}: {}", p.id(), problem);
         }

@@ -8,6 +8,8 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.NavigableMap;
 import java.util.TreeMap;
 
@@ -26,6 +28,8 @@ final class FollowedTree {
     long nextRootCheck;
     /** Directories and symlinks as last recorded: their changes carry no content key to compare. */
     final NavigableMap<String, FileEntry> nonFiles = new TreeMap<>(PathOrder::compare);
+    /** Directories that cannot be listed now, with why: left out, shown by status as an alarm. Read by status. */
+    final Map<String, String> unreadable = new ConcurrentSkipListMap<>(PathOrder::compare);
 
     FollowedTree(TreeConfig cfg, List<String> globalExcludes) {
         this.cfg = cfg;
@@ -55,6 +59,18 @@ final class FollowedTree {
                 return false;
             }
             from = slash + 1;
+        }
+    }
+
+    /** {@code dir} cannot be listed: true the first time (so it is warned about once). */
+    boolean markUnreadable(String dir, String reason) {
+        return !reason.equals(unreadable.put(dir, reason));
+    }
+
+    /** {@code dir} was listed: it is readable again, if it was not. */
+    void markReadable(String dir) {
+        if (!unreadable.isEmpty() && unreadable.remove(dir) != null) {
+            org.slf4j.LoggerFactory.getLogger(FollowedTree.class).info("tree {}: {} can be read again", name(), dir);
         }
     }
 

@@ -214,7 +214,7 @@ final class Follower {
             if (ds.iterator().hasNext()) {
                 return false;
             }
-        } catch (IOException e) {
+        } catch (IOException | java.nio.file.DirectoryIteratorException e) {
             return true;
         }
         try (TreeCursor c = index.cursor(ts.name())) {

@@ -291,7 +291,9 @@ final class Maintenance {
         return s;
     }
 
+    /** Stops the planning thread and waits for it: it reads the index, which the caller closes next. */
     void close() {
         planner.shutdownNow();
+        dev.tidemark.util.Threads.awaitTermination(planner, "the prune planner");
     }
 }

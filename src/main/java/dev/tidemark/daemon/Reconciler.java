@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import dev.tidemark.util.Problems;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -88,6 +89,20 @@ final class Reconciler {
         batches.apply(batch);
     }
 
+    /**
+     * Moves the cursor past the records under a directory that cannot be listed, without counting them as gone:
+     * nothing can be known about them now, so what was recorded stays.
+     */
+    private static void keepRecordsUnder(String rel, TreeCursor cursor, List<byte[]> stale) {
+        if (!rel.equals(FileEntry.ROOT)) {
+            cursor.advance(rel, stale); // records before it are gone as usual
+        }
+        cursor.advance((rel.equals(FileEntry.ROOT) ? "" : rel + "/") + LAST, new ArrayList<>());
+    }
+
+    /** The highest code point: a path with it as its last name sorts after every path under the same directory. */
+    private static final String LAST = new String(Character.toChars(Character.MAX_CODE_POINT));
+
     private void walk(FollowedTree ts, Path dir, String rel, TreeCursor cursor, List<byte[]> stale,
                       List<String> work, Set<String> seenNonFiles, long[] seen) throws IOException {
         List<String> names = new ArrayList<>();
@@ -97,10 +112,18 @@ final class Reconciler {
             }
         } catch (NoSuchFileException | NotDirectoryException e) {
             return;
-        } catch (IOException e) {
-            LOG.warn("tree {}: {}: cannot list directory: {}", ts.name(), rel, e.getMessage());
+        } catch (IOException | java.nio.file.DirectoryIteratorException e) {
+            // Left out, not a reason to stop (an EACCES directory, @Recycle, lost+found): what was recorded under it
+            // stays recorded, since nothing can be looked at there, and status shows the alarm.
+            String reason = Problems.reason(e);
+            if (ts.markUnreadable(rel, reason)) {
+                LOG.warn("tree {}: {}: cannot list directory ({}); left out until it can be read ('tidemark "
+                        + "status' shows it)", ts.name(), rel, reason);
+            }
+            keepRecordsUnder(rel, cursor, stale);
             return;
         }
+        ts.markReadable(rel);
         names.sort(PathOrder::compareNames);
         for (String name : names) {
             String childRel = rel.equals(FileEntry.ROOT) ? name : rel + "/" + name;

@@ -136,7 +136,7 @@ public final class ContentReader {
         } catch (NoSuchFileException e) {
             throw e;
         } catch (IOException e) {
-            throw new SourceProblem("cannot read: " + e.getMessage());
+            throw new SourceProblem("cannot read (" + dev.tidemark.util.Problems.reason(e) + ")");
         }
     }
 
@@ -154,7 +154,7 @@ public final class ContentReader {
         } catch (NoSuchFileException e) {
             throw e;
         } catch (IOException e) {
-            throw new SourceProblem("read failed: " + e.getMessage());
+            throw new SourceProblem("read failed (" + dev.tidemark.util.Problems.reason(e) + ")");
         }
         return n;
     }
@@ -213,7 +213,7 @@ public final class ContentReader {
         } catch (NoSuchFileException e) {
             throw e;
         } catch (IOException e) {
-            throw new SourceProblem("read failed: " + e.getMessage());
+            throw new SourceProblem("read failed (" + dev.tidemark.util.Problems.reason(e) + ")");
         }
         if (n != before.size() || !before.sameContentState(FileStat.lstat(path))) {
             return null;

@@ -255,7 +255,7 @@ public final class PointTaker {
                 } else {
                     pool.shutdownNow();
                 }
-                awaitQuietly(pool);
+                Threads.awaitTermination(pool, "scan threads"); // workers touch the index
                 packs.close();
             }
             List<TreeSnapshot> trees = new ArrayList<>();
@@ -351,17 +351,6 @@ public final class PointTaker {
             throw TidemarkException.failed("tree '" + tree.name() + "' (" + tree.path() + ") is empty, but "
                     + "point " + previous.id() + " has " + before.totals().files() + " files in it: is its disk "
                     + "mounted? Nothing was committed; if it really is empty now, run 'tidemark point --allow-empty'");
-        }
-    }
-
-    private static void awaitQuietly(ExecutorService pool) {
-        try {
-            // Workers touch the index: none may outlive this method, or closing the index would crash the JVM.
-            while (!pool.awaitTermination(10, TimeUnit.SECONDS)) {
-                LOG.warn("waiting for scan threads to finish");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 }

@@ -29,6 +29,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
+import dev.tidemark.util.Problems;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -242,8 +243,8 @@ final class TreeScanner {
             }
         } catch (NoSuchFileException e) {
             return; // removed since we saw it
-        } catch (IOException e) {
-            problem(rel + ": cannot list directory: " + e.getMessage());
+        } catch (IOException | java.nio.file.DirectoryIteratorException e) {
+            problem(rel + ": cannot list directory (" + Problems.reason(e) + "); left out of this point");
             return;
         }
         names.sort(PathOrder::compareNames);
@@ -260,7 +261,7 @@ final class TreeScanner {
             } catch (NoSuchFileException e) {
                 continue;
             } catch (IOException e) {
-                problem(childRel + ": cannot stat: " + e.getMessage());
+                problem(childRel + ": cannot stat (" + Problems.reason(e) + "); left out of this point");
                 continue;
             }
             if (st.type() == null) {
@@ -282,7 +283,7 @@ final class TreeScanner {
                     } catch (NoSuchFileException e) {
                         continue;
                     } catch (IOException e) {
-                        problem(childRel + ": cannot read link: " + e.getMessage());
+                        problem(childRel + ": cannot read link (" + Problems.reason(e) + "); left out of this point");
                         continue;
                     }
                     put(queue, done(Item.of(entry(childRel, st, null, target))));

@@ -134,4 +134,36 @@ class DaemonPointTest {
         env.ok("restore", fromJournal.id(), "--to", out.toString(), "--no-sync");
         Trees.assertSame(t, out.resolve("t"));
     }
+
+    @Test
+    void requestsArrivingDuringShutdownFailFastAndNoneHangs() throws Exception {
+        Env env = env();
+        Files.writeString(env.tree("t").resolve("f"), "x");
+        Running r = new Running(env);
+        List<java.util.concurrent.CompletableFuture<?>> asked = java.util.Collections.synchronizedList(new ArrayList<>());
+        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread client = new Thread(() -> {
+            while (!done.get()) {
+                asked.add(r.daemon.submit(() -> 1));
+                Thread.onSpinWait();
+            }
+        });
+        client.start();
+        Thread.sleep(200);
+        r.close(); // stop, and wait for run() to return
+        done.set(true);
+        client.join();
+        long refused = 0;
+        for (java.util.concurrent.CompletableFuture<?> f : asked) {
+            try {
+                f.get(10, TimeUnit.SECONDS); // a TimeoutException here is a client left hanging
+            } catch (java.util.concurrent.ExecutionException e) {
+                assertTrue(e.getCause().getMessage().contains("the daemon is stopping"), e.getCause().getMessage());
+                refused++;
+            }
+        }
+        assertTrue(refused > 0, "some requests came after the stop");
+        java.util.concurrent.CompletableFuture<RestorePoint> late = r.daemon.pointNow(List.of());
+        assertTrue(late.isCompletedExceptionally(), "a point asked of a stopped daemon fails at once");
+    }
 }
