@@ -176,7 +176,10 @@ public final class Daemon {
                 index.fileRecordsUnverified());
         batches = new BatchWriter(follower, index, queue, pool, reader, packs, journal, clock, opts.verbose(), status,
                 maintenance::journaled);
-        reconciler = new Reconciler(follower, index, batches);
+        reconciler = new Reconciler(follower, index, batches, queue, task -> submit(() -> {
+            task.run();
+            return null;
+        }));
         points.wire(journal, batches, reconciler, maintenance);
         try {
             for (FollowedTree ts : follower.all()) {
@@ -188,6 +191,7 @@ public final class Daemon {
             LOG.info("following {} tree(s): {}; next restore point at {}", follower.all().size(), describeTrees(),
                     points.next);
             loop();
+            reconciler.close(); // a comparison cut short is done again by the next start's catch-up
             // Stopping: whatever was seen is copied now, settled or not.
             for (List<ChangeQueue.Change> due = queue.takeDue(true, MAX_BATCH); !due.isEmpty();
                  due = queue.takeDue(true, MAX_BATCH)) {
@@ -198,6 +202,9 @@ public final class Daemon {
             started.complete(null);
             for (FollowedTree ts : follower.all()) {
                 follower.detach(ts);
+            }
+            if (reconciler != null) {
+                reconciler.close();
             }
             pool.shutdown();
             Threads.awaitTermination(pool, "copies in progress"); // they use the index and the open pack
@@ -259,13 +266,11 @@ public final class Daemon {
             runRequests();
             follower.checkRoots();
             boolean busy = false;
-            List<ChangeQueue.Rescan> rescans = queue.takeRescans();
+            for (ChangeQueue.Rescan r : queue.takeRescans()) {
+                reconciler.inBackground(r.tree(), r.dir()); // its differences come back as changes
+            }
             List<ChangeQueue.Change> due = List.of();
             try {
-                for (ChangeQueue.Rescan r : rescans) {
-                    reconciler.reconcile(r.tree(), r.dir());
-                    busy = true;
-                }
                 due = queue.takeDue(false, MAX_BATCH);
                 if (!due.isEmpty()) {
                     batches.apply(due);
@@ -283,9 +288,6 @@ public final class Daemon {
                 LOG.error("cannot make changes durable: {}; retrying in {} (nothing seen is dropped)", e.getMessage(),
                         Sizes.duration(RETRY));
                 LoggerFactory.getLogger("tidemark.trace").debug("apply failed", e);
-                for (ChangeQueue.Rescan r : rescans) {
-                    queue.rescan(r.tree(), r.dir());
-                }
                 for (ChangeQueue.Change c : due) {
                     queue.offer(c.tree(), c.path());
                 }

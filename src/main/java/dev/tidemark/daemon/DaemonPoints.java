@@ -130,16 +130,19 @@ final class DaemonPoints {
             }
         }
         boolean fromJournal = !walk && journalIsABase();
+        long tf = System.nanoTime();
         if (fromJournal) {
             // (1) Everything seen is durable in the journal before the point is sealed from it.
             for (ChangeQueue.Rescan r : queue.takeRescans()) {
                 reconciler.reconcile(r.tree(), r.dir());
             }
+            reconciler.awaitBackground(); // comparisons under way: their differences are in the queue after this
             for (List<ChangeQueue.Change> due = queue.takeDue(true, Daemon.MAX_BATCH); !due.isEmpty();
                  due = queue.takeDue(true, Daemon.MAX_BATCH)) {
                 batches.apply(due);
             }
         }
+        long flushMillis = (System.nanoTime() - tf) / 1_000_000;
         PointTaker taker = new PointTaker(config, repo, index, lock, clock, Progress.Mode.OFF, sources)
                 .indexIsCurrent().requestedAt(requestedAt);
         if (fromJournal) {
@@ -160,9 +163,11 @@ final class DaemonPoints {
         for (String problem : o.problems()) {
             LOG.warn("restore point {}: {}", p.id(), problem);
         }
-        LOG.info("restore point {} committed ({}): {} files, {} read, {} stored, in {}", p.id(),
-                fromJournal ? "from the journal" : "walked", p.totals().files(), p.totals().readFiles(),
-                Sizes.bytes(p.totals().storedBytes()), Sizes.duration(Duration.ofMillis(p.durationMillis())));
+        LOG.info("restore point {} committed ({}): {} files, {} read, {} stored, in {} (changes in hand {} ms, "
+                + "trees {} ms, database {} ms)", p.id(), fromJournal ? "from the journal" : "walked",
+                p.totals().files(), p.totals().readFiles(), Sizes.bytes(p.totals().storedBytes()),
+                Sizes.duration(Duration.ofMillis(p.durationMillis())), flushMillis, o.treesMillis(),
+                o.databaseMillis());
         return p;
     }
 

@@ -18,66 +18,201 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import dev.tidemark.util.Problems;
+import dev.tidemark.util.Threads;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Compares a subtree with the index (after an overflow, a new directory, a poll, the hourly safety net, the start-up
- * catch-up): walks it alongside the index's records below it, in path order, and hands whatever differs to the
- * {@link BatchWriter}: files whose stat does not match their record, files and directories that are gone,
- * directories and symlinks that are new or changed.
+ * catch-up): walks it alongside the index's records below it, in path order, and reports whatever differs: files
+ * whose stat does not match their record, files and directories that are gone, directories and symlinks that are
+ * new or changed. A difference only says "look here": the {@link BatchWriter} looks again before recording.
+ *
+ * <p>At start-up the comparison runs on the worker and its differences are applied at once ({@link #reconcile}).
+ * While the daemon runs, comparisons run on a thread of their own ({@link #inBackground}) so that a walk of a large
+ * tree never holds up replication: the index is read through its own snapshot, the recorded directories and
+ * symlinks from a copy taken on the worker, and the differences go into the {@link ChangeQueue} like events.
  */
-final class Reconciler {
+final class Reconciler implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Reconciler.class);
+    /** A background comparison waits while this many changes are queued: its memory stays bounded. */
+    private static final int QUEUE_HIGH = 20_000;
 
     private final Follower follower;
     private final Index index;
     private final BatchWriter batches;
+    private final ChangeQueue queue;
+    private final java.util.function.Consumer<Runnable> onWorker;
+    private final java.util.concurrent.ExecutorService walker =
+            java.util.concurrent.Executors.newSingleThreadExecutor(Threads.daemon("tidemark-reconcile", false));
+    private final java.util.Deque<java.util.concurrent.Future<?>> running = new java.util.ArrayDeque<>();
+    private final Set<String> inFlight = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
 
-    Reconciler(Follower follower, Index index, BatchWriter batches) {
+    /** @param onWorker runs a task on the worker (what only the worker may do: suspending a tree) */
+    Reconciler(Follower follower, Index index, BatchWriter batches, ChangeQueue queue,
+               java.util.function.Consumer<Runnable> onWorker) {
         this.follower = follower;
         this.index = index;
         this.batches = batches;
+        this.queue = queue;
+        this.onWorker = onWorker;
     }
 
+    /** Where a comparison's differences go. */
+    private interface Sink {
+        void differs(String path) throws IOException;
+    }
+
+    /** Compares {@code dir} now, on the worker, and applies the differences at once. Worker only. */
     void reconcile(String tree, String dir) throws IOException {
         FollowedTree ts = follower.tree(tree);
         if (ts == null || ts.mode == Daemon.Mode.SUSPENDED || ts.excluded(dir)) {
             return;
         }
-        long t0 = System.nanoTime();
-        Path start = dir.equals(FileEntry.ROOT) ? ts.root : ts.root.resolve(dir);
         List<String> work = new ArrayList<>();
-        work.add(dir); // the directory itself: new, changed or gone
-        long[] seen = new long[1];
-        try (TreeCursor cursor = index.cursor(tree, dir)) {
-            List<byte[]> stale = new ArrayList<>();
-            Set<String> seenDirs = new HashSet<>();
-            walk(ts, start, dir, cursor, stale, work, seenDirs, seen);
-            cursor.finish(stale);
-            if (dir.equals(FileEntry.ROOT) && seen[0] == 0 && !stale.isEmpty()) {
-                follower.suspend(ts, "root " + ts.cfg.path() + " is gone or empty but files were recorded in it "
-                        + "(unmounted disk?); if it really was emptied, stop the daemon and run "
-                        + "'tidemark point --allow-empty'");
-                return;
+        Sink sink = p -> {
+            work.add(p);
+            if (work.size() >= Daemon.MAX_BATCH) {
+                apply(tree, work);
             }
-            for (byte[] k : stale) {
-                work.add(cursor.pathOf(k));
-            }
-            // Directories and symlinks recorded below dir that the walk did not meet are gone.
-            for (String p : ts.nonFilesUnder(dir)) {
-                if (!seenDirs.contains(p)) {
-                    work.add(p);
-                }
-            }
-            flushWork(tree, work, true);
+        };
+        String suspend = compare(ts, dir, ts.nonFiles, sink);
+        if (suspend != null) {
+            follower.suspend(ts, suspend);
+            return;
         }
-        LOG.debug("tree {}: compared {} ({} entries) with the index in {} ms", tree, dir, seen[0],
-                (System.nanoTime() - t0) / 1_000_000);
+        apply(tree, work);
     }
 
-    private void flushWork(String tree, List<String> work, boolean force) throws IOException {
-        if (work.isEmpty() || (!force && work.size() < Daemon.MAX_BATCH)) {
+    /**
+     * Compares {@code dir} on the comparison thread; its differences are queued as changes. A comparison of the same
+     * directory already waiting or running covers this one. Worker only.
+     */
+    void inBackground(String tree, String dir) {
+        FollowedTree ts = follower.tree(tree);
+        if (closed || ts == null || ts.mode == Daemon.Mode.SUSPENDED || ts.excluded(dir)
+                || !inFlight.add(tree + '\0' + dir)) {
+            return;
+        }
+        java.util.NavigableMap<String, FileEntry> known = new java.util.TreeMap<>(PathOrder::compare);
+        FileEntry self = ts.nonFiles.get(dir);
+        if (self != null) {
+            known.put(dir, self);
+        }
+        for (String p : ts.nonFilesUnder(dir)) {
+            known.put(p, ts.nonFiles.get(p));
+        }
+        Sink sink = p -> {
+            while (queue.size() > QUEUE_HIGH && !closed) {
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException("comparison stopped");
+                }
+            }
+            queue.offer(tree, p);
+        };
+        synchronized (running) {
+            running.removeIf(java.util.concurrent.Future::isDone);
+            running.add(walker.submit(() -> {
+                try {
+                    String suspend = compare(ts, dir, known, sink);
+                    if (suspend != null) {
+                        onWorker.accept(() -> follower.suspend(ts, suspend));
+                    }
+                } catch (IOException | RuntimeException e) {
+                    if (!closed) {
+                        LOG.warn("tree {}: comparing {} with the index failed ({}); the next comparison will try "
+                                + "again", tree, dir, Problems.reason(e));
+                        LoggerFactory.getLogger("tidemark.trace").debug("comparison failed", e);
+                    }
+                } finally {
+                    inFlight.remove(tree + '\0' + dir);
+                }
+            }));
+        }
+    }
+
+    /**
+     * Waits for the comparisons under way or waiting to finish: their differences are in the queue after this (a
+     * point takes them in before it is sealed). Worker only.
+     */
+    void awaitBackground() throws IOException {
+        while (true) {
+            java.util.concurrent.Future<?> f;
+            synchronized (running) {
+                f = running.poll();
+            }
+            if (f == null) {
+                return;
+            }
+            try {
+                f.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("interrupted while waiting for a comparison");
+            } catch (java.util.concurrent.ExecutionException e) {
+                // reported by the comparison itself
+            }
+        }
+    }
+
+    /** Stops the comparisons and waits for the thread: it reads the index, which the caller closes next. */
+    @Override
+    public void close() {
+        closed = true;
+        walker.shutdownNow();
+        Threads.awaitTermination(walker, "a comparison of a tree with the index");
+    }
+
+    /**
+     * Walks {@code dir} beside the index and {@code known} (the recorded directories and symlinks), reporting every
+     * difference to {@code sink}; returns why the tree must be suspended instead (its root is empty or gone but
+     * files were recorded in it), else null.
+     */
+    private String compare(FollowedTree ts, String dir, java.util.NavigableMap<String, FileEntry> known, Sink sink)
+            throws IOException {
+        long t0 = System.nanoTime();
+        Path start = dir.equals(FileEntry.ROOT) ? ts.root : ts.root.resolve(dir);
+        List<String> gone = new ArrayList<>();
+        long[] seen = new long[1];
+        Set<String> seenDirs = new HashSet<>();
+        try (TreeCursor cursor = index.cursor(ts.name(), dir)) {
+            List<byte[]> stale = new ArrayList<>();
+            sink.differs(dir); // the directory itself: new, changed or gone
+            walk(ts, start, dir, cursor, stale, known, sink, seenDirs, seen);
+            cursor.finish(stale);
+            if (dir.equals(FileEntry.ROOT) && seen[0] == 0 && !stale.isEmpty()) {
+                return "root " + ts.cfg.path() + " is gone or empty but files were recorded in it "
+                        + "(unmounted disk?); if it really was emptied, stop the daemon and run "
+                        + "'tidemark point --allow-empty'";
+            }
+            for (byte[] k : stale) {
+                gone.add(cursor.pathOf(k));
+            }
+        }
+        // Directories and symlinks recorded below dir that the walk did not meet are gone.
+        String prefix = dir + "/";
+        for (String p : known.tailMap(dir, false).keySet()) {
+            if (!dir.equals(FileEntry.ROOT) && !p.startsWith(prefix)) {
+                break;
+            }
+            if (!seenDirs.contains(p)) {
+                gone.add(p);
+            }
+        }
+        for (String p : gone) {
+            sink.differs(p);
+        }
+        LOG.debug("tree {}: compared {} ({} entries) with the index in {} ms", ts.name(), dir, seen[0],
+                (System.nanoTime() - t0) / 1_000_000);
+        return null;
+    }
+
+    private void apply(String tree, List<String> work) throws IOException {
+        if (work.isEmpty()) {
             return;
         }
         long now = System.nanoTime();
@@ -104,7 +239,11 @@ final class Reconciler {
     private static final String LAST = new String(Character.toChars(Character.MAX_CODE_POINT));
 
     private void walk(FollowedTree ts, Path dir, String rel, TreeCursor cursor, List<byte[]> stale,
-                      List<String> work, Set<String> seenNonFiles, long[] seen) throws IOException {
+                      java.util.NavigableMap<String, FileEntry> known, Sink sink, Set<String> seenNonFiles,
+                      long[] seen) throws IOException {
+        if (closed) {
+            throw new java.io.InterruptedIOException("the daemon is stopping");
+        }
         List<String> names = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
             for (Path p : ds) {
@@ -146,23 +285,20 @@ final class Reconciler {
                     FileRecord rec = cursor.advance(childRel, stale);
                     if (rec == null || !rec.trusted()
                             || !rec.matches(st.size(), st.mtimeNanos(), st.ctimeNanos(), st.inode())) {
-                        work.add(childRel);
+                        sink.differs(childRel);
                     }
                 }
                 case DIR, SYMLINK -> {
                     seenNonFiles.add(childRel);
-                    FileEntry known = ts.nonFiles.get(childRel);
-                    if (known == null || !BatchWriter.sameMeta(known, st)) {
-                        work.add(childRel);
+                    FileEntry was = known.get(childRel);
+                    if (was == null || !BatchWriter.sameMeta(was, st)) {
+                        sink.differs(childRel);
                     }
                     if (st.type() == EntryType.DIR) {
-                        walk(ts, child, childRel, cursor, stale, work, seenNonFiles, seen);
+                        walk(ts, child, childRel, cursor, stale, known, sink, seenNonFiles, seen);
                     }
                 }
                 default -> throw new AssertionError(st.type());
-            }
-            if (work.size() >= Daemon.MAX_BATCH) {
-                flushWork(ts.name(), work, false);
             }
         }
     }

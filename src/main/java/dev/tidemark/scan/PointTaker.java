@@ -17,6 +17,7 @@ import dev.tidemark.point.EntryType;
 import dev.tidemark.point.FileEntry;
 import dev.tidemark.point.ManifestWriter;
 import dev.tidemark.point.PointStore;
+import dev.tidemark.point.ReadAhead;
 import dev.tidemark.point.RestorePoint;
 import dev.tidemark.point.Totals;
 import dev.tidemark.point.TreeSnapshot;
@@ -105,7 +106,8 @@ public final class PointTaker {
     }
 
     /** The point and what went wrong with single files (they are left out of it). */
-    public record Outcome(RestorePoint point, List<String> problems, long packsWritten, long deadBytes) {
+    public record Outcome(RestorePoint point, List<String> problems, long packsWritten, long deadBytes,
+                          long treesMillis, long databaseMillis) {
     }
 
     public Outcome take(List<String> tags) throws IOException {
@@ -151,7 +153,10 @@ public final class PointTaker {
         // The journal's position: only the daemon writes batches, and it takes its points between them.
         long journalPosition = new Journal(repo).lastSeq();
         boolean verifyRecords = !fromJournal && index.fileRecordsUnverified();
+        long tt = System.nanoTime();
         Trees walked = fromJournal ? fromJournal(previous, allowEmpty) : walk(previous, allowEmpty, verifyRecords);
+        long treesMillis = (System.nanoTime() - tt) / 1_000_000;
+        long td = System.nanoTime();
         List<TreeSnapshot> trees = walked.trees();
         List<String> problems = new ArrayList<>(walked.problems());
         Totals total = walked.total();
@@ -185,6 +190,7 @@ public final class PointTaker {
                 }
             }
         }
+        long databaseMillis = db == null ? 0 : (System.nanoTime() - td) / 1_000_000;
         RestorePoint point = new RestorePoint(RestorePoint.FORMAT, id, start, WriterLock.hostName(),
                 List.copyOf(tags), List.copyOf(trees), total, Duration.ofNanos(System.nanoTime() - t0).toMillis(),
                 journalPosition, database, fromJournal ? RestorePoint.JOURNAL : RestorePoint.WALK);
@@ -194,7 +200,7 @@ public final class PointTaker {
         }
         LOG.debug("restore point {} committed: {} files, {} new ({} B stored) in {} ms", id, total.files(),
                 total.newFiles(), total.storedBytes(), point.durationMillis());
-        return new Outcome(point, problems, walked.packsWritten(), walked.deadBytes());
+        return new Outcome(point, problems, walked.packsWritten(), walked.deadBytes(), treesMillis, databaseMillis);
     }
 
     /** Each tree's manifest, with what went wrong with single files and what the walk stored. */
@@ -293,7 +299,7 @@ public final class PointTaker {
             long bytes = 0;
             String key;
             try (ManifestWriter mw = new ManifestWriter(repo.store(), repo.hasher(), tree.name());
-                 Entries en = recorded.entries(repo, tree.name()).open()) {
+                 Entries en = new ReadAhead(recorded.entries(repo, tree.name()).open(), tree.name())) {
                 for (FileEntry e = en.nextOrNull(); e != null; e = en.nextOrNull()) {
                     mw.add(e);
                     switch (e.type()) {
