@@ -79,6 +79,48 @@ public final class JournalView {
         }
     }
 
+    /** Where {@link #mergeLines} hands the merged manifest: base lines as they are, changed entries parsed. */
+    public interface LineSink {
+        void line(dev.tidemark.point.ManifestLines.Line line) throws IOException;
+
+        void entry(FileEntry entry) throws IOException;
+    }
+
+    /**
+     * The same merge as {@link #over}, over a manifest read as lines (null: an empty base): the lines nothing
+     * changed are handed over unparsed, so writing the result costs little more than copying bytes.
+     */
+    public void mergeLines(dev.tidemark.point.ManifestLines base, LineSink sink) throws IOException {
+        Iterator<Map.Entry<String, FileEntry>> overlay = puts.entrySet().iterator();
+        dev.tidemark.point.ManifestLines.Line b = nextLine(base);
+        FileEntry o = overlay.hasNext() ? overlay.next().getValue() : null;
+        while (b != null || o != null) {
+            int c = b == null ? 1 : o == null ? -1 : PathOrder.compare(b.path(), o.path());
+            if (c < 0) {
+                sink.line(b);
+                b = nextLine(base);
+            } else {
+                sink.entry(o);
+                o = overlay.hasNext() ? overlay.next().getValue() : null;
+                if (c == 0) {
+                    b = nextLine(base);
+                }
+            }
+        }
+    }
+
+    private dev.tidemark.point.ManifestLines.Line nextLine(dev.tidemark.point.ManifestLines base) throws IOException {
+        if (base == null) {
+            return null;
+        }
+        for (var l = base.next(); l != null; l = base.next()) {
+            if (!deletedBelowBase(l.path())) {
+                return l;
+            }
+        }
+        return null;
+    }
+
     /** The merged entries over {@code base}, which this takes over (and closes). */
     public Entries over(Entries base) {
         Iterator<Map.Entry<String, FileEntry>> overlay = puts.entrySet().iterator();

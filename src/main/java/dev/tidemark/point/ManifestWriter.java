@@ -40,6 +40,20 @@ public final class ManifestWriter implements AutoCloseable {
         entries++;
     }
 
+    /**
+     * Adds the next entry as a line another manifest holds ({@link ManifestLines}), copied as it is; paths must come
+     * in manifest order.
+     */
+    public void addLine(ManifestLines.Line line) throws IOException {
+        if (lastPath != null && PathOrder.compare(lastPath, line.path()) >= 0) {
+            throw new IllegalStateException("manifest entries out of order: " + lastPath + " then " + line.path());
+        }
+        lastPath = line.path();
+        gen.flush(); // what the generator holds goes first
+        object.stream().write(line.bytes());
+        entries++;
+    }
+
     public long entries() {
         return entries;
     }

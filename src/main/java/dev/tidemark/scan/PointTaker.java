@@ -12,12 +12,12 @@ import dev.tidemark.index.RecordBatch;
 import dev.tidemark.index.IndexSync;
 import dev.tidemark.journal.AtTime;
 import dev.tidemark.journal.Journal;
-import dev.tidemark.point.Entries;
+import dev.tidemark.journal.JournalView;
 import dev.tidemark.point.EntryType;
 import dev.tidemark.point.FileEntry;
 import dev.tidemark.point.ManifestWriter;
 import dev.tidemark.point.PointStore;
-import dev.tidemark.point.ReadAhead;
+import dev.tidemark.point.ManifestLines;
 import dev.tidemark.point.RestorePoint;
 import dev.tidemark.point.Totals;
 import dev.tidemark.point.TreeSnapshot;
@@ -285,37 +285,39 @@ public final class PointTaker {
 
     /**
      * Steps (1)-(3) with no walk, for the daemon: each tree is the latest point's manifest with the journal's
-     * changes since on top ({@link AtTime#latest}), which the daemon has made durable up to now. Its totals count
-     * the files the journal changed as read; the content was stored by the journal's batches, not by the point.
+     * changes since on top ({@link AtTime#latest}), which the daemon has made durable up to now. The base's lines
+     * nothing changed are copied as they are ({@link ManifestLines}): the point costs about a copy of the manifest.
+     * Its totals count the files the journal changed as read; the content was stored by the journal's batches, not
+     * by the point.
      */
     private Trees fromJournal(RestorePoint previous, boolean allowEmpty) throws IOException {
         AtTime recorded = AtTime.latest(repo);
         List<TreeSnapshot> trees = new ArrayList<>();
         Totals total = Totals.ZERO;
         for (TreeConfig tree : config.trees()) {
-            long files = 0;
-            long dirs = 0;
-            long links = 0;
-            long bytes = 0;
             String key;
+            TreeSnapshot base = recorded.base() == null ? null : recorded.base().tree(tree.name());
+            long[] counts = new long[4]; // files, directories, symlinks, bytes
             try (ManifestWriter mw = new ManifestWriter(repo.store(), repo.hasher(), tree.name());
-                 Entries en = new ReadAhead(recorded.entries(repo, tree.name()).open(), tree.name())) {
-                for (FileEntry e = en.nextOrNull(); e != null; e = en.nextOrNull()) {
-                    mw.add(e);
-                    switch (e.type()) {
-                        case FILE -> {
-                            files++;
-                            bytes += e.size();
-                        }
-                        case DIR -> dirs++;
-                        case SYMLINK -> links++;
-                        default -> throw new AssertionError(e.type());
+                 ManifestLines lines = base == null ? null
+                         : new ManifestLines(repo.store(), repo.hasher(), base.manifest())) {
+                recorded.view(tree.name()).mergeLines(lines, new JournalView.LineSink() {
+                    @Override
+                    public void line(ManifestLines.Line l) throws IOException {
+                        mw.addLine(l);
+                        count(counts, l.type(), l.size());
                     }
-                }
+
+                    @Override
+                    public void entry(FileEntry e) throws IOException {
+                        mw.add(e);
+                        count(counts, e.type(), e.size());
+                    }
+                });
                 key = mw.finish();
             }
             long read = recorded.view(tree.name()).puts(EntryType.FILE);
-            Totals t = new Totals(files, dirs, links, bytes, read, 0, 0, 0, 0);
+            Totals t = new Totals(counts[0], counts[1], counts[2], counts[3], read, 0, 0, 0, 0);
             checkNotEmptied(tree, t, previous, allowEmpty);
             trees.add(new TreeSnapshot(tree.name(), tree.path().toString(), key, t));
             total = total.plus(t);
@@ -340,6 +342,18 @@ public final class PointTaker {
             LOG.warn("the clock ({}) is behind the last recorded time: the restore point is recorded at {}", now, t);
         }
         return t;
+    }
+
+    private static void count(long[] counts, EntryType type, long size) {
+        switch (type) {
+            case FILE -> {
+                counts[0]++;
+                counts[3] += size;
+            }
+            case DIR -> counts[1]++;
+            case SYMLINK -> counts[2]++;
+            default -> throw new AssertionError(type);
+        }
     }
 
     private RestorePoint latest() throws IOException {
