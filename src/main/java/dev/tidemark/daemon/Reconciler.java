@@ -6,12 +6,9 @@ import dev.tidemark.index.TreeCursor;
 import dev.tidemark.point.EntryType;
 import dev.tidemark.point.FileEntry;
 import dev.tidemark.point.PathOrder;
+import dev.tidemark.scan.DirectoryListing;
 import dev.tidemark.scan.FileStat;
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -244,14 +241,11 @@ final class Reconciler implements AutoCloseable {
         if (closed) {
             throw new java.io.InterruptedIOException("the daemon is stopping");
         }
-        List<String> names = new ArrayList<>();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-            for (Path p : ds) {
-                names.add(p.getFileName().toString());
-            }
-        } catch (NoSuchFileException | NotDirectoryException e) {
-            return;
-        } catch (IOException | java.nio.file.DirectoryIteratorException e) {
+        List<DirectoryListing.Child> children;
+        try {
+            children = DirectoryListing.list(dir, rel, ts.excludes, (p, why) -> LOG.debug("tree {}: {}: {}",
+                    ts.name(), p, why));
+        } catch (IOException e) {
             // Left out, not a reason to stop (an EACCES directory, @Recycle, lost+found): what was recorded under it
             // stays recorded, since nothing can be looked at there, and status shows the alarm.
             String reason = Problems.reason(e);
@@ -263,19 +257,10 @@ final class Reconciler implements AutoCloseable {
             return;
         }
         ts.markReadable(rel);
-        names.sort(PathOrder::compareNames);
-        for (String name : names) {
-            String childRel = rel.equals(FileEntry.ROOT) ? name : rel + "/" + name;
-            if (ts.excludes.excluded(childRel, name)) {
-                continue;
-            }
-            Path child = dir.resolve(name);
-            FileStat st;
-            try {
-                st = FileStat.lstat(child);
-            } catch (IOException e) {
-                continue;
-            }
+        for (DirectoryListing.Child c : children) {
+            String childRel = c.rel();
+            Path child = c.path();
+            FileStat st = c.stat();
             seen[0]++;
             if (st.type() == null) {
                 continue;

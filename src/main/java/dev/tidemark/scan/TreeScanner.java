@@ -16,7 +16,6 @@ import dev.tidemark.point.Totals;
 import dev.tidemark.progress.Progress;
 import dev.tidemark.repo.PackWriter;
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -229,41 +228,18 @@ final class TreeScanner {
         if (w.consumer.error != null) {
             return; // the consumer failed: stop early, the error is reported by scan()
         }
-        List<String> names = new ArrayList<>();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-            for (Path p : ds) {
-                String name = p.getFileName().toString();
-                if (!dir.resolve(name).equals(p)) {
-                    // The JVM decodes names as UTF-8; a name that is not valid UTF-8 cannot be named back.
-                    problem((rel.equals(FileEntry.ROOT) ? "" : rel + "/") + name
-                            + ": file name is not valid UTF-8 and cannot be backed up; rename it");
-                    continue;
-                }
-                names.add(name);
-            }
-        } catch (NoSuchFileException e) {
-            return; // removed since we saw it
-        } catch (IOException | java.nio.file.DirectoryIteratorException e) {
+        List<DirectoryListing.Child> children;
+        try {
+            children = DirectoryListing.list(dir, rel, excludes, (p, why) -> problem(p + ": " + why));
+        } catch (IOException e) {
             problem(rel + ": cannot list directory (" + Problems.reason(e) + "); left out of this point");
             return;
         }
-        names.sort(PathOrder::compareNames);
         List<FileTask> chunk = new ArrayList<>();
-        for (String name : names) {
-            String childRel = rel.equals(FileEntry.ROOT) ? name : rel + "/" + name;
-            if (excludes.excluded(childRel, name)) {
-                continue;
-            }
-            Path child = dir.resolve(name);
-            FileStat st;
-            try {
-                st = FileStat.lstat(child);
-            } catch (NoSuchFileException e) {
-                continue;
-            } catch (IOException e) {
-                problem(childRel + ": cannot stat (" + Problems.reason(e) + "); left out of this point");
-                continue;
-            }
+        for (DirectoryListing.Child c : children) {
+            String childRel = c.rel();
+            Path child = c.path();
+            FileStat st = c.stat();
             if (st.type() == null) {
                 LOG.debug("{}:{}: not a file, directory or symlink; skipped", tree.name(), childRel);
                 continue;
