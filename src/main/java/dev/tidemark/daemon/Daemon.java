@@ -106,7 +106,8 @@ public final class Daemon {
             task.run();
             return null;
         }));
-        this.points = new DaemonPoints(config, repo, index, lock, clock, opts.sources(), follower, queue);
+        this.points = new DaemonPoints(config, repo, index, lock, clock, opts.sources(), follower, queue,
+                queue::wake);
         this.startedAt = clock.instant();
     }
 
@@ -151,11 +152,11 @@ public final class Daemon {
         long asked = System.nanoTime();
         return submit(() -> {
             try {
-                return points.take(tags, asked, false);
+                return points.request(tags, asked, false);
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }
-        });
+        }).thenCompose(f -> f);
     }
 
     // ---- the worker ----
@@ -192,6 +193,7 @@ public final class Daemon {
                     points.next);
             loop();
             reconciler.close(); // a comparison cut short is done again by the next start's catch-up
+            points.awaitSealing(); // a point under way is committed first
             // Stopping: whatever was seen is copied now, settled or not.
             for (List<ChangeQueue.Change> due = queue.takeDue(true, MAX_BATCH); !due.isEmpty();
                  due = queue.takeDue(true, MAX_BATCH)) {
@@ -206,6 +208,8 @@ public final class Daemon {
             if (reconciler != null) {
                 reconciler.close();
             }
+            points.close();
+            points.awaitSealing(); // after a failure: the point's client is told
             pool.shutdown();
             Threads.awaitTermination(pool, "copies in progress"); // they use the index and the open pack
             packs.close();
@@ -235,7 +239,7 @@ public final class Daemon {
             LOG.info("catching up: taking a restore point ({})", latest == null ? "there is none yet"
                     : "the latest, " + latest.id() + ", is older than " + Sizes.duration(interval));
             try {
-                points.take(List.of("daemon-start"), System.nanoTime(), true);
+                points.request(List.of("daemon-start"), System.nanoTime(), true);
             } catch (TidemarkException e) {
                 if (e.exitCode() == ExitCode.LOCKED) {
                     throw e;
@@ -264,6 +268,10 @@ public final class Daemon {
         nextIndexFlush = System.nanoTime() + INDEX_FLUSH.toNanos();
         while (!stopping) {
             runRequests();
+            points.poll();
+            if (points.fatal != null) {
+                throw points.fatal; // a point found the writer lock gone
+            }
             follower.checkRoots();
             boolean busy = false;
             for (ChangeQueue.Rescan r : queue.takeRescans()) {
@@ -334,6 +342,7 @@ public final class Daemon {
                 return;
             }
             runRequests();
+            points.poll();
         }
     }
 

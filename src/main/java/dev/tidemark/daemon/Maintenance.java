@@ -118,6 +118,16 @@ final class Maintenance {
         }
     }
 
+    private boolean sealing;
+
+    /**
+     * A point is being sealed beside the worker: its new content and objects are named by no committed point yet,
+     * so no prune step runs (and no prune starts) until it is committed and handed over ({@link #pointCommitted}).
+     */
+    void sealing(boolean on) {
+        sealing = on;
+    }
+
     private boolean pruning() {
         return planning != null || run != null;
     }
@@ -182,7 +192,7 @@ final class Maintenance {
                     packCompactor.compact();
                 }
             }
-            if (retention != null) {
+            if (retention != null && !sealing) {
                 retention(now);
             }
             if (now - nextDelete >= 0 || due) {

@@ -10,6 +10,7 @@ import dev.tidemark.repo.Repository;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -55,6 +56,22 @@ public record AtTime(Instant time, RestorePoint base, Map<String, JournalView> v
                     .apply(e));
         }
         return new AtTime(time, base, views, n);
+    }
+
+    /**
+     * The trees as recorded when batch {@code throughSeq} was the journal's last: the latest point (which must be at
+     * or before that position) with the changes of the batches after it up to that one.
+     */
+    public static AtTime through(Repository repo, long throughSeq) throws IOException {
+        List<String> ids = new PointStore(repo).ids();
+        RestorePoint base = ids.isEmpty() ? null : new PointStore(repo).load(ids.get(ids.size() - 1));
+        if (base != null && (base.journal() == null || base.journal() > throughSeq)) {
+            throw new IllegalStateException("the latest point " + base.id() + " is not a base for batch " + throughSeq);
+        }
+        Map<String, JournalView> views = new LinkedHashMap<>();
+        long n = new Journal(repo).readThrough(base == null ? 0 : base.journal(), throughSeq,
+                e -> views.computeIfAbsent(e.tree(), k -> new JournalView()).apply(e));
+        return new AtTime(Instant.now(), base, views, n);
     }
 
     /** The trees as last recorded: the latest point with every change journaled after it. */

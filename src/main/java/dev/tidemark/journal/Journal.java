@@ -101,7 +101,7 @@ public final class Journal {
      * {@code sink}, in batch order; returns how many.
      */
     public long read(long afterSeq, Instant upTo, Consumer<JournalEntry> sink) throws IOException {
-        return read(afterSeq, Long.MIN_VALUE, FileEntry.nanos(upTo), sink);
+        return read(afterSeq, Long.MAX_VALUE, Long.MIN_VALUE, FileEntry.nanos(upTo), sink);
     }
 
     /**
@@ -109,15 +109,24 @@ public final class Journal {
      * object merged away is replaced by the one it went into).
      */
     public long readAfter(long afterSeq, Consumer<JournalEntry> sink) throws IOException {
-        return read(afterSeq, Long.MIN_VALUE, Long.MAX_VALUE, sink);
+        return read(afterSeq, Long.MAX_VALUE, Long.MIN_VALUE, Long.MAX_VALUE, sink);
     }
 
     /** Every change with {@code from <= time <= to}, in batch order (for points taken before batches had numbers). */
     public long readBetween(Instant from, Instant to, Consumer<JournalEntry> sink) throws IOException {
-        return read(0, FileEntry.nanos(from), FileEntry.nanos(to), sink);
+        return read(0, Long.MAX_VALUE, FileEntry.nanos(from), FileEntry.nanos(to), sink);
     }
 
-    private long read(long afterSeq, long lo, long hi, Consumer<JournalEntry> sink) throws IOException {
+    /**
+     * Every change of the batches after {@code afterSeq} up to and including batch {@code throughSeq}, in batch
+     * order: the journal as it was when batch {@code throughSeq} was the last (a point sealed at that position while
+     * later batches are being written).
+     */
+    public long readThrough(long afterSeq, long throughSeq, Consumer<JournalEntry> sink) throws IOException {
+        return read(afterSeq, throughSeq, Long.MIN_VALUE, Long.MAX_VALUE, sink);
+    }
+
+    private long read(long afterSeq, long maxSeq, long lo, long hi, Consumer<JournalEntry> sink) throws IOException {
         // The position of the last change handed out: its batch, and its place within the batch.
         long[] pos = {afterSeq, Long.MAX_VALUE};
         long[] n = {0};
@@ -128,8 +137,8 @@ public final class Journal {
                     if (handedOut) {
                         continue;
                     }
-                    if (o.minTime() > hi || o.maxTime() < lo) {
-                        continue; // nothing in the time range (a later object may still be: clocks step back)
+                    if (o.minTime() > hi || o.maxTime() < lo || o.from() > maxSeq) {
+                        continue; // nothing in the range (a later object may still be: clocks step back)
                     }
                     long[] inBatch = {-1, 0};
                     readObject(o, e -> {
@@ -139,7 +148,7 @@ public final class Journal {
                         }
                         long place = inBatch[1]++;
                         boolean done = e.seq() < pos[0] || e.seq() == pos[0] && place <= pos[1];
-                        if (done) {
+                        if (done || e.seq() > maxSeq) {
                             return;
                         }
                         pos[0] = e.seq();

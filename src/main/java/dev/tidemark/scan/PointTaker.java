@@ -78,6 +78,8 @@ public final class PointTaker {
     private boolean syncIndex = true;
     private boolean fromJournal;
     private long requestedAt = Long.MIN_VALUE;
+    private long throughSeq = -1;
+    private Instant sealedAt;
 
     /**
      * The index is owned by a running writer that keeps it current (the daemon): it is not synced with the pack
@@ -96,6 +98,17 @@ public final class PointTaker {
     public PointTaker fromJournal() {
         fromJournal = true;
         syncIndex = false;
+        return this;
+    }
+
+    /**
+     * The point is of the journal as it was at batch {@code seq}, recorded at {@code time}: the daemon fixed both on
+     * its worker (everything seen made durable) and goes on writing batches while this point is sealed.
+     */
+    public PointTaker through(long seq, Instant time) {
+        fromJournal();
+        throughSeq = seq;
+        sealedAt = time;
         return this;
     }
 
@@ -121,7 +134,7 @@ public final class PointTaker {
      */
     public Outcome take(List<String> tags, boolean allowEmpty) throws IOException {
         RestorePoint previous = latest();
-        Instant start = notBefore(clock.instant(), previous, new Journal(repo).lastTime());
+        Instant start = sealedAt != null ? sealedAt : notBefore(clock.instant(), previous, new Journal(repo).lastTime());
         // Connect first: a server that is down fails the point before anything is written (or, with
         // database.whenDown "skip", the point goes ahead without it and says so).
         Snapshotter db = null;
@@ -151,7 +164,7 @@ public final class PointTaker {
                          String dbSkipped) throws IOException {
         long t0 = requestedAt != Long.MIN_VALUE ? requestedAt : System.nanoTime();
         // The journal's position: only the daemon writes batches, and it takes its points between them.
-        long journalPosition = new Journal(repo).lastSeq();
+        long journalPosition = throughSeq >= 0 ? throughSeq : new Journal(repo).lastSeq();
         boolean verifyRecords = !fromJournal && index.fileRecordsUnverified();
         long tt = System.nanoTime();
         Trees walked = fromJournal ? fromJournal(previous, allowEmpty) : walk(previous, allowEmpty, verifyRecords);
@@ -291,7 +304,7 @@ public final class PointTaker {
      * by the point.
      */
     private Trees fromJournal(RestorePoint previous, boolean allowEmpty) throws IOException {
-        AtTime recorded = AtTime.latest(repo);
+        AtTime recorded = throughSeq >= 0 ? AtTime.through(repo, throughSeq) : AtTime.latest(repo);
         List<TreeSnapshot> trees = new ArrayList<>();
         Totals total = Totals.ZERO;
         for (TreeConfig tree : config.trees()) {

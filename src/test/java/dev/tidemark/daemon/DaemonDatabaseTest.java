@@ -71,6 +71,36 @@ class DaemonDatabaseTest {
         }
     }
 
+    /**
+     * A point is sealed beside the worker: while its reference query takes seconds (SLEEP in the query), changes
+     * keep becoming durable, and they are not in the point (its journal position was fixed when it was asked for).
+     */
+    @Test
+    void changesKeepReplicatingWhileAPointIsSealed() throws Exception {
+        String s = schema();
+        server.exec("INSERT INTO `" + s + "`.faces (crop) VALUES ('p1/a.jpg')");
+        Env env = env(server.configSection(List.of(s), ", \"referenceQueries\": [{\"name\": \"slow\", \"tree\": "
+                + "\"facedata\", \"sql\": \"SELECT crop FROM faces WHERE SLEEP(3) = 0\"}]"));
+        Files.createDirectories(env.tree("facedata").resolve("p1"));
+        Files.writeString(env.tree("facedata").resolve("p1/a.jpg"), "a");
+        try (Running r = new Running(env)) { // the catch-up point walks (and sleeps 3 s)
+            var pending = r.daemon.pointNow(List.of("slow"));
+            Thread.sleep(500); // the point is being sealed: its query sleeps
+            Files.writeString(env.tree("facedata").resolve("during.txt"), "written while the point is sealed");
+            long t0 = System.nanoTime();
+            while (Running.stateAt(r.repo, "facedata", java.time.Instant.now()).get("during.txt") == null) {
+                assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(10), "not replicated");
+                Thread.sleep(20);
+            }
+            assertTrue(!pending.isDone(), "the change became durable while the point was still being sealed");
+            RestorePoint p = pending.get(60, TimeUnit.SECONDS);
+            assertEquals(RestorePoint.JOURNAL, p.sealed());
+            assertTrue(p.durationMillis() >= 3000, "the point includes its slow query: " + p.durationMillis());
+            assertEquals(1, p.totals().files(), "the change after the point's position is not in it");
+            assertEquals(0, p.database().dangling());
+        }
+    }
+
     @Test
     void aServerThatIsDownFailsTheDaemonsPointButFilesKeepReplicating() throws Exception {
         int closed;
