@@ -3,10 +3,7 @@ package dev.tidemark.point;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import dev.tidemark.hash.ContentHasher;
-import dev.tidemark.hash.ContentKey;
-import dev.tidemark.repo.ContentObject;
 import dev.tidemark.repo.DamageException;
-import dev.tidemark.repo.SegmentedInputStream;
 import dev.tidemark.repo.store.Store;
 import java.io.IOException;
 import java.io.InputStream;
@@ -40,13 +37,7 @@ public final class ManifestLines implements AutoCloseable {
 
     public ManifestLines(Store store, ContentHasher hasher, String key) throws IOException {
         this.key = key;
-        ContentKey expected;
-        try {
-            expected = ContentObject.contentKeyOf(key);
-        } catch (IllegalArgumentException e) {
-            throw new DamageException("manifest " + key + ": not a manifest key");
-        }
-        this.in = new SegmentedInputStream(store.open(key), hasher, expected, "manifest " + key);
+        this.in = ManifestReader.open(store, hasher, key);
         try {
             byte[] header = readLine();
             if (header == null) {

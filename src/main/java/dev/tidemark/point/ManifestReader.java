@@ -22,15 +22,20 @@ public final class ManifestReader implements Entries {
     private final String tree;
     private boolean done;
 
-    public ManifestReader(Store store, ContentHasher hasher, String key) throws IOException {
-        this.key = key;
+    /** A manifest's bytes, checked against its name once read to the end. */
+    static InputStream open(Store store, ContentHasher hasher, String key) throws IOException {
         ContentKey expected;
         try {
             expected = ContentObject.contentKeyOf(key);
         } catch (IllegalArgumentException e) {
             throw new DamageException("manifest " + key + ": not a manifest key");
         }
-        this.raw = new SegmentedInputStream(store.open(key), hasher, expected, "manifest " + key);
+        return new SegmentedInputStream(store.open(key), hasher, expected, "manifest " + key);
+    }
+
+    public ManifestReader(Store store, ContentHasher hasher, String key) throws IOException {
+        this.key = key;
+        this.raw = open(store, hasher, key);
         try {
             this.parser = ManifestCodec.JSON.createParser(raw);
             if (parser.nextToken() != JsonToken.START_OBJECT) {

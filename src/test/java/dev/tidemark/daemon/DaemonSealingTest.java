@@ -10,11 +10,8 @@ import dev.tidemark.point.RestorePoint;
 import dev.tidemark.testing.Cli;
 import dev.tidemark.testing.Env;
 import dev.tidemark.testing.MariaDb;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,8 +46,7 @@ class DaemonSealingTest {
     void fiftyDaemonPointsWithNoReferencesDeclaredRestoreWithoutDanglingRows() throws Exception {
         String schema = server.newSchema("dseal");
         schemas.add(schema);
-        server.exec("CREATE TABLE `" + schema + "`.faces (id BIGINT AUTO_INCREMENT PRIMARY KEY, person INT, "
-                + "crop VARCHAR(255) NOT NULL) ENGINE=InnoDB");
+        PhotoApp.createTable(server, schema);
         Env env = new Env(tmp, "facedata");
         env.writeConfig(Running.fastConfig() + server.configSection(List.of(schema), ", \"dangling\": \"fail\""));
         env.ok("init");
@@ -60,16 +56,7 @@ class DaemonSealingTest {
             try (Statement s = appDb.createStatement()) {
                 s.execute("USE `" + schema + "`");
             }
-            try (PreparedStatement ins = appDb.prepareStatement("INSERT INTO faces (person, crop) VALUES (1, ?)")) {
-                for (int i = 0; i < 500; i++) {
-                    String rel = "old/" + (i % 20) + "/face-" + i + ".jpg";
-                    Files.createDirectories(crops.resolve(rel).getParent());
-                    Files.write(crops.resolve(rel), new byte[] {(byte) i, 1, 2, 3});
-                    ins.setString(1, rel);
-                    ins.addBatch();
-                }
-                ins.executeBatch();
-            }
+            PhotoApp.library(appDb, crops, 500, 20);
             PhotoApp app = new PhotoApp(crops, appDb);
             try (Running r = new Running(env)) {
                 Thread t = new Thread(app, "photo-app");
@@ -108,23 +95,10 @@ class DaemonSealingTest {
             Cli.Result res = env.cli("restore", p.id(), "--db", "--db-into", into, "--to", to.toString(), "--no-sync");
             assertEquals(0, res.code(), res.toString());
             assertTrue(res.out().contains("0 without a file"), res.out());
-            assertEquals(0, danglingRows(into, to.resolve("facedata")), p.id());
+            assertEquals(0, PhotoApp.danglingRows(server, into, to.resolve("facedata")), p.id());
             server.drop(into);
         }
         System.out.printf("daemon sealing, no references declared: %d points, %d files topped up, durations %s ms%n",
                 points.size(), toppedUp, points.stream().mapToLong(RestorePoint::durationMillis).summaryStatistics());
-    }
-
-    private long danglingRows(String schema, Path files) throws Exception {
-        long n = 0;
-        try (Connection c = server.connect(); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT crop FROM `" + schema + "`.faces")) {
-            while (rs.next()) {
-                if (!Files.isRegularFile(files.resolve(rs.getString(1)))) {
-                    n++;
-                }
-            }
-        }
-        return n;
     }
 }

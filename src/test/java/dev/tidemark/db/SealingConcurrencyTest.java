@@ -17,22 +17,12 @@ import dev.tidemark.testing.Cli;
 import dev.tidemark.testing.Env;
 import dev.tidemark.testing.MariaDb;
 import dev.tidemark.testing.PhotoApp;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -60,8 +50,7 @@ class SealingConcurrencyTest {
     void fiftyPointsTakenWhileTheAppWritesAllRestoreWithoutDanglingRows() throws Exception {
         String schema = server.newSchema("seal");
         schemas.add(schema);
-        server.exec("CREATE TABLE `" + schema + "`.faces (id BIGINT AUTO_INCREMENT PRIMARY KEY, person INT, "
-                + "crop VARCHAR(255) NOT NULL) ENGINE=InnoDB");
+        PhotoApp.createTable(server, schema);
         Env env = new Env(tmp, "facedata");
         env.writeConfig(server.configSection(List.of(schema), ", \"dangling\": \"fail\", \"referenceQueries\": "
                 + "[{\"name\": \"crops\", \"tree\": \"facedata\", \"sql\": \"SELECT crop FROM faces\"}]"));
@@ -74,17 +63,7 @@ class SealingConcurrencyTest {
                 s.execute("USE `" + schema + "`");
             }
             PhotoApp app = new PhotoApp(env.tree("facedata"), appDb);
-            // A library that exists already: 2,000 faces and their crops.
-            try (PreparedStatement ins = appDb.prepareStatement("INSERT INTO faces (person, crop) VALUES (1, ?)")) {
-                for (int i = 0; i < 2000; i++) {
-                    String rel = "old/" + (i % 40) + "/face-" + i + ".jpg";
-                    Files.createDirectories(env.tree("facedata").resolve(rel).getParent());
-                    Files.write(env.tree("facedata").resolve(rel), new byte[] {(byte) i, 1, 2, 3});
-                    ins.setString(1, rel);
-                    ins.addBatch();
-                }
-                ins.executeBatch();
-            }
+            PhotoApp.library(appDb, env.tree("facedata"), 2000, 40);
             Thread t = new Thread(app, "photo-app");
             t.start();
             try (LocalDirStore store = new LocalDirStore(env.repo)) {
@@ -128,24 +107,11 @@ class SealingConcurrencyTest {
             assertEquals(0, r.code(), r.toString());
             assertTrue(r.out().contains("without a file"), r.out());
             // Checked again here, independently of tidemark's own report.
-            assertEquals(0, danglingRows(into, to.resolve("facedata")), p.id());
+            assertEquals(0, PhotoApp.danglingRows(server, into, to.resolve("facedata")), p.id());
             server.drop(into);
         }
         System.out.printf("sealing: %d points, %d rows checked, %d files topped up, views opened: %s%n", points.size(),
                 rowsSeen, toppedUp, points.stream().mapToInt(p -> p.database().views()).summaryStatistics());
-    }
-
-    private long danglingRows(String schema, Path files) throws SQLException {
-        long n = 0;
-        try (Connection c = server.connect(); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT crop FROM `" + schema + "`.faces")) {
-            while (rs.next()) {
-                if (!Files.isRegularFile(files.resolve(rs.getString(1)))) {
-                    n++;
-                }
-            }
-        }
-        return n;
     }
 
     static void sleep(long ms) {

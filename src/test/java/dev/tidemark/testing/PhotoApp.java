@@ -64,4 +64,39 @@ public final class PhotoApp implements Runnable {
             failure.set(t);
         }
     }
+
+    /** The app's table in {@code schema}: faces naming their crops. */
+    public static void createTable(MariaDb server, String schema) throws java.sql.SQLException {
+        server.exec("CREATE TABLE `" + schema + "`.faces (id BIGINT AUTO_INCREMENT PRIMARY KEY, person INT, "
+                + "crop VARCHAR(255) NOT NULL) ENGINE=InnoDB");
+    }
+
+    /** A library that exists already: {@code n} faces and their crops, in {@code dirs} directories under old/. */
+    public static void library(Connection db, Path crops, int n, int dirs) throws java.io.IOException,
+            java.sql.SQLException {
+        try (PreparedStatement ins = db.prepareStatement("INSERT INTO faces (person, crop) VALUES (1, ?)")) {
+            for (int i = 0; i < n; i++) {
+                String rel = "old/" + (i % dirs) + "/face-" + i + ".jpg";
+                Files.createDirectories(crops.resolve(rel).getParent());
+                Files.write(crops.resolve(rel), new byte[] {(byte) i, 1, 2, 3});
+                ins.setString(1, rel);
+                ins.addBatch();
+            }
+            ins.executeBatch();
+        }
+    }
+
+    /** Rows of {@code schema}'s faces whose crop is not a file under {@code files}: checked apart from tidemark. */
+    public static long danglingRows(MariaDb server, String schema, Path files) throws java.sql.SQLException {
+        long n = 0;
+        try (Connection c = server.connect(); java.sql.Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT crop FROM `" + schema + "`.faces")) {
+            while (rs.next()) {
+                if (!Files.isRegularFile(files.resolve(rs.getString(1)))) {
+                    n++;
+                }
+            }
+        }
+        return n;
+    }
 }
