@@ -51,6 +51,7 @@ public final class Main implements Runnable {
     /** Builds the command line with tidemark's error handling: one line on stderr, an exit code, traces to the log. */
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
+        helpEverywhere(cl);
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             PrintWriter err = cmd.getErr();
             ExitCode code;
@@ -85,6 +86,18 @@ public final class Main implements Runnable {
             return ExitCode.USAGE.code();
         });
         return cl;
+    }
+
+    /** Every command and subcommand answers -h/--help (and -V/--version) like the top level does. */
+    private static void helpEverywhere(CommandLine cl) {
+        for (CommandLine sub : cl.getSubcommands().values()) {
+            if (!sub.getCommandSpec().mixinStandardHelpOptions()
+                    && !(sub.getCommand() instanceof CommandLine.HelpCommand)) {
+                sub.getCommandSpec().mixinStandardHelpOptions(true);
+                sub.getCommandSpec().versionProvider(new Version());
+            }
+            helpEverywhere(sub);
+        }
     }
 
     public static void main(String[] args) {

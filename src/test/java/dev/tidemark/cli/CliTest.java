@@ -124,4 +124,34 @@ class CliTest {
         assertEquals(2, points.size());
         assertEquals(0, points.get(1).get("totals").get("files").asLong());
     }
+
+    /** Every command and subcommand answers --help and -h with its usage and exit 0 (they used to exit 2). */
+    @Test
+    void everyCommandAnswersHelp() {
+        java.util.List<java.util.List<String>> commands = new java.util.ArrayList<>();
+        collect(Main.commandLine(), new java.util.ArrayList<>(), commands);
+        assertTrue(commands.size() > 15, "commands found: " + commands);
+        for (java.util.List<String> c : commands) {
+            for (String flag : new String[] {"--help", "-h"}) {
+                java.util.List<String> args = new java.util.ArrayList<>(c);
+                args.add(flag);
+                Cli.Result r = Cli.run(args.toArray(String[]::new));
+                assertEquals(0, r.code(), args + ": " + r);
+                assertTrue(r.out().contains("Usage: tidemark " + String.join(" ", c)), args + ": " + r.out());
+            }
+        }
+    }
+
+    private static void collect(picocli.CommandLine cl, java.util.List<String> path,
+                                java.util.List<java.util.List<String>> out) {
+        for (var e : cl.getSubcommands().entrySet()) {
+            if (e.getKey().equals("help")) {
+                continue;
+            }
+            java.util.List<String> p = new java.util.ArrayList<>(path);
+            p.add(e.getKey());
+            out.add(p);
+            collect(e.getValue(), p, out);
+        }
+    }
 }
