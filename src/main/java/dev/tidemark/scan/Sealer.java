@@ -13,7 +13,7 @@ import dev.tidemark.index.Index;
 import dev.tidemark.point.DatabaseSnapshot;
 import dev.tidemark.point.EntryType;
 import dev.tidemark.point.FileEntry;
-import dev.tidemark.point.ManifestReader;
+import dev.tidemark.point.ManifestLines;
 import dev.tidemark.point.ManifestWriter;
 import dev.tidemark.point.PathOrder;
 import dev.tidemark.point.Totals;
@@ -209,11 +209,11 @@ public final class Sealer {
             }
         }
         List<String> out = new ArrayList<>();
-        try (ManifestReader r = new ManifestReader(repo.store(), repo.hasher(), snap.manifest())) {
-            FileEntry e = r.nextOrNull();
+        try (ManifestLines r = new ManifestLines(repo.store(), repo.hasher(), snap.manifest())) {
+            ManifestLines.Line e = r.next();
             for (String w : wanted) {
                 while (e != null && PathOrder.compare(e.path(), w) < 0) {
-                    e = r.nextOrNull();
+                    e = r.next();
                 }
                 boolean present = e != null && e.path().equals(w) && e.type() != EntryType.DIR;
                 if (!present) {
@@ -281,26 +281,26 @@ public final class Sealer {
         dirs.forEach(additions::putIfAbsent);
         String key;
         int addedDirs = 0;
-        try (ManifestReader r = new ManifestReader(repo.store(), repo.hasher(), snap.manifest());
+        try (ManifestLines r = new ManifestLines(repo.store(), repo.hasher(), snap.manifest());
              ManifestWriter w = new ManifestWriter(repo.store(), repo.hasher(), snap.name())) {
-            FileEntry e = r.nextOrNull();
+            ManifestLines.Line e = r.next();
             for (FileEntry a : additions.values()) {
                 while (e != null && PathOrder.compare(e.path(), a.path()) < 0) {
-                    w.add(e);
-                    e = r.nextOrNull();
+                    w.addLine(e);
+                    e = r.next();
                 }
                 boolean candidateDir = dirs.get(a.path()) == a;
                 if (e != null && e.path().equals(a.path())) {
                     if (candidateDir) {
                         continue; // the scan saw this directory: its entry stays
                     }
-                    e = r.nextOrNull(); // the file replaces what the scan saw there
+                    e = r.next(); // the file replaces what the scan saw there
                 }
                 w.add(a);
                 addedDirs += candidateDir ? 1 : 0;
             }
-            for (; e != null; e = r.nextOrNull()) {
-                w.add(e);
+            for (; e != null; e = r.next()) {
+                w.addLine(e);
             }
             key = w.finish();
         }
