@@ -23,7 +23,7 @@ import picocli.CommandLine;
             "a restore point seals every tree at one moment; the index is a local cache of the repository."},
         subcommands = {InitCommand.class, PointCommand.class, RunCommand.class, StatusCommand.class, PointsCommand.class, ShowCommand.class,
             DiffCommand.class, RestoreCommand.class, DbCommand.class, VerifyCommand.class, ForgetCommand.class, PruneCommand.class,
-            IndexCommand.class, DemoCommand.class,
+            IndexCommand.class, DemoCommand.class, Main.VersionCommand.class,
             CommandLine.HelpCommand.class},
         footerHeading = "%nExit codes:%n",
         footer = {
@@ -105,12 +105,37 @@ public final class Main implements Runnable {
         System.exit(code);
     }
 
-    /** Version from the jar's manifest, or "dev" when run from classes. */
+    /** The build's version and time (version.properties, filled in by the build), and the Java running it. */
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            String v = Main.class.getPackage().getImplementationVersion();
-            return new String[] {"tidemark " + (v == null ? "dev" : v), "Java " + System.getProperty("java.version")};
+            java.util.Properties p = new java.util.Properties();
+            try (java.io.InputStream in = Main.class.getResourceAsStream("/dev/tidemark/version.properties")) {
+                if (in != null) {
+                    p.load(in);
+                }
+            } catch (java.io.IOException e) {
+                // no version known: say so below
+            }
+            String v = p.getProperty("version", "unknown");
+            String built = p.getProperty("built", "");
+            return new String[] {"tidemark " + v + (built.isEmpty() || built.startsWith("${") ? "" : " (built " + built + ")"),
+                "Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + ")"};
+        }
+    }
+
+    @Command(name = "version", description = {"Print tidemark's version, when it was built, and the Java running it.",
+        "The same as 'tidemark -V'.", "Example:", "  tidemark version"})
+    static final class VersionCommand implements Runnable {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public void run() {
+            for (String line : new Version().getVersion()) {
+                spec.commandLine().getOut().println(line);
+            }
+            spec.commandLine().getOut().flush();
         }
     }
 }

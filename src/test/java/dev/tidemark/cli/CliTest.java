@@ -154,4 +154,16 @@ class CliTest {
             collect(e.getValue(), p, out);
         }
     }
+
+    /** -V and 'tidemark version' say the build's version (they used to say "dev"). */
+    @Test
+    void versionComesFromTheBuild() {
+        String expected = System.getProperty("tidemark.test.version");
+        org.junit.jupiter.api.Assumptions.assumeTrue(expected != null, "run by Maven, which says the version");
+        for (String[] args : new String[][] {{"-V"}, {"version"}, {"--version"}}) {
+            Cli.Result r = Cli.run(args);
+            assertEquals(0, r.code(), r.toString());
+            assertTrue(r.out().startsWith("tidemark " + expected + " (built "), String.join(" ", args) + ": " + r.out());
+        }
+    }
 }
