@@ -132,18 +132,42 @@ public final class LocalDirStore implements Store {
             return List.of();
         }
         List<String> out = new ArrayList<>();
-        try (Stream<Path> s = Files.walk(start)) {
-            s.filter(Files::isRegularFile).forEach(p -> {
-                String k = root.relativize(p).toString();
-                if (k.startsWith(prefix) && !k.startsWith(TMP_DIR + "/")) {
-                    out.add(k);
-                }
-            });
-        } catch (java.io.UncheckedIOException e) {
-            throw e.getCause();
-        }
+        listUnder(start, prefix, out);
         Collections.sort(out);
         return out;
+    }
+
+    /**
+     * The objects under {@code dir} whose keys start with {@code prefix}. Objects and directories deleted while the
+     * listing runs (a compaction or prune of another thread or process) are simply not in it: a listing is of some
+     * moment during the call, never an error because the repository changed under it.
+     */
+    private void listUnder(Path dir, String prefix, List<String> out) throws IOException {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+            for (Path p : ds) {
+                java.nio.file.attribute.BasicFileAttributes a;
+                try {
+                    a = Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class,
+                            java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                } catch (NoSuchFileException e) {
+                    continue; // deleted since the directory was read
+                }
+                if (a.isDirectory()) {
+                    listUnder(p, prefix, out);
+                } else if (a.isRegularFile()) {
+                    String k = root.relativize(p).toString();
+                    if (k.startsWith(prefix) && !k.startsWith(TMP_DIR + "/")) {
+                        out.add(k);
+                    }
+                }
+            }
+        } catch (NoSuchFileException | java.nio.file.NotDirectoryException e) {
+            // the directory went away meanwhile
+        } catch (java.nio.file.DirectoryIteratorException e) {
+            if (!(e.getCause() instanceof NoSuchFileException)) {
+                throw e.getCause();
+            }
+        }
     }
 
     @Override

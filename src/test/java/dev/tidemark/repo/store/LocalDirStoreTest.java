@@ -39,4 +39,51 @@ class LocalDirStoreTest extends StoreContractTest {
         }
         assertTrue(store.size("points/live").isPresent());
     }
+
+    /**
+     * A listing while another thread deletes and creates objects (a compaction beside a reader) is of some moment
+     * during the call, never an error: a reader sealing a point threw NoSuchFileException here.
+     */
+    @Test
+    void listingWhileObjectsAreDeletedNeverFails() throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicReference<Throwable> failed = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread churn = new Thread(() -> {
+            try {
+                for (int i = 0; !stop.get(); i++) {
+                    try (Store.Upload u = store.upload()) {
+                        u.stream().write(i);
+                        u.commit("journal/0/" + String.format("%02x", i % 16) + "/o" + i);
+                    }
+                    if (i >= 8) {
+                        int j = i - 8;
+                        store.delete("journal/0/" + String.format("%02x", j % 16) + "/o" + j);
+                        try { // the directory too, when it is empty: listings lose directories as well
+                            Files.deleteIfExists(tmp.resolve("store").resolve("journal/0/" + String.format("%02x", j % 16)));
+                        } catch (java.nio.file.DirectoryNotEmptyException e) {
+                            // not empty yet
+                        }
+                    }
+                }
+            } catch (Throwable t) {
+                failed.set(t);
+            }
+        });
+        churn.start();
+        long lists = 0;
+        try {
+            long until = System.nanoTime() + 2_000_000_000L;
+            while (System.nanoTime() < until) {
+                for (String k : store.list("journal/")) {
+                    assertTrue(k.startsWith("journal/0/"), k);
+                }
+                lists++;
+            }
+        } finally {
+            stop.set(true);
+            churn.join();
+        }
+        assertTrue(failed.get() == null, () -> "churn: " + failed.get());
+        assertTrue(lists > 10, "listed " + lists + " times");
+    }
 }
