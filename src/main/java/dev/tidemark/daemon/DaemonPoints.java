@@ -163,11 +163,15 @@ final class DaemonPoints {
         for (ChangeQueue.Rescan r : queue.takeRescans()) {
             reconciler.reconcile(r.tree(), r.dir());
         }
-        reconciler.awaitBackground(); // comparisons under way: their differences are in the queue after this
-        for (List<ChangeQueue.Change> due = queue.takeDue(true, Daemon.MAX_BATCH); !due.isEmpty();
-             due = queue.takeDue(true, Daemon.MAX_BATCH)) {
-            batches.apply(due);
-        }
+        // Comparisons under way: their differences are in the queue once they end (which may wait for room in it).
+        boolean compared;
+        do {
+            compared = reconciler.awaitBackground(50);
+            for (List<ChangeQueue.Change> due = queue.takeDue(true, Daemon.MAX_BATCH); !due.isEmpty();
+                 due = queue.takeDue(true, Daemon.MAX_BATCH)) {
+                batches.apply(due);
+            }
+        } while (!compared);
         long seq = journal.lastSeq();
         Instant time = PointTaker.notBefore(clock.instant(), last, journal.lastTime());
         journal.observe(time); // later changes are never recorded before the point

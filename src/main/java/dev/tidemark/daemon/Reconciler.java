@@ -133,25 +133,32 @@ final class Reconciler implements AutoCloseable {
     }
 
     /**
-     * Waits for the comparisons under way or waiting to finish: their differences are in the queue after this (a
-     * point takes them in before it is sealed). Worker only.
+     * Waits up to {@code millis} for the comparisons under way or waiting to finish; true once they all have (their
+     * differences are in the queue then: a point takes them in before it is sealed). The caller drains the queue
+     * between calls: a comparison waits while the queue is full. Worker only.
      */
-    void awaitBackground() throws IOException {
+    boolean awaitBackground(long millis) throws IOException {
+        long deadline = System.nanoTime() + millis * 1_000_000;
         while (true) {
             java.util.concurrent.Future<?> f;
             synchronized (running) {
-                f = running.poll();
+                f = running.peek();
             }
             if (f == null) {
-                return;
+                return true;
             }
             try {
-                f.get();
+                f.get(Math.max(0, deadline - System.nanoTime()), java.util.concurrent.TimeUnit.NANOSECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                return false;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new java.io.InterruptedIOException("interrupted while waiting for a comparison");
             } catch (java.util.concurrent.ExecutionException e) {
                 // reported by the comparison itself
+            }
+            synchronized (running) {
+                running.remove(f);
             }
         }
     }
