@@ -4,7 +4,6 @@ import dev.tidemark.TidemarkException;
 import dev.tidemark.config.DatabaseConfig;
 import dev.tidemark.point.DatabaseSnapshot;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -17,7 +16,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,20 +31,12 @@ import org.slf4j.LoggerFactory;
  * <p>The dump is written in this order: every schema's table definitions; the rows of the non-transactional tables
  * (so their lock is short); the rows of the transactional ones; then per schema the routines, views (in dependency
  * order), triggers (after the rows, so loading does not fire them) and events. Rows are streamed
- * ({@code fetchSize}) into INSERT statements of about 1 MiB: memory does not grow with a table. BLOB and BINARY
- * values are written raw as {@code _binary'...'} literals (with backslash escapes), BIT and geometry as hex.
+ * into INSERT statements by {@link TableRows}: in primary-key order, cut where the rows say, so an unchanged table
+ * gives the same bytes every time and a changed row changes only the statement around it.
  */
 public final class Snapshotter implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Snapshotter.class);
-    static final int INSERT_BYTES = 1 << 20;
     private static final int FETCH = 1000;
-    private static final int ER_TABLE_DEF_CHANGED = 1412;
-    private static final Set<String> NUMERIC = Set.of("tinyint", "smallint", "mediumint", "int", "bigint",
-            "decimal", "float", "double");
-    private static final Set<String> BINARY = Set.of("binary", "varbinary", "tinyblob", "blob", "mediumblob",
-            "longblob");
-    private static final Set<String> HEX = Set.of("bit", "geometry", "point", "linestring", "polygon", "multipoint",
-            "multilinestring", "multipolygon", "geometrycollection");
 
     private final DatabaseConfig config;
     private final Clock clock;
@@ -56,20 +46,19 @@ public final class Snapshotter implements AutoCloseable {
     private Instant viewOpenedAt;
     private int views;
     private List<Table> nonTransactional = List.of();
+    private final SchemaObjects schemaObjects;
 
-    private record Table(String schema, String name, String type, boolean transactional) {
+    record Table(String schema, String name, String type, boolean transactional) {
         String qualified() {
             return Db.quote(schema) + "." + Db.quote(name);
         }
-    }
-
-    private record Column(String name, String type) {
     }
 
     private Snapshotter(DatabaseConfig config, Clock clock, Connection conn) {
         this.config = config;
         this.clock = clock;
         this.conn = conn;
+        this.schemaObjects = new SchemaObjects(conn, config.user());
     }
 
     /** Connects (a {@link Db.DownException} if the server cannot be reached) and checks that every schema exists. */
@@ -215,7 +204,7 @@ public final class Snapshotter implements AutoCloseable {
                 w.schema(schema, cs[0], cs[1]);
                 for (Table t : all) {
                     if (t.schema().equals(schema) && !t.type().equals("VIEW")) {
-                        w.sql(showCreate((t.type().equals("SEQUENCE") ? "SHOW CREATE SEQUENCE "
+                        w.sql(schemaObjects.showCreate((t.type().equals("SEQUENCE") ? "SHOW CREATE SEQUENCE "
                                 : "SHOW CREATE TABLE ") + t.qualified(), 2));
                         counts.get(schema)[0]++;
                     }
@@ -240,7 +229,7 @@ public final class Snapshotter implements AutoCloseable {
                         unfrozen.add(t.schema() + "." + t.name());
                     }
                     rows.get(t.schema())[0] += t.type().equals("SEQUENCE") ? sequence(w, t)
-                            : rows(w, t, nt && locked ? lockConn : conn);
+                            : TableRows.write(w, t, conn, nt && locked ? lockConn : conn);
                 }
                 if (pass == 0) {
                     unlock();
@@ -251,13 +240,13 @@ public final class Snapshotter implements AutoCloseable {
                 String[] cs = charsets.get(schema);
                 w.schema(schema, cs[0], cs[1]);
                 int[] c = counts.get(schema);
-                c[2] = objects(w, schema, "SELECT ROUTINE_TYPE, ROUTINE_NAME FROM information_schema.ROUTINES "
+                c[2] = schemaObjects.routines(w, schema, "SELECT ROUTINE_TYPE, ROUTINE_NAME FROM information_schema.ROUTINES "
                         + "WHERE ROUTINE_SCHEMA = ? AND ROUTINE_TYPE IN ('PROCEDURE','FUNCTION') ORDER BY 1, 2");
-                c[1] = views(w, schema, all);
-                c[3] = objects(w, schema, "SELECT 'TRIGGER', TRIGGER_NAME FROM information_schema.TRIGGERS "
+                c[1] = schemaObjects.views(w, schema, all);
+                c[3] = schemaObjects.routines(w, schema, "SELECT 'TRIGGER', TRIGGER_NAME FROM information_schema.TRIGGERS "
                         + "WHERE TRIGGER_SCHEMA = ? ORDER BY EVENT_OBJECT_TABLE, ACTION_TIMING, EVENT_MANIPULATION, "
                         + "ACTION_ORDER");
-                c[4] = objects(w, schema, "SELECT 'EVENT', EVENT_NAME FROM information_schema.EVENTS "
+                c[4] = schemaObjects.routines(w, schema, "SELECT 'EVENT', EVENT_NAME FROM information_schema.EVENTS "
                         + "WHERE EVENT_SCHEMA = ? ORDER BY 2");
             }
             w.sql("SET sql_mode = 'NO_AUTO_VALUE_ON_ZERO'");
@@ -343,113 +332,6 @@ public final class Snapshotter implements AutoCloseable {
         return out;
     }
 
-    private String showCreate(String sql, int column) throws SQLException {
-        try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            if (!rs.next() || rs.getString(column) == null) {
-                throw TidemarkException.failed("'" + sql + "' returned no definition: " + config.user()
-                        + " lacks the privilege to see it (grant SHOW VIEW, TRIGGER, EVENT and SELECT on mysql.proc)");
-            }
-            return rs.getString(column);
-        }
-    }
-
-    private List<Column> columns(Table t) throws SQLException {
-        List<Column> out = new ArrayList<>();
-        try (PreparedStatement ps = conn.prepareStatement("SELECT COLUMN_NAME, DATA_TYPE, IS_GENERATED FROM "
-                + "information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION")) {
-            ps.setString(1, t.schema());
-            ps.setString(2, t.name());
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    if (!"ALWAYS".equals(rs.getString(3))) { // generated columns are computed again on load
-                        out.add(new Column(rs.getString(1), rs.getString(2).toLowerCase(Locale.ROOT)));
-                    }
-                }
-            }
-        }
-        return out;
-    }
-
-    /** Streams a table's rows into INSERT statements; returns the row count. */
-    private long rows(DumpWriter w, Table t, Connection c) throws SQLException, IOException {
-        List<Column> cols = columns(t);
-        if (cols.isEmpty()) {
-            return 0;
-        }
-        StringBuilder head = new StringBuilder("INSERT INTO ").append(Db.quote(t.name())).append(" (");
-        StringBuilder select = new StringBuilder("SELECT ");
-        int[] kind = new int[cols.size()];
-        for (int i = 0; i < cols.size(); i++) {
-            String q = Db.quote(cols.get(i).name());
-            head.append(i == 0 ? "" : ",").append(q);
-            select.append(i == 0 ? "" : ",").append(q);
-            String type = cols.get(i).type();
-            kind[i] = NUMERIC.contains(type) ? 1 : HEX.contains(type) ? 2 : BINARY.contains(type) ? 3 : 0;
-        }
-        byte[] prefix = head.append(") VALUES ").toString().getBytes(StandardCharsets.UTF_8);
-        select.append(" FROM ").append(t.qualified());
-        SqlBuffer buf = new SqlBuffer(INSERT_BYTES + (64 << 10));
-        long n = 0;
-        int inStatement = 0;
-        try (Statement st = c.createStatement()) {
-            st.setFetchSize(FETCH);
-            try (ResultSet rs = st.executeQuery(select.toString())) {
-                while (rs.next()) {
-                    if (inStatement == 0) {
-                        buf.reset();
-                        buf.raw(prefix);
-                    } else {
-                        buf.put(',');
-                    }
-                    buf.put('(');
-                    for (int i = 0; i < kind.length; i++) {
-                        if (i > 0) {
-                            buf.put(',');
-                        }
-                        if (kind[i] >= 2) {
-                            byte[] v = rs.getBytes(i + 1);
-                            if (v == null) {
-                                buf.ascii("NULL");
-                            } else if (kind[i] == 2) {
-                                buf.hex(v);
-                            } else {
-                                buf.binary(v);
-                            }
-                            continue;
-                        }
-                        // Text protocol: the value exactly as the server printed it (dates included, zero dates too).
-                        String v = rs.getString(i + 1);
-                        if (v == null) {
-                            buf.ascii("NULL");
-                        } else if (kind[i] == 1) {
-                            buf.number(v.getBytes(StandardCharsets.UTF_8));
-                        } else {
-                            buf.quoted(v.getBytes(StandardCharsets.UTF_8));
-                        }
-                    }
-                    buf.put(')');
-                    n++;
-                    inStatement++;
-                    if (buf.length() >= INSERT_BYTES) {
-                        w.sql(buf.array(), buf.length());
-                        inStatement = 0;
-                    }
-                }
-            }
-        } catch (SQLException e) {
-            if (e.getErrorCode() == ER_TABLE_DEF_CHANGED) {
-                LOG.warn("table {}.{} was created or altered after the read view opened: its definition is in the "
-                        + "dump, its rows are not", t.schema(), t.name());
-                return 0;
-            }
-            throw e;
-        }
-        if (inStatement > 0) {
-            w.sql(buf.array(), buf.length());
-        }
-        return n;
-    }
-
     private long sequence(DumpWriter w, Table t) throws SQLException, IOException {
         try (Statement st = conn.createStatement();
              ResultSet rs = st.executeQuery("SELECT next_not_cached_value FROM " + t.qualified())) {
@@ -458,91 +340,6 @@ public final class Snapshotter implements AutoCloseable {
             }
         }
         return 0;
-    }
-
-    /** Routines, triggers or events of a schema: each with the sql_mode it was created under. */
-    private int objects(DumpWriter w, String schema, String list) throws SQLException, IOException {
-        List<String[]> names = new ArrayList<>();
-        try (PreparedStatement ps = conn.prepareStatement(list)) {
-            ps.setString(1, schema);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    names.add(new String[] {rs.getString(1), rs.getString(2)});
-                }
-            }
-        }
-        try (Statement st = conn.createStatement()) {
-            st.execute("USE " + Db.quote(schema));
-        }
-        for (String[] n : names) {
-            String sql = "SHOW CREATE " + n[0] + " " + Db.quote(n[1]);
-            try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-                if (!rs.next()) {
-                    continue; // dropped since it was listed
-                }
-                String mode = rs.getString("sql_mode");
-                String create = rs.getString(n[0].equals("TRIGGER") ? "SQL Original Statement"
-                        : "Create " + n[0].charAt(0) + n[0].substring(1).toLowerCase(Locale.ROOT));
-                if (create == null) {
-                    throw TidemarkException.failed("'" + sql + "' in schema " + schema + " returned no definition: "
-                            + config.user() + " lacks the privilege to see it (grant SHOW CREATE ROUTINE or SELECT on "
-                            + "mysql.proc, TRIGGER, EVENT)");
-                }
-                w.sql("SET SESSION sql_mode = " + Db.literal(mode));
-                if (n[0].equals("EVENT")) {
-                    w.sql("SET SESSION time_zone = " + Db.literal(rs.getString("time_zone")));
-                }
-                w.compound(create);
-                if (n[0].equals("EVENT")) {
-                    w.sql("SET SESSION time_zone = '+00:00'");
-                }
-            }
-        }
-        w.sql("SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO'");
-        return names.size();
-    }
-
-    /** Views, each after the views it reads from. */
-    private int views(DumpWriter w, String schema, List<Table> all) throws SQLException, IOException {
-        try (Statement st = conn.createStatement()) {
-            st.execute("USE " + Db.quote(schema)); // SHOW CREATE VIEW then names this schema's objects unqualified
-        }
-        Map<String, String> defs = new LinkedHashMap<>();
-        for (Table t : all) {
-            if (t.schema().equals(schema) && t.type().equals("VIEW")) {
-                defs.put(t.name(), showCreate("SHOW CREATE VIEW " + Db.quote(t.name()), 2));
-            }
-        }
-        List<String> done = new ArrayList<>();
-        while (done.size() < defs.size()) {
-            boolean progress = false;
-            for (Map.Entry<String, String> e : defs.entrySet()) {
-                if (done.contains(e.getKey())) {
-                    continue;
-                }
-                boolean ready = true;
-                for (String other : defs.keySet()) {
-                    if (!other.equals(e.getKey()) && !done.contains(other)
-                            && e.getValue().contains(Db.quote(other))) {
-                        ready = false;
-                    }
-                }
-                if (ready) {
-                    w.sql(e.getValue());
-                    done.add(e.getKey());
-                    progress = true;
-                }
-            }
-            if (!progress) { // a name that only looks like a dependency: keep the listed order
-                for (Map.Entry<String, String> e : defs.entrySet()) {
-                    if (!done.contains(e.getKey())) {
-                        w.sql(e.getValue());
-                        done.add(e.getKey());
-                    }
-                }
-            }
-        }
-        return defs.size();
     }
 
     public int viewsOpened() {
