@@ -16,6 +16,10 @@ import dev.tidemark.point.TreeSnapshot;
 import dev.tidemark.progress.Progress;
 import dev.tidemark.repo.BlobCodec;
 import dev.tidemark.repo.BlobLocation;
+import dev.tidemark.repo.BlobReader;
+import dev.tidemark.repo.ChunkList;
+import dev.tidemark.repo.Contents;
+import dev.tidemark.repo.PackDirectory;
 import dev.tidemark.repo.DamageException;
 import dev.tidemark.repo.PackFormat;
 import dev.tidemark.repo.Repository;
@@ -41,7 +45,9 @@ import org.slf4j.LoggerFactory;
  * name; every file in every manifest names content some pack holds; journal objects do not partly overlap, every one a reader
  * would read matches its name and every file version in it names content some pack holds. With {@code readData}: every pack's bytes hash to
  * its name, and every blob decodes and hashes to its content key. Damage is reported with the files (and points) it
- * affects, so a person knows what a restore would lose.
+ * affects, so a person knows what a restore would lose. Content stored as a chunk list is checked through the list:
+ * every chunk present and, with {@code readData}, sound; a damaged or missing chunk names every file and dump that
+ * uses it.
  */
 public final class Checker {
     private static final Logger LOG = LoggerFactory.getLogger(Checker.class);
@@ -58,6 +64,11 @@ public final class Checker {
     private final Progress.Mode progressMode;
     private final List<String> damage = new ArrayList<>();
     private final Set<ContentKey> damagedKeys = new HashSet<>();
+    private final Set<ContentKey> blobs = new HashSet<>();
+    private final Set<ContentKey> lists = new HashSet<>();
+    /** What is wrong with the content of each list key checked so far ("" if nothing). */
+    private final Map<ContentKey, String> listProblems = new HashMap<>();
+    private Contents contents;
 
     public Checker(Repository repo, Progress.Mode progressMode) {
         this.repo = repo;
@@ -85,7 +96,11 @@ public final class Checker {
         for (int attempt = 1; ; attempt++) {
             damage.clear();
             damagedKeys.clear();
-            try {
+            blobs.clear();
+            lists.clear();
+            listProblems.clear();
+            try (BlobReader reader = new BlobReader(repo, new PackDirectory(repo))) {
+                contents = reader;
                 return checkOnce(readData);
             } catch (Vanished v) {
                 if (attempt == 5) {
@@ -100,7 +115,6 @@ public final class Checker {
     private Report checkOnce(boolean readData) throws IOException {
         Store store = repo.store();
         // Only the keys are kept (about 64 bytes each): a million blobs must fit in a small heap.
-        Set<ContentKey> blobs = new HashSet<>();
         List<String> packIds = repo.packIds();
         Set<String> readableTrailers = new HashSet<>();
         long totalPackBytes = 0;
@@ -108,6 +122,9 @@ public final class Checker {
             try {
                 for (BlobLocation b : repo.readTrailer(id)) {
                     blobs.add(b.key());
+                    if (b.list()) {
+                        lists.add(b.key());
+                    }
                 }
                 readableTrailers.add(id);
             } catch (ObjectNotFoundException e) {
@@ -158,17 +175,15 @@ public final class Checker {
         for (Map.Entry<String, List<String>> m : manifestPoints.entrySet()) {
             String key = m.getKey();
             String tree = manifestTree.get(key);
-            try (ManifestReader r = new ManifestReader(store, repo.hasher(), key)) {
+            try (ManifestReader r = new ManifestReader(contents, key)) {
                 for (FileEntry e = r.nextOrNull(); e != null; e = r.nextOrNull()) {
                     entries++;
                     if (!e.isFile()) {
                         continue;
                     }
-                    if (!blobs.contains(e.key())) {
-                        affected.add(tree + "/" + e.path() + " (content " + e.key().shortHex() + " missing; points "
-                                + String.join(", ", m.getValue()) + ")");
-                    } else if (damagedKeys.contains(e.key())) {
-                        affected.add(tree + "/" + e.path() + " (content " + e.key().shortHex() + " damaged; points "
+                    String why = problem(e.key());
+                    if (why != null) {
+                        affected.add(tree + "/" + e.path() + " (content " + e.key().shortHex() + why + "; points "
                                 + String.join(", ", m.getValue()) + ")");
                     }
                 }
@@ -202,8 +217,7 @@ public final class Checker {
                     if (e.isDelete() || !e.entry().isFile()) {
                         return;
                     }
-                    String why = !blobs.contains(e.entry().key()) ? " missing"
-                            : damagedKeys.contains(e.entry().key()) ? " damaged" : null;
+                    String why = problem(e.entry().key());
                     if (why != null) {
                         affected.add(e.tree() + "/" + e.path() + " (content " + e.entry().key().shortHex() + why
                                 + "; journal " + FileEntry.instant(e.timeNanos()) + ")");
@@ -219,10 +233,13 @@ public final class Checker {
         for (Map.Entry<String, List<String>> d : dumpPoints.entrySet()) {
             String what = "database dump " + d.getKey() + " (points " + String.join(", ", d.getValue()) + ")";
             try {
-                if (store.size(d.getKey()).isEmpty()) {
-                    damage(what + " is missing");
+                boolean legacy = d.getKey().indexOf('/') >= 0;
+                String why = legacy ? (store.size(d.getKey()).isEmpty() ? " missing" : null)
+                        : problem(ContentKey.parse(d.getKey()));
+                if (why != null) {
+                    damage(what + ":" + why);
                 } else if (readData) {
-                    try (DumpReader r = new DumpReader(store, repo.hasher(), d.getKey())) {
+                    try (DumpReader r = new DumpReader(contents, d.getKey())) {
                         long statements = 0;
                         while (r.next() != null) { // parsed; the segments are checked as they are read
                             statements++;
@@ -239,6 +256,41 @@ public final class Checker {
         }
         return new Report(List.copyOf(damage), List.copyOf(new TreeSet<>(affected)), packIds.size(), blobs.size(),
                 pointCount, manifestPoints.size(), entries, bytesRead, journalObjects, changes[0], dumpPoints.size());
+    }
+
+    /**
+     * What is wrong with the content of {@code key} (" missing", " damaged", or which chunk of its list), or null.
+     * Checked against the packs' trailers and, after a data read, what failed to decode.
+     */
+    private String problem(ContentKey key) {
+        if (!blobs.contains(key)) {
+            return " missing";
+        }
+        if (damagedKeys.contains(key)) {
+            return " damaged";
+        }
+        if (!lists.contains(key)) {
+            return null;
+        }
+        String p = listProblems.computeIfAbsent(key, k -> {
+            ChunkList list;
+            try {
+                list = contents.listOf(k);
+            } catch (ObjectNotFoundException e) {
+                throw new Vanished(e.getMessage());
+            } catch (IOException e) {
+                return ": its chunk list is unreadable (" + e.getMessage() + ")";
+            }
+            for (int i = 0; i < list.chunks().size(); i++) {
+                ContentKey c = list.chunks().get(i).key();
+                if (!blobs.contains(c) || damagedKeys.contains(c)) {
+                    return ": chunk " + i + " of " + list.chunks().size() + " (" + c.shortHex() + ")"
+                            + (blobs.contains(c) ? " damaged" : " missing");
+                }
+            }
+            return "";
+        });
+        return p.isEmpty() ? null : p;
     }
 
     /** Hashes a whole pack against its name, then decodes every blob; returns the bytes read. */

@@ -11,7 +11,6 @@ import dev.tidemark.db.Loader;
 import dev.tidemark.db.ReferenceCheck;
 import dev.tidemark.point.DatabaseSnapshot;
 import dev.tidemark.point.RestorePoint;
-import dev.tidemark.repo.Repository;
 import dev.tidemark.util.Sizes;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -27,16 +26,17 @@ import java.util.Map;
 /** The database half of {@code tidemark restore}: target checks, hooks, the load, and the reference check after. */
 final class DatabaseRestore {
     private final Config config;
-    private final Repository repo;
+    private final dev.tidemark.repo.Contents contents;
     private final RestorePoint point;
     private final DatabaseSnapshot snap;
     private final Map<String, String> targets;
     private final boolean force;
     private final PrintWriter w;
 
-    DatabaseRestore(Config config, Repository repo, RestorePoint point, String into, boolean force, PrintWriter w) {
+    DatabaseRestore(Config config, dev.tidemark.repo.Contents contents, RestorePoint point, String into, boolean force,
+                    PrintWriter w) {
         this.config = config;
-        this.repo = repo;
+        this.contents = contents;
         this.point = point;
         this.snap = point.database();
         if (snap == null) {
@@ -114,7 +114,7 @@ final class DatabaseRestore {
             return;
         }
         long t0 = System.nanoTime();
-        Loader.Loaded l = new Loader(config.database(), repo.store(), repo.hasher()).load(snap.dump(), targets, force);
+        Loader.Loaded l = new Loader(config.database(), contents).load(snap.dump(), targets, force);
         for (Map.Entry<String, String> t : targets.entrySet()) {
             w.printf("restored database %s of point %s into %s: %s rows, %s statements, in %s%n", t.getKey(),
                     point.id(), t.getValue(), Sizes.count(rows(t.getKey())), Sizes.count(l.statements()),

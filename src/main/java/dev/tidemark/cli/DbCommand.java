@@ -72,7 +72,7 @@ final class DbCommand implements Callable<Integer> {
                 if (output == null) {
                     OutputStream out = new BufferedOutputStream(new java.io.FileOutputStream(java.io.FileDescriptor.out),
                             1 << 16);
-                    try (DumpReader r = new DumpReader(s.repo.store(), s.repo.hasher(), db.dump())) {
+                    try (DumpReader r = new DumpReader(s.contents(), db.dump())) {
                         r.copyTo(out);
                     }
                     out.flush();
@@ -81,7 +81,7 @@ final class DbCommand implements Callable<Integer> {
                 Path target = output.toAbsolutePath();
                 Path tmp = target.resolveSibling("." + target.getFileName() + ".tidemark-partial");
                 try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16);
-                     DumpReader r = new DumpReader(s.repo.store(), s.repo.hasher(), db.dump())) {
+                     DumpReader r = new DumpReader(s.contents(), db.dump())) {
                     r.copyTo(out);
                 } catch (IOException | RuntimeException e) {
                     Files.deleteIfExists(tmp);

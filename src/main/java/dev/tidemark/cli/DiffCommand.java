@@ -6,7 +6,6 @@ import dev.tidemark.point.PathOrder;
 import dev.tidemark.point.PointStore;
 import dev.tidemark.point.RestorePoint;
 import dev.tidemark.point.TreeSnapshot;
-import dev.tidemark.repo.Repository;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.ArrayList;
@@ -57,20 +56,20 @@ final class DiffCommand implements Callable<Integer> {
                 if (tree != null && !tree.equals(name)) {
                     continue;
                 }
-                diffTree(s.repo, name, a.tree(name), b.tree(name), w);
+                diffTree(s.contents(), name, a.tree(name), b.tree(name), w);
             }
             w.printf("%s -> %s: %d added, %d removed, %d changed%n", a.id(), b.id(), added, removed, changed);
         }
         return 0;
     }
 
-    private void diffTree(Repository repo, String name, TreeSnapshot ta, TreeSnapshot tb, PrintWriter w)
+    private void diffTree(dev.tidemark.repo.Contents repo, String name, TreeSnapshot ta, TreeSnapshot tb, PrintWriter w)
             throws IOException {
         if (ta != null && tb != null && ta.manifest().equals(tb.manifest())) {
             return; // identical manifests: nothing changed in this tree
         }
-        try (ManifestReader ra = ta == null ? null : new ManifestReader(repo.store(), repo.hasher(), ta.manifest());
-             ManifestReader rb = tb == null ? null : new ManifestReader(repo.store(), repo.hasher(), tb.manifest())) {
+        try (ManifestReader ra = ta == null ? null : new ManifestReader(repo, ta.manifest());
+             ManifestReader rb = tb == null ? null : new ManifestReader(repo, tb.manifest())) {
             FileEntry ea = ra == null ? null : ra.nextOrNull();
             FileEntry eb = rb == null ? null : rb.nextOrNull();
             while (ea != null || eb != null) {

@@ -35,6 +35,19 @@ final class RepoSession implements AutoCloseable {
 
     /** A private index made because the real one is in use (by the daemon), deleted at close. */
     private Path privateIndex;
+    private dev.tidemark.repo.BlobReader contents;
+
+    /**
+     * Reads content (manifests, dumps, files) through the index if this session has one, else through the packs'
+     * trailers, read on first use.
+     */
+    synchronized dev.tidemark.repo.BlobReader contents() {
+        if (contents == null) {
+            contents = index != null ? index.reader(repo)
+                    : new dev.tidemark.repo.BlobReader(repo, new dev.tidemark.repo.PackDirectory(repo));
+        }
+        return contents;
+    }
 
     private RepoSession(Config config, Repository repo, WriterLock lock, Lease lease, Index index) {
         this.config = config;
@@ -138,6 +151,13 @@ final class RepoSession implements AutoCloseable {
     @Override
     public void close() throws IOException {
         IOException first = null;
+        if (contents != null) {
+            try {
+                contents.close();
+            } catch (IOException e) {
+                first = e;
+            }
+        }
         if (index != null) {
             index.close();
         }

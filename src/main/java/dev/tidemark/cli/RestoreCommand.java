@@ -7,7 +7,7 @@ import dev.tidemark.config.TreeConfig;
 import dev.tidemark.point.PointStore;
 import dev.tidemark.point.RestorePoint;
 import dev.tidemark.point.TreeSnapshot;
-import dev.tidemark.restore.BlobReader;
+import dev.tidemark.repo.BlobReader;
 import dev.tidemark.restore.Restorer;
 import dev.tidemark.util.Sizes;
 import dev.tidemark.journal.AtTime;
@@ -154,7 +154,7 @@ final class RestoreCommand implements Callable<Integer> {
             }
             DatabaseRestore dbr = null;
             if (withDb) {
-                dbr = new DatabaseRestore(config, s.repo, new PointStore(s.repo).resolve(point), dbInto, force, w);
+                dbr = new DatabaseRestore(config, s.contents(), new PointStore(s.repo).resolve(point), dbInto, force, w);
                 dbr.check(dryRun);
                 if (full) {
                     dbr.hook("hooks.preRestore", config.hooks().preRestore(), dryRun);
@@ -162,7 +162,7 @@ final class RestoreCommand implements Callable<Integer> {
             }
             boolean asRoot = "root".equals(System.getProperty("user.name"));
             long failed = 0;
-            try (BlobReader blobs = new BlobReader(s.repo, s.index)) {
+            try (BlobReader blobs = s.index.reader(s.repo)) {
                 Restorer restorer = new Restorer(blobs, new Restorer.Options(mirror, dryRun, paths, asRoot,
                         threads, common.progress()));
                 for (Job j : jobs) {
@@ -216,7 +216,7 @@ final class RestoreCommand implements Callable<Integer> {
         List<Job> jobs = new ArrayList<>();
         for (Map.Entry<TreeSnapshot, Path> e : plan(config, p).entrySet()) {
             TreeSnapshot t = e.getKey();
-            jobs.add(new Job(t, e.getValue(), () -> new ManifestReader(s.repo.store(), s.repo.hasher(), t.manifest()),
+            jobs.add(new Job(t, e.getValue(), () -> new ManifestReader(s.contents(), t.manifest()),
                     "point " + p.id()));
         }
         return jobs;
@@ -257,7 +257,7 @@ final class RestoreCommand implements Callable<Integer> {
                     : tc != null ? tc.path() : Path.of(t.path());
             String what = (base == null ? "the journal" : "point " + base.id() + " + the journal") + " at " + time
                     + " (" + view.applied() + " changes)";
-            jobs.add(new Job(t, target, at.entries(s.repo, name), what));
+            jobs.add(new Job(t, target, at.entries(s.contents(), name), what));
         }
         if (jobs.isEmpty()) {
             throw TidemarkException.failed("nothing to restore at " + time + ": no point before it and no journal");

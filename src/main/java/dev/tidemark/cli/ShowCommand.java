@@ -58,7 +58,7 @@ final class ShowCommand implements Callable<Integer> {
                         Sizes.count(t.totals().files()), Sizes.count(t.totals().dirs()),
                         Sizes.count(t.totals().symlinks()), Sizes.bytes(t.totals().bytes()), t.manifest());
                 if (files) {
-                    try (ManifestReader r = new ManifestReader(s.repo.store(), s.repo.hasher(), t.manifest())) {
+                    try (ManifestReader r = new ManifestReader(s.contents(), t.manifest())) {
                         for (FileEntry e = r.nextOrNull(); e != null; e = r.nextOrNull()) {
                             w.printf("    %s %04o %12s %s %s%s%n", e.type().code(), e.mode(),
                                     e.isFile() ? Long.toString(e.size()) : "-",

@@ -1,5 +1,6 @@
 package dev.tidemark.daemon;
 
+import dev.tidemark.repo.BlobReader;
 import dev.tidemark.ExitCode;
 import dev.tidemark.TidemarkException;
 import dev.tidemark.config.Config;
@@ -109,7 +110,7 @@ final class DaemonPoints {
         long n = 0;
         for (FollowedTree ts : follower.all()) {
             ts.nonFiles.clear();
-            try (Entries en = recorded.entries(repo, ts.name()).open()) {
+            try (BlobReader contents = index.reader(repo); Entries en = recorded.entries(contents, ts.name()).open()) {
                 for (FileEntry e = en.nextOrNull(); e != null; e = en.nextOrNull()) {
                     if (!e.isFile()) {
                         ts.nonFiles.put(e.path(), e);

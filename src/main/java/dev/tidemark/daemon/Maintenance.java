@@ -1,5 +1,6 @@
 package dev.tidemark.daemon;
 
+import dev.tidemark.repo.BlobReader;
 import dev.tidemark.ExitCode;
 import dev.tidemark.TidemarkException;
 import dev.tidemark.config.Retention;
@@ -155,22 +156,53 @@ final class Maintenance {
         if (!pruning()) {
             return;
         }
-        for (TreeSnapshot t : p.trees()) {
-            objectsMeanwhile.add(t.manifest());
-            if (run != null) {
-                run.noteLiveObject(t.manifest());
+        try (BlobReader contents = index.reader(repo)) {
+            for (TreeSnapshot t : p.trees()) {
+                referenced(t.manifest(), contents);
+                ManifestKeys.scan(contents, t.manifest(), k -> used(k, contents));
             }
-            ManifestKeys.scan(repo.store(), repo.hasher(), t.manifest(), this::used);
-        }
-        if (p.database() != null && p.database().dump() != null) {
-            objectsMeanwhile.add(p.database().dump());
-            if (run != null) {
-                run.noteLiveObject(p.database().dump());
+            if (p.database() != null && p.database().dump() != null) {
+                referenced(p.database().dump(), contents);
             }
         }
     }
 
+    /** A manifest or dump a new point names: an object (older formats) or content. */
+    private void referenced(String ref, BlobReader contents) throws IOException {
+        if (ref.indexOf('/') < 0) {
+            used(ContentKey.parse(ref), contents);
+            return;
+        }
+        objectsMeanwhile.add(ref);
+        if (run != null) {
+            run.noteLiveObject(ref);
+        }
+    }
+
     private void used(ContentKey k) {
+        try (BlobReader contents = index.reader(repo)) {
+            used(k, contents);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** {@code k} is in use again, and so are the chunks of its list if it is one. */
+    private void used(ContentKey k, BlobReader contents) {
+        note(k);
+        try {
+            List<dev.tidemark.repo.BlobLocation> copies = index.copies(k);
+            if (!copies.isEmpty() && copies.get(0).list()) {
+                for (dev.tidemark.repo.ChunkList.Chunk c : contents.listOf(k).chunks()) {
+                    note(c.key());
+                }
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private void note(ContentKey k) {
         if (run != null) {
             run.noteLive(k);
         } else {

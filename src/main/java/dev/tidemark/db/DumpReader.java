@@ -1,11 +1,8 @@
 package dev.tidemark.db;
 
+import dev.tidemark.repo.Contents;
 import dev.tidemark.ExitCode;
 import dev.tidemark.TidemarkException;
-import dev.tidemark.hash.ContentHasher;
-import dev.tidemark.repo.ContentObject;
-import dev.tidemark.repo.SegmentedInputStream;
-import dev.tidemark.repo.store.Store;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -20,10 +17,9 @@ public final class DumpReader implements AutoCloseable {
     private final String key;
     private boolean ended;
 
-    public DumpReader(Store store, ContentHasher hasher, String key) throws IOException {
+    public DumpReader(Contents contents, String key) throws IOException {
         this.key = key;
-        this.in = new BufferedInputStream(new SegmentedInputStream(store.open(key), hasher,
-                ContentObject.contentKeyOf(key), "database dump " + key), 1 << 16);
+        this.in = new BufferedInputStream(contents.open(key, "database dump " + key), 1 << 16);
     }
 
     /** Copies the dump as it is stored: plain SQL for the {@code mariadb} client. Checked while copied. */

@@ -1,21 +1,23 @@
 package dev.tidemark.db;
 
-import dev.tidemark.hash.ContentHasher;
-import dev.tidemark.repo.ContentObject;
-import dev.tidemark.repo.store.Store;
+import dev.tidemark.repo.ChunkedWriter;
+import dev.tidemark.repo.Chunker;
+import dev.tidemark.repo.PackWriter;
+import dev.tidemark.repo.Repository;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 
 /** Streams a dump into the repository in {@link DumpFormat}; memory stays bounded (one statement at a time). */
 public final class DumpWriter implements AutoCloseable {
-    private final ContentObject object;
+    private final ChunkedWriter object;
     private final OutputStream out;
     private long rawBytes;
 
-    public DumpWriter(Store store, ContentHasher hasher) throws IOException {
-        this.object = new ContentObject(store, hasher, DumpFormat.PREFIX);
-        this.out = object.stream();
+    /** Cut into chunks ({@link Chunker#DATA}) in {@code packs}: an unchanged table's rows cost nothing again. */
+    public DumpWriter(Repository repo, PackWriter packs) {
+        this.object = new ChunkedWriter(repo, packs, Chunker.DATA, true);
+        this.out = object;
     }
 
     /** A comment line (for people reading an export); must not contain a newline. */
@@ -67,10 +69,15 @@ public final class DumpWriter implements AutoCloseable {
         return rawBytes;
     }
 
-    /** Seals the dump and returns its object key; durable when this returns. */
+    /** Seals the dump and returns its reference (a content key); durable once the pack writer is flushed. */
     public String finish() throws IOException {
         header(DumpFormat.Kind.END, 0, "");
-        return object.finish();
+        return object.finish().hex();
+    }
+
+    /** Bytes the dump added to packs (what the repository did not have). */
+    public long storedBytes() {
+        return object.storedBytes();
     }
 
     @Override

@@ -2,9 +2,7 @@ package dev.tidemark.db;
 
 import dev.tidemark.TidemarkException;
 import dev.tidemark.config.DatabaseConfig;
-import dev.tidemark.hash.ContentHasher;
 import dev.tidemark.point.DatabaseSnapshot;
-import dev.tidemark.repo.store.Store;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.sql.Connection;
@@ -31,13 +29,11 @@ public final class Loader {
     private static final int BATCH = 16;
 
     private final DatabaseConfig config;
-    private final Store store;
-    private final ContentHasher hasher;
+    private final dev.tidemark.repo.Contents contents;
 
-    public Loader(DatabaseConfig config, Store store, ContentHasher hasher) {
+    public Loader(DatabaseConfig config, dev.tidemark.repo.Contents contents) {
         this.config = config;
-        this.store = store;
-        this.hasher = hasher;
+        this.contents = contents;
     }
 
     /** Where each of the point's schemas goes. */
@@ -101,7 +97,7 @@ public final class Loader {
 
     public Loaded load(String dumpKey, Map<String, String> targets, boolean force) throws IOException {
         // 1. The whole dump is checked first: a damaged one stops here, with the server untouched.
-        try (DumpReader r = new DumpReader(store, hasher, dumpKey)) {
+        try (DumpReader r = new DumpReader(contents, dumpKey)) {
             r.copyTo(OutputStream.nullOutputStream());
         }
         Set<String> started = new LinkedHashSet<>();
@@ -109,7 +105,7 @@ public final class Loader {
         long bytes = 0;
         try (Connection c = Db.connect(config)) {
             checkTargets(c, targets, force);
-            try (Statement st = c.createStatement(); DumpReader r = new DumpReader(store, hasher, dumpKey)) {
+            try (Statement st = c.createStatement(); DumpReader r = new DumpReader(contents, dumpKey)) {
                 int batched = 0;
                 for (DumpFormat.Statement s = r.next(); s != null; s = r.next()) {
                     if (s.kind() == DumpFormat.Kind.SCHEMA) {

@@ -35,6 +35,11 @@ public final class ContentHasher {
         return new long[] {a, b};
     }
 
+    /** The seed of the repository's chunker: the first key seed (per repository, like the keys). */
+    public long chunkSeed() {
+        return seedA;
+    }
+
     public ContentKey hash(byte[] data, int off, int len) {
         return new ContentKey(xxh.hash(data, off, len, seedA), xxh.hash(data, off, len, seedB));
     }

@@ -27,8 +27,9 @@ import org.rocksdb.WriteOptions;
  * pack vanished tries the next one, and forgetting a pack removes only its own copies: a blob that lives on in
  * another pack stays known.
  *
- * <p>Value layout: {@code n × (pack id[16] | u64 offset | u64 stored length | u64 raw length)}; a value with one copy
- * is exactly what index format 1 stored, so an older index is read as it is.
+ * <p>Value layout: {@code n × (pack id[16] | u64 offset | u64 stored length | u64 raw length)}, the top bit of the
+ * stored length set for a chunk list ({@link BlobLocation#list}); a value with one copy is exactly what index format
+ * 1 stored, so an older index is read as it is.
  */
 final class BlobTable {
     static final int COPY = 16 + 24;
@@ -53,14 +54,18 @@ final class BlobTable {
         ByteBuffer bb = ByteBuffer.wrap(v);
         while (bb.hasRemaining()) {
             ContentKey pack = new ContentKey(bb.getLong(), bb.getLong());
-            out.add(new BlobLocation(key, pack.hex(), bb.getLong(), bb.getLong(), bb.getLong()));
+            long offset = bb.getLong();
+            long stored = bb.getLong();
+            long raw = bb.getLong();
+            out.add(new BlobLocation(key, pack.hex(), offset, stored & ~BlobLocation.LIST_BIT, raw,
+                    (stored & BlobLocation.LIST_BIT) != 0));
         }
         return out;
     }
 
     private static void encode(ByteBuffer bb, BlobLocation b) {
         ContentKey.parse(b.packId()).writeTo(bb);
-        bb.putLong(b.offset()).putLong(b.storedLength()).putLong(b.rawLength());
+        bb.putLong(b.offset()).putLong(b.storedLength() | (b.list() ? BlobLocation.LIST_BIT : 0)).putLong(b.rawLength());
     }
 
     private static byte[] encode(List<BlobLocation> copies) {

@@ -188,6 +188,36 @@ public final class Index implements AutoCloseable {
     }
 
     /** Every copy of {@code key} the index knows; empty if none. */
+    /** The index as a {@link dev.tidemark.repo.BlobLocator} of {@code repo}: a refresh syncs it with the pack list. */
+    public dev.tidemark.repo.BlobLocator locator(dev.tidemark.repo.Repository repo) {
+        Index self = this;
+        return new dev.tidemark.repo.BlobLocator() {
+            @Override
+            public List<BlobLocation> copies(ContentKey key) throws IOException {
+                return self.copies(key);
+            }
+
+            @Override
+            public boolean refresh() throws IOException {
+                IndexSync.Result r = IndexSync.syncPacks(repo, self);
+                return r.packsAdded() > 0 || r.packsRemoved() > 0;
+            }
+        };
+    }
+
+    /**
+     * A pack writer into {@code repo} that deduplicates against this index and tells it about each committed pack.
+     */
+    public dev.tidemark.repo.PackWriter packWriter(dev.tidemark.repo.Repository repo) {
+        return new dev.tidemark.repo.PackWriter(repo.store(), repo.hasher(), repo.config().packSize(), this::hasBlob,
+                this::addPack);
+    }
+
+    /** A reader of {@code repo}'s content through this index. */
+    public dev.tidemark.repo.BlobReader reader(dev.tidemark.repo.Repository repo) {
+        return new dev.tidemark.repo.BlobReader(repo, locator(repo));
+    }
+
     public List<BlobLocation> copies(ContentKey key) throws IOException {
         return blobTable.copies(key);
     }

@@ -88,7 +88,8 @@ public final class IndexSync {
         long trustBefore = FileEntry.nanos(latest.time().minus(RACY_MARGIN));
         long n = 0;
         for (TreeSnapshot t : latest.trees()) {
-            try (ManifestReader r = new ManifestReader(repo.store(), repo.hasher(), t.manifest());
+            try (dev.tidemark.repo.BlobReader contents = index.reader(repo);
+                 ManifestReader r = new ManifestReader(contents, t.manifest());
                  RecordBatch batch = index.batch()) {
                 for (FileEntry e = r.nextOrNull(); e != null; e = r.nextOrNull()) {
                     if (e.type() != EntryType.FILE) {

@@ -85,10 +85,10 @@ public record AtTime(Instant time, RestorePoint base, Map<String, JournalView> v
     }
 
     /** The entries of {@code tree} at {@link #time}, in path order. */
-    public Entries.Source entries(Repository repo, String tree) {
+    public Entries.Source entries(dev.tidemark.repo.Contents contents, String tree) {
         TreeSnapshot snap = base == null ? null : base.tree(tree);
         JournalView view = view(tree);
         return () -> view.over(snap == null ? Entries.EMPTY
-                : new ManifestReader(repo.store(), repo.hasher(), snap.manifest()));
+                : new ManifestReader(contents, snap.manifest()));
     }
 }

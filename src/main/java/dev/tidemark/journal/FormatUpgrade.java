@@ -29,8 +29,13 @@ public final class FormatUpgrade {
             return false;
         }
         LOG.info("upgrading repository {} from format {} to {}", repo.location(), repo.format(), Repository.FORMAT);
-        JournalWriter writer = JournalWriter.openForUpgrade(repo, lock);
-        LegacyJournal.upgrade(repo, writer, deletes);
+        if (repo.format() < 2) {
+            JournalWriter writer = JournalWriter.openForUpgrade(repo, lock);
+            LegacyJournal.upgrade(repo, writer, deletes);
+        }
+        // 2 to 3 rewrites nothing: format 3 adds chunk lists and manifests and dumps stored as content, and reads
+        // the whole manifests, dumps and blobs of format 2 as they are. Only a tidemark of format 2 must now refuse
+        // the repository (it would not understand a chunked file), which the version says.
         repo.setFormat(Repository.FORMAT, lock);
         deletes.deleteReady();
         return true;

@@ -1,11 +1,8 @@
 package dev.tidemark.point;
 
-import dev.tidemark.hash.ContentHasher;
+import dev.tidemark.repo.Contents;
 import dev.tidemark.hash.ContentKey;
-import dev.tidemark.repo.ContentObject;
 import dev.tidemark.repo.DamageException;
-import dev.tidemark.repo.SegmentedInputStream;
-import dev.tidemark.repo.store.Store;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.function.Consumer;
@@ -29,16 +26,9 @@ public final class ManifestKeys {
     }
 
     /** Hands every content key in manifest {@code key} to {@code sink}; returns how many. */
-    public static long scan(Store store, ContentHasher hasher, String key, Consumer<ContentKey> sink)
-            throws IOException {
-        ContentKey expected;
-        try {
-            expected = ContentObject.contentKeyOf(key);
-        } catch (IllegalArgumentException e) {
-            throw new DamageException("manifest " + key + ": not a manifest key");
-        }
+    public static long scan(Contents contents, String key, Consumer<ContentKey> sink) throws IOException {
         long n = 0;
-        try (InputStream in = new SegmentedInputStream(store.open(key), hasher, expected, "manifest " + key)) {
+        try (InputStream in = ManifestReader.open(contents, key)) {
             byte[] buf = new byte[1 << 18];
             int have = 0; // the start of a line carried over from the last read (it has no newline yet)
             while (true) {

@@ -1,10 +1,9 @@
 package dev.tidemark.point;
 
+import dev.tidemark.repo.Contents;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import dev.tidemark.hash.ContentHasher;
 import dev.tidemark.repo.DamageException;
-import dev.tidemark.repo.store.Store;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -35,9 +34,9 @@ public final class ManifestLines implements AutoCloseable {
     private int lim;
     private boolean done;
 
-    public ManifestLines(Store store, ContentHasher hasher, String key) throws IOException {
+    public ManifestLines(Contents contents, String key) throws IOException {
         this.key = key;
-        this.in = ManifestReader.open(store, hasher, key);
+        this.in = ManifestReader.open(contents, key);
         try {
             byte[] header = readLine();
             if (header == null) {

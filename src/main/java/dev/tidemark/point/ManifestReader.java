@@ -1,13 +1,9 @@
 package dev.tidemark.point;
 
+import dev.tidemark.repo.Contents;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import dev.tidemark.hash.ContentHasher;
-import dev.tidemark.hash.ContentKey;
-import dev.tidemark.repo.ContentObject;
 import dev.tidemark.repo.DamageException;
-import dev.tidemark.repo.SegmentedInputStream;
-import dev.tidemark.repo.store.Store;
 import java.io.IOException;
 import java.io.InputStream;
 
@@ -23,19 +19,13 @@ public final class ManifestReader implements Entries {
     private boolean done;
 
     /** A manifest's bytes, checked against its name once read to the end. */
-    static InputStream open(Store store, ContentHasher hasher, String key) throws IOException {
-        ContentKey expected;
-        try {
-            expected = ContentObject.contentKeyOf(key);
-        } catch (IllegalArgumentException e) {
-            throw new DamageException("manifest " + key + ": not a manifest key");
-        }
-        return new SegmentedInputStream(store.open(key), hasher, expected, "manifest " + key);
+    static InputStream open(Contents contents, String key) throws IOException {
+        return contents.open(key, "manifest " + key);
     }
 
-    public ManifestReader(Store store, ContentHasher hasher, String key) throws IOException {
+    public ManifestReader(Contents contents, String key) throws IOException {
         this.key = key;
-        this.raw = open(store, hasher, key);
+        this.raw = open(contents, key);
         try {
             this.parser = ManifestCodec.JSON.createParser(raw);
             if (parser.nextToken() != JsonToken.START_OBJECT) {

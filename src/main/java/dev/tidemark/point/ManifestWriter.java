@@ -1,28 +1,31 @@
 package dev.tidemark.point;
 
 import com.fasterxml.jackson.core.JsonGenerator;
-import dev.tidemark.hash.ContentHasher;
-import dev.tidemark.repo.ContentObject;
-import dev.tidemark.repo.store.Store;
+import dev.tidemark.repo.ChunkedWriter;
+import dev.tidemark.repo.Chunker;
+import dev.tidemark.repo.PackWriter;
+import dev.tidemark.repo.Repository;
 import java.io.IOException;
 
 /**
- * Streams a tree's manifest into the repository: one header line, then one line per entry in path order, in
- * {@link dev.tidemark.repo.BlobCodec} segments (LZ4 where it helps). The object is named by the content key of its
- * uncompressed bytes ({@code manifests/xx/<key>}), so an unchanged tree yields the same manifest and it is not
- * written twice. Memory stays bounded whatever the tree's size.
+ * Streams a tree's manifest into the repository: one header line, then one line per entry in path order, cut into
+ * chunks at line ends ({@link Chunker#MANIFEST}) that go into packs like any content. The manifest is named by its
+ * content key (of its chunk list when it has more than one chunk), so an unchanged tree yields the same manifest and
+ * costs nothing, and a tree with one changed file costs the chunk around its line. Memory stays bounded whatever the
+ * tree's size. Durable once the pack writer is flushed.
  */
 public final class ManifestWriter implements AutoCloseable {
+    /** Where formats 1 and 2 kept manifests, one whole object each (read as they are, never written). */
     public static final String PREFIX = "manifests/";
 
-    private final ContentObject object;
+    private final ChunkedWriter object;
     private final JsonGenerator gen;
     private String lastPath;
     private long entries;
 
-    public ManifestWriter(Store store, ContentHasher hasher, String treeName) throws IOException {
-        this.object = new ContentObject(store, hasher, PREFIX);
-        this.gen = ManifestCodec.JSON.createGenerator(object.stream());
+    public ManifestWriter(Repository repo, PackWriter packs, String treeName) throws IOException {
+        this.object = new ChunkedWriter(repo, packs, Chunker.MANIFEST, true);
+        this.gen = ManifestCodec.JSON.createGenerator(object);
         gen.writeStartObject();
         gen.writeNumberField("manifest", 1);
         gen.writeStringField("tree", treeName);
@@ -50,7 +53,7 @@ public final class ManifestWriter implements AutoCloseable {
         }
         lastPath = line.path();
         gen.flush(); // what the generator holds goes first
-        object.stream().write(line.bytes());
+        object.write(line.bytes());
         entries++;
     }
 
@@ -58,10 +61,10 @@ public final class ManifestWriter implements AutoCloseable {
         return entries;
     }
 
-    /** Seals the manifest and returns its object key; durable when this returns. */
+    /** Seals the manifest and returns its reference (a content key); durable once the pack writer is flushed. */
     public String finish() throws IOException {
         gen.flush();
-        return object.finish();
+        return object.finish().hex();
     }
 
     @Override

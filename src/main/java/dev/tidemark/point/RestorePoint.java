@@ -28,8 +28,12 @@ import java.util.List;
 public record RestorePoint(int format, String id, Instant time, String host, List<String> tags,
                            List<TreeSnapshot> trees, Totals totals, long durationMillis, Long journal,
                            DatabaseSnapshot database, String sealed) {
-    /** 2: has {@code journal}. 3: has {@code sealed}, and the database's references say where they came from. */
-    public static final int FORMAT = 3;
+    /**
+     * 2: has {@code journal}. 3: has {@code sealed}, and the database's references say where they came from. 4: the
+     * trees' manifests and the database's dump are content keys (stored as content in packs), not object keys under
+     * {@code manifests/} and {@code dumps/}; either is read.
+     */
+    public static final int FORMAT = 4;
     public static final String WALK = "walk";
     public static final String JOURNAL = "journal";
 

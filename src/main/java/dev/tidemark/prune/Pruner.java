@@ -4,7 +4,12 @@ import dev.tidemark.ExitCode;
 import dev.tidemark.TidemarkException;
 import dev.tidemark.config.Retention;
 import dev.tidemark.db.DumpFormat;
+import dev.tidemark.hash.ContentKey;
 import dev.tidemark.index.Index;
+import dev.tidemark.repo.BlobLocation;
+import dev.tidemark.repo.BlobReader;
+import dev.tidemark.repo.ChunkList;
+import dev.tidemark.repo.Contents;
 import dev.tidemark.index.IndexSync;
 import dev.tidemark.journal.Horizon;
 import dev.tidemark.journal.Journal;
@@ -94,7 +99,7 @@ public final class Pruner {
      * Adds the keys of every manifest to {@code live}: the manifests are read on all cores, each into a set of its
      * own (the kept points' manifests are most of a prune's reading), then merged.
      */
-    private void scanManifests(Set<String> manifests, KeySet live) throws IOException {
+    private void scanManifests(Contents contents, Set<String> manifests, KeySet live) throws IOException {
         int threads = Math.max(1, Math.min(manifests.size(), Runtime.getRuntime().availableProcessors()));
         java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads,
                 dev.tidemark.util.Threads.daemon("tidemark-prune-scan", true));
@@ -106,7 +111,7 @@ public final class Pruner {
                 parts.add(pool.submit(() -> {
                     KeySet keys = new KeySet(1 << 16); // one set per thread: memory follows the threads, not the manifests
                     for (String m = todo.poll(); m != null; m = todo.poll()) {
-                        ManifestKeys.scan(repo.store(), repo.hasher(), m, keys::add);
+                        ManifestKeys.scan(contents, m, keys::add);
                         bar.add(1, 0);
                     }
                     return keys;
@@ -129,6 +134,38 @@ public final class Pruner {
             throw new java.io.InterruptedIOException("interrupted while reading manifests");
         } finally {
             pool.shutdownNow();
+        }
+    }
+
+    /**
+     * Adds to {@code keys} the chunks of every chunk list in it (the index says which keys are lists), leaving out
+     * those {@code except} has. A list the index does not know is left for the pack tally to report as missing.
+     */
+    private void expandLists(BlobReader contents, KeySet keys, KeySet except) throws IOException {
+        List<ContentKey> listKeys = new ArrayList<>();
+        IOException[] failed = {null};
+        keys.forEach(k -> {
+            if (failed[0] != null) {
+                return;
+            }
+            try {
+                List<BlobLocation> copies = index.copies(k);
+                if (!copies.isEmpty() && copies.get(0).list()) {
+                    listKeys.add(k);
+                }
+            } catch (IOException e) {
+                failed[0] = e;
+            }
+        });
+        if (failed[0] != null) {
+            throw failed[0];
+        }
+        for (ContentKey k : listKeys) {
+            for (ChunkList.Chunk c : contents.listOf(k).chunks()) {
+                if (except == null || !except.contains(c.key())) {
+                    keys.add(c.key());
+                }
+            }
         }
     }
 
@@ -231,19 +268,33 @@ public final class Pruner {
                 dumps.add(p.database().dump());
             }
         }
-        scanManifests(manifests, live);
-        // Through the reader that lists again when an object vanishes: the daemon's compaction goes on meanwhile.
-        journal.readAfter(horizonSeq, e -> {
-            if (!e.isDelete() && e.entry().isFile()) {
-                live.add(e.entry().key());
+        for (String ref : manifests) {
+            if (ref.indexOf('/') < 0) {
+                live.add(ContentKey.parse(ref)); // a manifest stored as content (format 3)
             }
-        });
+        }
+        for (String ref : dumps) {
+            if (ref.indexOf('/') < 0) {
+                live.add(ContentKey.parse(ref));
+            }
+        }
         KeySet recordsOnly = new KeySet();
-        index.forEachRecordKey(k -> {
-            if (!live.contains(k)) {
-                recordsOnly.add(k);
-            }
-        });
+        try (BlobReader contents = index.reader(repo)) {
+            scanManifests(contents, manifests, live);
+            // Through the reader that lists again when an object vanishes: the daemon's compaction goes on meanwhile.
+            journal.readAfter(horizonSeq, e -> {
+                if (!e.isDelete() && e.entry().isFile()) {
+                    live.add(e.entry().key());
+                }
+            });
+            index.forEachRecordKey(k -> {
+                if (!live.contains(k)) {
+                    recordsOnly.add(k);
+                }
+            });
+            expandLists(contents, live, null);
+            expandLists(contents, recordsOnly, live);
+        }
         LOG.debug("prune plan: {} live keys from {} manifests and {} journal objects in {} ms", live.size(),
                 manifests.size(), keptJournal.size(), (System.nanoTime() - t0) / 1_000_000);
         long t1 = System.nanoTime();

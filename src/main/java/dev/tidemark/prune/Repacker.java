@@ -53,7 +53,7 @@ public final class Repacker implements AutoCloseable {
                     pos[0] += len;
                 };
                 try {
-                    out.copyStored(b.key(), b.rawLength(), b.storedLength(), src, what);
+                    out.copyStored(b.key(), b.rawLength(), b.storedLength(), b.list(), src, what);
                 } catch (DamageException e) {
                     damaged.add(b);
                 }

@@ -1,18 +1,10 @@
-package dev.tidemark.restore;
+package dev.tidemark.repo;
 
 import dev.tidemark.hash.ContentHasher;
 import dev.tidemark.hash.ContentKey;
-import dev.tidemark.index.Index;
-import dev.tidemark.index.IndexSync;
-import dev.tidemark.repo.BlobCodec;
-import dev.tidemark.repo.BlobLocation;
-import dev.tidemark.repo.DamageException;
-import dev.tidemark.repo.PackFormat;
-import dev.tidemark.repo.Repository;
 import dev.tidemark.repo.store.ObjectNotFoundException;
 import dev.tidemark.repo.store.Store;
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,9 +13,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reads blobs by content key: the index says where, one positional read fetches a small blob whole, a large one is
- * read a segment at a time. Every blob is checked against its key as it is decoded. Thread-safe; close after the
- * last read.
+ * Reads content by key: a {@link BlobLocator} (the index, or the packs' trailers) says where, one positional read fetches a small blob whole, a large one is
+ * read a segment at a time. Every blob is checked against its key as it is decoded; content stored as a
+ * {@link ChunkList} is read chunk by chunk and checked as a whole against the list's key of it. Thread-safe; close
+ * after the last read.
  *
  * <p>Bounded: at most {@code maxOpenPacks} packs are open at once (least recently used ones are closed when no
  * thread is reading them), so a point whose files lie in 100,000 packs restores under a small {@code ulimit -n}.
@@ -33,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * handed out yet. If every copy is gone, the pack list is read again once (the blob's new pack is there: a repack
  * commits the new pack before deleting the old) and the read retried.
  */
-public final class BlobReader implements AutoCloseable {
+public final class BlobReader implements Contents {
     private static final Logger LOG = LoggerFactory.getLogger(BlobReader.class);
     public static final int DEFAULT_OPEN_PACKS = 64;
     private static final ThreadLocal<byte[]> SMALL =
@@ -42,7 +35,7 @@ public final class BlobReader implements AutoCloseable {
     private final Repository repo;
     private final Store store;
     private final ContentHasher hasher;
-    private final Index index;
+    private final BlobLocator index;
     private final int maxOpenPacks;
     private final Map<String, Open> open = new LinkedHashMap<>(16, 0.75f, true); // access order: LRU first
     private long refreshes;
@@ -60,11 +53,11 @@ public final class BlobReader implements AutoCloseable {
         }
     }
 
-    public BlobReader(Repository repo, Index index) {
+    public BlobReader(Repository repo, BlobLocator index) {
         this(repo, index, DEFAULT_OPEN_PACKS);
     }
 
-    public BlobReader(Repository repo, Index index, int maxOpenPacks) {
+    public BlobReader(Repository repo, BlobLocator index, int maxOpenPacks) {
         this.repo = repo;
         this.store = repo.store();
         this.hasher = repo.hasher();
@@ -94,6 +87,14 @@ public final class BlobReader implements AutoCloseable {
      * {@link #locate}, or null) and going on to the others.
      */
     public void read(ContentKey key, BlobLocation first, BlobCodec.Sink sink) throws IOException {
+        read(key, first, false, sink);
+    }
+
+    /**
+     * @param listBytes hand out a chunk list's own bytes instead of the content it stands for
+     */
+    private void read(ContentKey key, BlobLocation first, boolean listBytes, BlobCodec.Sink sink)
+            throws IOException {
         long[] handed = {0};
         BlobCodec.Sink counting = (buf, off, len) -> {
             handed[0] += len;
@@ -102,7 +103,7 @@ public final class BlobReader implements AutoCloseable {
         IOException last = null;
         if (first != null) {
             try {
-                readCopy(first, counting); // the common case: the copy the caller located is there
+                copy(first, listBytes, counting); // the common case: the copy the caller located is there
                 return;
             } catch (ObjectNotFoundException | DamageException e) {
                 if (handed[0] > 0) {
@@ -117,7 +118,7 @@ public final class BlobReader implements AutoCloseable {
                     continue;
                 }
                 try {
-                    readCopy(c, counting);
+                    copy(c, listBytes, counting);
                     return;
                 } catch (ObjectNotFoundException | DamageException e) {
                     if (handed[0] > 0) {
@@ -142,11 +143,70 @@ public final class BlobReader implements AutoCloseable {
     /** Reads the pack list again; true if the index learned or forgot a pack. */
     private synchronized boolean refresh() throws IOException {
         refreshes++;
-        IndexSync.Result r = IndexSync.syncPacks(repo, index);
-        return r.packsAdded() > 0 || r.packsRemoved() > 0;
+        return index.refresh();
+    }
+
+    private void copy(BlobLocation loc, boolean listBytes, BlobCodec.Sink sink) throws IOException {
+        if (listBytes) {
+            readBlob(loc, sink);
+        } else {
+            readCopy(loc, sink);
+        }
+    }
+
+    @Override
+    public Repository repository() {
+        return repo;
+    }
+
+    @Override
+    public ChunkList listOf(ContentKey key) throws IOException {
+        BlobLocation loc = locate(key);
+        if (!loc.list()) {
+            return null;
+        }
+        byte[][] bytes = new byte[1][];
+        read(key, loc, true, (b, o, l) -> bytes[0] = java.util.Arrays.copyOfRange(b, o, o + l));
+        return bytes[0] == null ? null : ChunkList.decode(bytes[0], bytes[0].length, "chunk list " + key.shortHex());
     }
 
     private void readCopy(BlobLocation loc, BlobCodec.Sink sink) throws IOException {
+        if (!loc.list()) {
+            readBlob(loc, sink);
+            return;
+        }
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream((int) Math.min(loc.rawLength(), 1 << 20));
+        readBlob(loc, bytes::write);
+        byte[] b = bytes.toByteArray();
+        readChunks(loc.key(), ChunkList.decode(b, b.length, "chunk list " + loc.key().shortHex()), sink);
+    }
+
+    /** Streams the chunks of {@code list} into {@code sink}, checking the whole against the list. */
+    private void readChunks(ContentKey listKey, ChunkList list, BlobCodec.Sink sink) throws IOException {
+        long[] n = {0};
+        try (ContentHasher.Stream h = hasher.stream()) {
+            int i = 0;
+            for (ChunkList.Chunk c : list.chunks()) {
+                try {
+                    read(c.key(), null, false, (b, o, l) -> {
+                        h.update(b, o, l);
+                        n[0] += l;
+                        sink.accept(b, o, l);
+                    });
+                } catch (DamageException e) {
+                    throw new DamageException("chunk " + i + " of " + list.chunks().size() + " of content "
+                            + listKey.shortHex() + ": " + e.getMessage(), e);
+                }
+                i++;
+            }
+            if (n[0] != list.length() || !h.key().equals(list.whole())) {
+                throw new DamageException("content " + listKey.shortHex() + ": its chunks do not add up to what the "
+                        + "chunk list says");
+            }
+        }
+    }
+
+    private void readBlob(BlobLocation loc, BlobCodec.Sink sink) throws IOException {
         Open o = acquire(loc.packId());
         try {
             Store.ReadHandle h = o.handle;

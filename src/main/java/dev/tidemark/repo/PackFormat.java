@@ -14,16 +14,20 @@ import java.util.zip.CRC32C;
  *
  * <pre>
  * pack    := blob* trailer footer
- * trailer := "TMPKIDX1" | u32 count | count * (key[16] | u64 offset | u64 storedLength | u64 rawLength)
+ * trailer := "TMPKIDX2" | u32 count | count * (key[16] | u64 offset | u64 storedLength | u64 flagsAndRawLength)
  * footer  := u32 trailerLength | u32 crc32c(trailer) | "TMPACK01"
  * </pre>
  *
- * A pack is named by the content key of all its bytes ({@code data/<first two hex>/<32 hex>}), so
+ * The top bit of {@code flagsAndRawLength} marks a chunk list ({@link BlobLocation#list}; format 3). Packs of format 2
+ * say {@code "TMPKIDX1"} and hold no lists; both are read.
+ *
+ * <p>A pack is named by the content key of all its bytes ({@code data/<first two hex>/<32 hex>}), so
  * {@code verify --read-data} detects any flipped byte, even in data no blob references. Bytes between blobs that the
  * trailer does not list are dead (a file that changed while it was being packed) and are never read.
  */
 public final class PackFormat {
-    static final byte[] TRAILER_MAGIC = "TMPKIDX1".getBytes(StandardCharsets.US_ASCII);
+    static final byte[] TRAILER_MAGIC = "TMPKIDX2".getBytes(StandardCharsets.US_ASCII);
+    static final byte[] TRAILER_MAGIC_1 = "TMPKIDX1".getBytes(StandardCharsets.US_ASCII);
     static final byte[] FOOTER_MAGIC = "TMPACK01".getBytes(StandardCharsets.US_ASCII);
     static final int FOOTER = 16;
     static final int ENTRY = ContentKey.BYTES + 24;
@@ -58,7 +62,7 @@ public final class PackFormat {
         bb.put(TRAILER_MAGIC).putInt(blobs.size());
         for (BlobLocation b : blobs) {
             b.key().writeTo(bb);
-            bb.putLong(b.offset()).putLong(b.storedLength()).putLong(b.rawLength());
+            bb.putLong(b.offset()).putLong(b.storedLength()).putLong(b.rawLength() | (b.list() ? BlobLocation.LIST_BIT : 0));
         }
         return bb.array();
     }
@@ -107,7 +111,8 @@ public final class PackFormat {
         ByteBuffer bb = ByteBuffer.wrap(tr);
         byte[] magic = new byte[TRAILER_MAGIC.length];
         bb.get(magic);
-        if (!java.util.Arrays.equals(magic, TRAILER_MAGIC)) {
+        boolean lists = java.util.Arrays.equals(magic, TRAILER_MAGIC);
+        if (!lists && !java.util.Arrays.equals(magic, TRAILER_MAGIC_1)) {
             throw new DamageException("pack " + key + ": trailer magic missing");
         }
         int count = bb.getInt();
@@ -120,11 +125,13 @@ public final class PackFormat {
             bb.get(k);
             long off = bb.getLong();
             long stored = bb.getLong();
-            long raw = bb.getLong();
+            long flagged = bb.getLong();
+            boolean list = lists && (flagged & BlobLocation.LIST_BIT) != 0;
+            long raw = lists ? flagged & ~BlobLocation.LIST_BIT : flagged;
             if (off < 0 || stored < 0 || raw < 0 || off + stored > dataEnd) {
                 throw new DamageException("pack " + key + ": blob " + i + " lies outside the pack");
             }
-            out.add(new BlobLocation(ContentKey.fromBytes(k), packId, off, stored, raw));
+            out.add(new BlobLocation(ContentKey.fromBytes(k), packId, off, stored, raw, list));
         }
         return out;
     }

@@ -107,13 +107,18 @@ public final class PackWriter implements AutoCloseable {
 
     /** Adds a blob this thread has {@link #claim claimed}. */
     public void addClaimed(ContentKey key, long rawLength, byte[] encoded) throws IOException {
+        addClaimed(key, rawLength, encoded, false);
+    }
+
+    /** Adds a blob this thread has {@link #claim claimed}; {@code list}: it is a {@link ChunkList}. */
+    public void addClaimed(ContentKey key, long rawLength, byte[] encoded, boolean list) throws IOException {
         OpenPack full = null;
         try {
             synchronized (this) {
                 OpenPack p = ensureOpen();
                 long off = p.offset;
                 p.write(encoded, 0, encoded.length);
-                p.entries.add(new BlobLocation(key, null, off, encoded.length, rawLength));
+                p.entries.add(new BlobLocation(key, null, off, encoded.length, rawLength, list));
                 if (p.offset >= targetSize) {
                     full = detach();
                 }
@@ -200,8 +205,8 @@ public final class PackWriter implements AutoCloseable {
      * unchanged, decoding them on the way to check them against {@code key}. Damage is a {@link DamageException};
      * the bytes already written then stay as dead bytes. Used by compaction and prune.
      */
-    public Result copyStored(ContentKey key, long rawLength, long storedLength, BlobCodec.Source stored, String what)
-            throws IOException {
+    public Result copyStored(ContentKey key, long rawLength, long storedLength, boolean list, BlobCodec.Source stored,
+                             String what) throws IOException {
         if (!pending.add(key)) {
             return Result.PRESENT;
         }
@@ -230,7 +235,7 @@ public final class PackWriter implements AutoCloseable {
                     };
                     BlobCodec.decode(tee, storedLength, rawLength, key, hasher, (b, o, l) -> { }, what);
                 }
-                p.entries.add(new BlobLocation(key, null, start, p.offset - start, rawLength));
+                p.entries.add(new BlobLocation(key, null, start, p.offset - start, rawLength, list));
             } catch (IOException e) {
                 failed = e;
                 deadBytes.addAndGet(p.offset - start);
@@ -303,7 +308,7 @@ public final class PackWriter implements AutoCloseable {
             p.upload.commit(PackFormat.keyOf(id));
             List<BlobLocation> located = new ArrayList<>(p.entries.size());
             for (BlobLocation b : p.entries) {
-                located.add(new BlobLocation(b.key(), id, b.offset(), b.storedLength(), b.rawLength()));
+                located.add(b.at(id, b.offset()));
             }
             listener.packCommitted(id, located);
             packs.incrementAndGet();

@@ -22,10 +22,12 @@ import java.util.UUID;
  */
 public final class Repository {
     /**
-     * 2: the journal is numbered and leveled (journal/&lt;level&gt;/…), points carry their journal position, readers hold
-     * leases. A format-1 repository is read as it is and upgraded by the first writer.
+     * 3: content is cut into chunks ({@link Chunker}, {@link ChunkList}) and manifests and dumps are stored as content
+     * in packs, named in points by content key. 2: the journal is numbered and leveled (journal/&lt;level&gt;/…), points
+     * carry their journal position, readers hold leases. Older repositories are read as they are and upgraded by the
+     * first writer.
      */
-    public static final int FORMAT = 2;
+    public static final int FORMAT = 3;
     public static final String VERSION_KEY = "version";
     public static final String CONFIG_KEY = "config";
     static final String VERSION_PREFIX = "tidemark repository format ";
@@ -121,6 +123,11 @@ public final class Repository {
 
     public ContentHasher hasher() {
         return hasher;
+    }
+
+    /** The seed of the {@link Chunker}'s gear table: per repository, so chunk sizes say nothing across them. */
+    public long chunkSeed() {
+        return hasher.chunkSeed();
     }
 
     public String location() {

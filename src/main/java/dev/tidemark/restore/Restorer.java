@@ -1,5 +1,6 @@
 package dev.tidemark.restore;
 
+import dev.tidemark.repo.BlobReader;
 import dev.tidemark.TidemarkException;
 import dev.tidemark.point.Entries;
 import dev.tidemark.point.EntryType;

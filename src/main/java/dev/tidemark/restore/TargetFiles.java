@@ -1,5 +1,6 @@
 package dev.tidemark.restore;
 
+import dev.tidemark.repo.BlobReader;
 import static java.nio.file.StandardOpenOption.CREATE_NEW;
 import static java.nio.file.StandardOpenOption.WRITE;
 

@@ -7,6 +7,8 @@ import dev.tidemark.index.IndexSync;
 import dev.tidemark.point.EntryType;
 import dev.tidemark.point.FileEntry;
 import dev.tidemark.repo.BlobCodec;
+import dev.tidemark.repo.ChunkedWriter;
+import dev.tidemark.repo.Chunker;
 import dev.tidemark.repo.PackWriter;
 import java.io.IOException;
 import java.io.InputStream;
@@ -23,10 +25,15 @@ import java.util.Set;
  * <p>A read is bracketed by two lstats; if they differ (or the length read differs), the file changed while being
  * read and is read again, up to {@link #ATTEMPTS} times, after which it is reported and its previous version kept
  * (or it is left out). A file modified within the racy margin is read twice and both reads must agree.
+ *
+ * <p>A file larger than one chunk ({@link Chunker#DATA}) is cut into chunks, each stored once whoever else has it,
+ * and named by its {@link dev.tidemark.repo.ChunkList}: a log that grew by a MiB costs about a MiB. Such a file is
+ * read once: chunks are content-addressed, so a read torn by a change leaves only chunks nobody names, and its list is
+ * written only after the stat check found the file unchanged.
  */
 public final class ContentReader {
     static final int ATTEMPTS = 4;
-    /** Files up to this size are read into memory whole; larger ones are streamed twice (hash, then store). */
+    /** Files up to this size are read into memory whole; larger ones are streamed once, chunk by chunk. */
     static final int IN_MEMORY = 8 << 20;
     private static final Set<String> INCOMPRESSIBLE = Set.of("jpg", "jpeg", "png", "gif", "webp", "heic", "heif",
             "avif", "mp4", "mov", "m4v", "mkv", "avi", "webm", "mp3", "m4a", "aac", "flac", "ogg", "opus", "zip",
@@ -184,6 +191,14 @@ public final class ContentReader {
                 return null;
             }
         }
+        if (n > Chunker.DATA.max()) {
+            try (ChunkedWriter w = new ChunkedWriter(packs, hasher, hasher.chunkSeed(), Chunker.DATA,
+                    compressible(path))) {
+                w.write(buf, 0, n);
+                ContentKey key = w.finish();
+                return new Read(key, w.newChunks() > 0, w.storedBytes());
+            }
+        }
         ContentKey key = hasher.hash(buf, 0, n);
         if (!packs.claim(key)) {
             return new Read(key, false, 0); // the repository has it, or another thread is writing it
@@ -199,40 +214,34 @@ public final class ContentReader {
         return new Read(key, true, encoded.length);
     }
 
-    /** Hashes a large file in one pass, then streams it into a pack in a second if it is new; null if it changed. */
+    /**
+     * Reads a large file once, cutting it into chunks that go into packs as they come; null if it changed meanwhile
+     * (the chunks stored stay unnamed: harmless, and reused if the file comes back to that content).
+     */
     private Read readLarge(Path path, FileStat before) throws IOException, SourceProblem {
-        ContentKey key;
-        long n = 0;
         byte[] buf = new byte[1 << 20];
-        try (InputStream in = open(path); ContentHasher.Stream h = hasher.stream()) {
-            for (int r; (r = in.read(buf)) > 0; ) {
-                h.update(buf, 0, r);
-                n += r;
-            }
-            key = h.key();
-        } catch (NoSuchFileException e) {
-            throw e;
-        } catch (IOException e) {
-            throw new SourceProblem("read failed (" + dev.tidemark.util.Problems.reason(e) + ")");
-        }
-        if (n != before.size() || !before.sameContentState(FileStat.lstat(path))) {
-            return null;
-        }
-        // addStreamed claims the key first: content the repository has is not streamed again.
-        long storedBefore = packs.storedBytes();
-        PackWriter.Result res = packs.addStreamed(key, n, compressible(path), sink -> {
-            try (InputStream in = sources.open(path)) {
-                for (int r; (r = in.read(buf)) > 0; ) {
-                    sink.accept(buf, 0, r);
+        try (ChunkedWriter w = new ChunkedWriter(packs, hasher, hasher.chunkSeed(), Chunker.DATA, compressible(path))) {
+            try (InputStream in = open(path)) {
+                while (true) {
+                    int r;
+                    try {
+                        r = in.read(buf);
+                    } catch (NoSuchFileException e) {
+                        throw e;
+                    } catch (IOException e) {
+                        throw new SourceProblem("read failed (" + dev.tidemark.util.Problems.reason(e) + ")");
+                    }
+                    if (r < 0) {
+                        break;
+                    }
+                    w.write(buf, 0, r); // a failure here is the repository's, not the file's
                 }
             }
-            return before.sameContentState(FileStat.lstat(path));
-        });
-        return switch (res) {
-            case ADDED -> new Read(key, true, packs.storedBytes() - storedBefore);
-            case PRESENT -> new Read(key, false, 0);
-            case CHANGED -> null;
-        };
+            if (w.length() != before.size() || !before.sameContentState(FileStat.lstat(path))) {
+                return null;
+            }
+            ContentKey key = w.finish();
+            return new Read(key, w.newChunks() > 0, w.storedBytes());
+        }
     }
-
 }

@@ -1,5 +1,6 @@
 package dev.tidemark.scan;
 
+import dev.tidemark.repo.BlobReader;
 import dev.tidemark.TidemarkException;
 import dev.tidemark.config.Config;
 import dev.tidemark.config.DatabaseConfig;
@@ -237,15 +238,18 @@ public final class PointTaker {
         ExecutorService pool = Executors.newFixedThreadPool(config.scan().threads(), Threads.daemon("tidemark-scan", true));
         List<TreeScanner.Scanned> scanned = new ArrayList<>();
         List<ManifestWriter> writers = new ArrayList<>();
-        PackWriter packs = new PackWriter(repo.store(), repo.hasher(), repo.config().packSize(), index::hasBlob,
-                index::addPack);
+        List<String> manifests = new ArrayList<>();
+        PackWriter packs = index.packWriter(repo);
+        // Manifests go into packs of their own (as restic keeps trees apart from data): a lost or damaged data pack
+        // then still leaves the list of what was in it, so verify can name every file it affects.
+        PackWriter manifestPacks = index.packWriter(repo);
         try {
             boolean ok = false;
             try (Progress progress = Progress.start("point", 0, 0, progressMode)) {
                 for (TreeConfig tree : config.trees()) {
                     List<String> ex = new ArrayList<>(config.exclude());
                     ex.addAll(tree.exclude());
-                    ManifestWriter mw = new ManifestWriter(repo.store(), repo.hasher(), tree.name());
+                    ManifestWriter mw = new ManifestWriter(repo, manifestPacks, tree.name());
                     writers.add(mw);
                     TreeScanner scanner = new TreeScanner(tree, new Excludes(ex), index, packs, repo.hasher(), pool,
                             clock, progress, sources, verifyRecords);
@@ -255,8 +259,13 @@ public final class PointTaker {
                     scanned.add(sc);
                     LOG.debug("tree {} scanned in {} ms", tree.name(), (System.nanoTime() - ts) / 1_000_000);
                 }
+                // The manifests' last chunks and lists go into their pack.
+                for (TreeScanner.Scanned sc : scanned) {
+                    manifests.add(sc.manifest().finish());
+                }
                 long tf = System.nanoTime();
                 packs.flush();
+                manifestPacks.flush();
                 LOG.debug("last pack flushed in {} ms", (System.nanoTime() - tf) / 1_000_000);
                 // Every pack is committed now: the records that waited for theirs can go in.
                 try (RecordBatch batch = index.batch()) {
@@ -276,12 +285,14 @@ public final class PointTaker {
                 }
                 Threads.awaitTermination(pool, "scan threads"); // workers touch the index
                 packs.close();
+                manifestPacks.close();
             }
             List<TreeSnapshot> trees = new ArrayList<>();
             List<String> problems = new ArrayList<>();
             Totals total = Totals.ZERO;
-            for (TreeScanner.Scanned s : scanned) {
-                String key = s.manifest().finish();
+            for (int i = 0; i < scanned.size(); i++) {
+                TreeScanner.Scanned s = scanned.get(i);
+                String key = manifests.get(i);
                 trees.add(new TreeSnapshot(s.tree().name(), s.tree().path().toString(), key, s.totals()));
                 total = total.plus(s.totals());
                 for (String p : s.problems()) {
@@ -311,9 +322,9 @@ public final class PointTaker {
             String key;
             TreeSnapshot base = recorded.base() == null ? null : recorded.base().tree(tree.name());
             long[] counts = new long[4]; // files, directories, symlinks, bytes
-            try (ManifestWriter mw = new ManifestWriter(repo.store(), repo.hasher(), tree.name());
-                 ManifestLines lines = base == null ? null
-                         : new ManifestLines(repo.store(), repo.hasher(), base.manifest())) {
+            try (BlobReader contents = index.reader(repo); PackWriter packs = index.packWriter(repo);
+                 ManifestWriter mw = new ManifestWriter(repo, packs, tree.name());
+                 ManifestLines lines = base == null ? null : new ManifestLines(contents, base.manifest())) {
                 recorded.view(tree.name()).mergeLines(lines, new JournalView.LineSink() {
                     @Override
                     public void line(ManifestLines.Line l) throws IOException {
@@ -328,6 +339,7 @@ public final class PointTaker {
                     }
                 });
                 key = mw.finish();
+                packs.flush();
             }
             long read = recorded.view(tree.name()).puts(EntryType.FILE);
             Totals t = new Totals(counts[0], counts[1], counts[2], counts[3], read, 0, 0, 0, 0);

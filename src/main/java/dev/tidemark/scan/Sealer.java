@@ -1,5 +1,6 @@
 package dev.tidemark.scan;
 
+import dev.tidemark.repo.BlobReader;
 import dev.tidemark.TidemarkException;
 import dev.tidemark.config.Config;
 import dev.tidemark.config.DatabaseConfig;
@@ -167,11 +168,12 @@ public final class Sealer {
                     toppedUp.getOrDefault(c.query.name(), 0L), List.copyOf(c.missing.subList(0,
                     Math.min(5, c.missing.size()))), c.origin, c.query.schema(), c.query.sql()));
         }
-        try (DumpWriter w = new DumpWriter(repo.store(), repo.hasher())) {
+        try (PackWriter packs = index.packWriter(repo); DumpWriter w = new DumpWriter(repo, packs)) {
             Snapshotter.Dumped d = db.dump(w, pointId);
             long raw = w.rawBytes();
             String key = w.finish();
-            long stored = repo.store().size(key).orElse(0);
+            packs.flush();
+            long stored = w.storedBytes();
             db.closeView();
             DatabaseSnapshot snap = new DatabaseSnapshot(key, null, db.server(), db.viewOpenedAt(), d.binlogFile(),
                     d.binlogPosition(), d.gtid(), d.schemas(), d.consistency(), db.viewsOpened(), raw, stored,
@@ -209,7 +211,7 @@ public final class Sealer {
             }
         }
         List<String> out = new ArrayList<>();
-        try (ManifestLines r = new ManifestLines(repo.store(), repo.hasher(), snap.manifest())) {
+        try (BlobReader contents = index.reader(repo); ManifestLines r = new ManifestLines(contents, snap.manifest())) {
             ManifestLines.Line e = r.next();
             for (String w : wanted) {
                 while (e != null && PathOrder.compare(e.path(), w) < 0) {
@@ -233,8 +235,7 @@ public final class Sealer {
         TreeMap<String, FileEntry> additions = new TreeMap<>(PathOrder::compare);
         List<String> vanished = new ArrayList<>();
         Totals plus = Totals.ZERO;
-        try (PackWriter packs = new PackWriter(repo.store(), repo.hasher(), repo.config().packSize(), index::hasBlob,
-                index::addPack)) {
+        try (PackWriter packs = index.packWriter(repo)) {
             ContentReader reader = new ContentReader(packs, repo.hasher(), clock, sources, false);
             for (String rel : paths) {
                 Path abs = tree.path().resolve(rel);
@@ -281,8 +282,9 @@ public final class Sealer {
         dirs.forEach(additions::putIfAbsent);
         String key;
         int addedDirs = 0;
-        try (ManifestLines r = new ManifestLines(repo.store(), repo.hasher(), snap.manifest());
-             ManifestWriter w = new ManifestWriter(repo.store(), repo.hasher(), snap.name())) {
+        try (BlobReader contents = index.reader(repo); PackWriter packs = index.packWriter(repo);
+             ManifestLines r = new ManifestLines(contents, snap.manifest());
+             ManifestWriter w = new ManifestWriter(repo, packs, snap.name())) {
             ManifestLines.Line e = r.next();
             for (FileEntry a : additions.values()) {
                 while (e != null && PathOrder.compare(e.path(), a.path()) < 0) {
@@ -303,6 +305,7 @@ public final class Sealer {
                 w.addLine(e);
             }
             key = w.finish();
+            packs.flush();
         }
         plus = plus.plus(new Totals(0, addedDirs, 0, 0, 0, 0, 0, 0, 0));
         LOG.info("tree {}: {} file(s) written after the scan passed, named by rows in the read view, added to the point",

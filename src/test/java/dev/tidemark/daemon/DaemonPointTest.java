@@ -50,7 +50,7 @@ class DaemonPointTest {
 
     private static List<FileEntry> manifest(Repository repo, TreeSnapshot t) throws IOException {
         List<FileEntry> out = new ArrayList<>();
-        try (ManifestReader r = new ManifestReader(repo.store(), repo.hasher(), t.manifest())) {
+        try (ManifestReader r = new ManifestReader(dev.tidemark.testing.TestContents.reader(repo), t.manifest())) {
             for (FileEntry e = r.nextOrNull(); e != null; e = r.nextOrNull()) {
                 out.add(e);
             }

@@ -193,8 +193,8 @@ class DaemonTest {
             Files.write(f, v1);
             r.awaitReplicated("t", WAIT);
             assertTrue(raced.get(), "the test did not race the read");
-            ContentKey k1 = r.repo.hasher().hash(v1, 0, v1.length);
-            ContentKey k2 = r.repo.hasher().hash(v2, 0, v2.length);
+            ContentKey k1 = dev.tidemark.repo.ChunkedWriter.nameOf(r.repo, v1);
+            ContentKey k2 = dev.tidemark.repo.ChunkedWriter.nameOf(r.repo, v2);
             for (JournalEntry e : Running.journal(r.repo, "t")) {
                 if (e.path().equals("growing.bin") && !e.isDelete()) {
                     assertTrue(e.entry().key().equals(k1) || e.entry().key().equals(k2),

@@ -180,19 +180,34 @@ class DatabasePointTest {
     void aDamagedDumpIsFoundByVerifyAndNeverReachesTheServer() throws Exception {
         Env env = photoApp("", "");
         env.ok("point");
-        Path dump;
-        try (Stream<Path> s = Files.walk(env.repo.resolve("dumps"))) {
-            dump = s.filter(Files::isRegularFile).findFirst().orElseThrow();
+        // The dump is content in a pack: damage the middle of its blob there.
+        Path pack;
+        long at;
+        String dumpRef;
+        try (LocalDirStore store = new LocalDirStore(env.repo)) {
+            Repository repo = Repository.open(store);
+            dumpRef = new PointStore(repo).all().get(0).database().dump();
+            dev.tidemark.hash.ContentKey key = dev.tidemark.hash.ContentKey.parse(dumpRef);
+            dev.tidemark.repo.BlobLocation loc = null;
+            for (String id : repo.packIds()) {
+                for (dev.tidemark.repo.BlobLocation b : repo.readTrailer(id)) {
+                    if (b.key().equals(key)) {
+                        loc = b;
+                    }
+                }
+            }
+            assertTrue(loc != null && !loc.list(), "a small dump is one blob: " + loc);
+            pack = env.repo.resolve(dev.tidemark.repo.PackFormat.keyOf(loc.packId()));
+            at = loc.offset() + loc.storedLength() / 2;
         }
         assertEquals(0, env.cli("verify", "--read-data").code());
-        long size = Files.size(dump);
-        try (var ch = Files.newByteChannel(dump, StandardOpenOption.WRITE)) {
-            ch.position(size / 2);
+        try (var ch = Files.newByteChannel(pack, StandardOpenOption.WRITE)) {
+            ch.position(at);
             ch.write(java.nio.ByteBuffer.wrap(new byte[] {0x55, 0x66, 0x77}));
         }
         Cli.Result v = env.cli("verify", "--read-data");
         assertEquals(3, v.code(), v.toString());
-        assertTrue(v.out().contains("database dump dumps/"), v.out());
+        assertTrue(v.out().contains("database dump " + dumpRef), v.out());
         String into = schemaOf(env) + "_x";
         schemas.add(into);
         Cli.Result r = env.cli("restore", "latest", "--db-only", "--db-into", into);
@@ -251,6 +266,13 @@ class DatabasePointTest {
             }
             ids.add(env.ok("point").out().lines().findFirst().orElseThrow().split(" ")[2]);
         }
+        java.util.Set<String> forgotten = new java.util.HashSet<>();
+        try (LocalDirStore store = new LocalDirStore(env.repo)) {
+            PointStore ps = new PointStore(Repository.open(store));
+            for (int i = 0; i < 2; i++) {
+                forgotten.add(ps.load(ids.get(i)).database().dump());
+            }
+        }
         assertTrue(env.ok("forget", "--keep-last", "2").out().contains("2 restore points kept, 2 forgotten"));
         Cli.Result p = env.ok("prune", "--max-unused", "0%");
         assertTrue(p.out().contains("pruned:"), p.out());
@@ -262,9 +284,17 @@ class DatabasePointTest {
             for (RestorePoint rp : new PointStore(repo).all()) {
                 named.add(rp.database().dump());
             }
-            stored.addAll(store.list(DumpFormat.PREFIX));
+            for (String id : repo.packIds()) {
+                for (dev.tidemark.repo.BlobLocation b : repo.readTrailer(id)) {
+                    stored.add(b.key().hex());
+                }
+            }
         }
-        assertEquals(named, stored, "exactly the dumps of the kept points remain");
+        assertTrue(stored.containsAll(named), "the dumps of the kept points remain");
+        forgotten.removeAll(named);
+        assertEquals(2, forgotten.size());
+        forgotten.retainAll(stored);
+        assertEquals(java.util.Set.of(), forgotten, "the dumps of the forgotten points are gone");
         for (int i = 2; i < 4; i++) {
             String into = schema + "_k" + i;
             schemas.add(into);

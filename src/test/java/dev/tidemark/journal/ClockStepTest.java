@@ -54,7 +54,7 @@ class ClockStepTest {
 
     private static Map<String, FileEntry> state(Repository repo, Instant t) throws Exception {
         Map<String, FileEntry> out = new TreeMap<>();
-        try (Entries e = AtTime.of(repo, t).entries(repo, "t").open()) {
+        try (Entries e = AtTime.of(repo, t).entries(dev.tidemark.testing.TestContents.reader(repo), "t").open()) {
             for (FileEntry f = e.nextOrNull(); f != null; f = e.nextOrNull()) {
                 out.put(f.path(), f);
             }

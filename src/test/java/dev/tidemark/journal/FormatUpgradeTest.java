@@ -76,7 +76,7 @@ class FormatUpgradeTest {
 
     private static Map<String, FileEntry> state(Repository repo, Instant at) throws IOException {
         Map<String, FileEntry> out = new TreeMap<>();
-        try (Entries en = AtTime.of(repo, at).entries(repo, "t").open()) {
+        try (Entries en = AtTime.of(repo, at).entries(dev.tidemark.testing.TestContents.reader(repo), "t").open()) {
             for (FileEntry e = en.nextOrNull(); e != null; e = en.nextOrNull()) {
                 out.put(e.path(), e);
             }
@@ -107,7 +107,7 @@ class FormatUpgradeTest {
             store.put(PointStore.PREFIX + p.id(), Json.MAPPER.writeValueAsBytes(json));
             store.put(Repository.VERSION_KEY, "tidemark repository format 1\n".getBytes(StandardCharsets.US_ASCII));
             Map<String, FileEntry> files = new TreeMap<>();
-            try (ManifestReader r = new ManifestReader(store, repo.hasher(), p.trees().get(0).manifest())) {
+            try (ManifestReader r = new ManifestReader(dev.tidemark.testing.TestContents.reader(repo), p.trees().get(0).manifest())) {
                 for (FileEntry e = r.nextOrNull(); e != null; e = r.nextOrNull()) {
                     files.put(e.path(), e);
                 }
@@ -142,8 +142,8 @@ class FormatUpgradeTest {
         assertTrue(out.contains("committed"), out);
         try (LocalDirStore store = new LocalDirStore(env.repo)) {
             Repository v2 = Repository.open(store);
-            assertEquals(2, v2.format());
-            assertEquals("tidemark repository format 2", new String(store.get(Repository.VERSION_KEY),
+            assertEquals(Repository.FORMAT, v2.format());
+            assertEquals("tidemark repository format " + Repository.FORMAT, new String(store.get(Repository.VERSION_KEY),
                     StandardCharsets.US_ASCII).trim());
             List<JournalObject> objects = new Journal(v2).list();
             assertTrue(objects.stream().allMatch(o -> o.level() == JournalObject.MAX_LEVEL), objects.toString());

@@ -49,7 +49,7 @@ class HorizonTest {
             PointStore points = new PointStore(repo);
             RestorePoint real = points.load(points.ids().get(0));
             List<FileEntry> files = new ArrayList<>();
-            try (ManifestReader r = new ManifestReader(store, repo.hasher(), real.trees().get(0).manifest())) {
+            try (ManifestReader r = new ManifestReader(dev.tidemark.testing.TestContents.reader(repo), real.trees().get(0).manifest())) {
                 for (FileEntry e = r.nextOrNull(); e != null; e = r.nextOrNull()) {
                     if (e.isFile()) {
                         files.add(e);

@@ -106,7 +106,7 @@ class JournalCompactionTest {
 
     private Map<String, FileEntry> stateAt(Instant at) throws IOException {
         Map<String, FileEntry> out = new TreeMap<>();
-        try (Entries en = AtTime.of(repo, at).entries(repo, "t").open()) {
+        try (Entries en = AtTime.of(repo, at).entries(dev.tidemark.testing.TestContents.reader(repo), "t").open()) {
             for (FileEntry e = en.nextOrNull(); e != null; e = en.nextOrNull()) {
                 out.put(e.path(), e);
             }

@@ -44,14 +44,16 @@ class ManifestKeysTest {
             }
             entries.sort((a, b) -> PathOrder.compare(a.path(), b.path()));
             String key;
-            try (ManifestWriter w = new ManifestWriter(store, repo.hasher(), "t")) {
+            try (dev.tidemark.repo.PackWriter wPacks = dev.tidemark.testing.TestContents.packs(repo);
+                 ManifestWriter w = new ManifestWriter(repo, wPacks, "t")) {
                 for (FileEntry e : entries) {
                     w.add(e);
                 }
                 key = w.finish();
+                wPacks.flush();
             }
             List<ContentKey> parsed = new ArrayList<>();
-            try (ManifestReader m = new ManifestReader(store, repo.hasher(), key)) {
+            try (ManifestReader m = new ManifestReader(dev.tidemark.testing.TestContents.reader(repo), key)) {
                 for (FileEntry e = m.nextOrNull(); e != null; e = m.nextOrNull()) {
                     if (e.key() != null) {
                         parsed.add(e.key());
@@ -59,7 +61,7 @@ class ManifestKeysTest {
                 }
             }
             List<ContentKey> scanned = new ArrayList<>();
-            assertEquals(parsed.size(), ManifestKeys.scan(store, repo.hasher(), key, scanned::add));
+            assertEquals(parsed.size(), ManifestKeys.scan(dev.tidemark.testing.TestContents.reader(repo), key, scanned::add));
             assertEquals(parsed, scanned);
         }
     }

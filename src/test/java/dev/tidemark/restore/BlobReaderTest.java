@@ -9,6 +9,7 @@ import dev.tidemark.index.Index;
 import dev.tidemark.index.IndexSync;
 import dev.tidemark.repo.BlobCodec;
 import dev.tidemark.repo.BlobLocation;
+import dev.tidemark.repo.BlobReader;
 import dev.tidemark.repo.DamageException;
 import dev.tidemark.repo.PackFormat;
 import dev.tidemark.repo.PackWriter;
@@ -72,7 +73,7 @@ class BlobReaderTest {
     @Test
     void aDeletedCopyIsPassedOverForAnotherAndAMovedBlobIsFoundByListingThePacksAgain() throws Exception {
         try (Index index = Index.open(tmp.resolve("index"), repo.id());
-             BlobReader reader = new BlobReader(repo, index, 2)) {
+             BlobReader reader = new BlobReader(repo, index.locator(repo), 2)) {
             String first = pack(index);
             pack(index);
             assertEquals(2, index.copies(key).size(), "the index knows both copies");
@@ -82,7 +83,7 @@ class BlobReaderTest {
 
         }
         try (Index index = Index.open(tmp.resolve("index"), repo.id());
-             BlobReader reader = new BlobReader(repo, index, 2)) {
+             BlobReader reader = new BlobReader(repo, index.locator(repo), 2)) {
             // The blob moves again, to a pack the index has not seen (another process repacked), and the old one goes.
             String third = pack(null);
             for (BlobLocation known : index.copies(key)) {
@@ -93,7 +94,7 @@ class BlobReaderTest {
             assertEquals(List.of(third), index.copies(key).stream().map(BlobLocation::packId).toList());
         }
         try (Index index = Index.open(tmp.resolve("index"), repo.id());
-             BlobReader reader = new BlobReader(repo, index, 2)) {
+             BlobReader reader = new BlobReader(repo, index.locator(repo), 2)) {
             store.delete(PackFormat.keyOf(index.copies(key).get(0).packId()));
             DamageException e = assertThrows(DamageException.class, () -> read(reader));
             assertEquals(true, e.getMessage().contains("not in the repository"), e.getMessage());
@@ -103,7 +104,7 @@ class BlobReaderTest {
     @Test
     void aDamagedCopyIsPassedOverWhenNothingOfItWasHandedOut() throws Exception {
         try (Index index = Index.open(tmp.resolve("index"), repo.id());
-             BlobReader reader = new BlobReader(repo, index)) {
+             BlobReader reader = index.reader(repo)) {
             String first = pack(index);
             pack(index);
             BlobLocation loc = index.copies(key).get(0);

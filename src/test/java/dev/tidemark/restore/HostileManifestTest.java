@@ -50,13 +50,15 @@ class HostileManifestTest {
             }
             long t = System.currentTimeMillis() * 1_000_000L;
             String manifestKey;
-            try (ManifestWriter mw = new ManifestWriter(store, repo.hasher(), "t")) {
+            try (dev.tidemark.repo.PackWriter mwPacks = dev.tidemark.testing.TestContents.packs(repo);
+                 ManifestWriter mw = new ManifestWriter(repo, mwPacks, "t")) {
                 mw.add(dir(".", t));
                 mw.add(new FileEntry("../escape.txt", EntryType.FILE, evil.length, t, t, 0644, 0, 0, 1, key, null));
                 mw.add(new FileEntry("link", EntryType.SYMLINK, 0, t, t, 0777, 0, 0, 2, null, outside.toString()));
                 mw.add(new FileEntry("link/evil.txt", EntryType.FILE, evil.length, t, t, 0644, 0, 0, 3, key, null));
                 mw.add(new FileEntry("ok.txt", EntryType.FILE, evil.length, t, t, 0644, 0, 0, 4, key, null));
                 manifestKey = mw.finish();
+                mwPacks.flush();
             }
             PointStore points = new PointStore(repo);
             Instant now = Instant.now();

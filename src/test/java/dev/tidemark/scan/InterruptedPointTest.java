@@ -29,9 +29,12 @@ class InterruptedPointTest {
     @TempDir
     Path tmp;
 
+    /** Fails the n-th commit under a prefix: a pack in the middle, the last pack (it holds the manifest), the point. */
     @ParameterizedTest(name = "failure at {0}")
-    @ValueSource(strings = {"data", "manifests", "points"})
-    void aFailedCommitLeavesNoPointAndTheNextPointFinishesTheJob(String prefix) throws Exception {
+    @ValueSource(strings = {"data:2", "data:3", "points:1"})
+    void aFailedCommitLeavesNoPointAndTheNextPointFinishesTheJob(String where) throws Exception {
+        String prefix = where.substring(0, where.indexOf(':'));
+        int nth = Integer.parseInt(where.substring(where.indexOf(':') + 1));
         Env env = new Env(tmp, "facedata");
         Random r = new Random(4);
         // About 45 MiB in 11,000 files: three packs, and more files than one index batch, so a failure can hit a
@@ -45,7 +48,7 @@ class InterruptedPointTest {
         // that never reached the repository would then be reused blindly and the point would name missing data.
         Clock later = Clock.offset(Clock.systemUTC(), java.time.Duration.ofSeconds(30));
         try (LocalDirStore local = new LocalDirStore(env.repo)) {
-            FaultyStore faulty = new FaultyStore(local, k -> k.startsWith(prefix + "/"), 2 - (prefix.equals("data") ? 0 : 1));
+            FaultyStore faulty = new FaultyStore(local, k -> k.startsWith(prefix + "/"), nth);
             IOException e = assertThrows(IOException.class, () -> Points.take(config, faulty, later));
             assertTrue(e.getMessage().contains("injected failure"), e.getMessage());
             assertEquals(0, local.list("points/").size(), "no point was written");

@@ -81,7 +81,7 @@ class UnreadableDirectoryTest {
 
     private static Map<String, FileEntry> entries(Repository repo, RestorePoint p, String tree) throws Exception {
         Map<String, FileEntry> out = new HashMap<>();
-        try (ManifestReader r = new ManifestReader(repo.store(), repo.hasher(), p.tree(tree).manifest())) {
+        try (ManifestReader r = new ManifestReader(dev.tidemark.testing.TestContents.reader(repo), p.tree(tree).manifest())) {
             for (FileEntry e = r.nextOrNull(); e != null; e = r.nextOrNull()) {
                 out.put(e.path(), e);
             }

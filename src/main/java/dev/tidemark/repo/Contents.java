@@ -1,0 +1,28 @@
+package dev.tidemark.repo;
+
+import dev.tidemark.hash.ContentKey;
+import java.io.IOException;
+import java.io.InputStream;
+
+/**
+ * Content by key, whichever way it is stored: one blob, or a {@link ChunkList} of chunks. Also opens what restore
+ * points name (manifests, dumps) by their reference: a content key (format 3), or the key of a whole object under
+ * {@code manifests/} or {@code dumps/} (formats 1 and 2, read as they are).
+ */
+public interface Contents extends AutoCloseable {
+    Repository repository();
+
+    /** Streams the content of {@code key} into {@code sink}, checked. */
+    void read(ContentKey key, BlobCodec.Sink sink) throws IOException;
+
+    /** The chunk list {@code key} names, or null if {@code key} is a single blob. */
+    ChunkList listOf(ContentKey key) throws IOException;
+
+    /** Opens what {@code ref} names as a stream, checked as it is read (a mismatch is a {@link DamageException}). */
+    default InputStream open(String ref, String what) throws IOException {
+        return ContentStream.open(this, ref, what);
+    }
+
+    @Override
+    void close() throws IOException;
+}
