@@ -272,25 +272,38 @@ public final class Checker {
         if (!lists.contains(key)) {
             return null;
         }
-        String p = listProblems.computeIfAbsent(key, k -> {
-            ChunkList list;
-            try {
-                list = contents.listOf(k);
-            } catch (ObjectNotFoundException e) {
-                throw new Vanished(e.getMessage());
-            } catch (IOException e) {
-                return ": its chunk list is unreadable (" + e.getMessage() + ")";
+        String p = listProblems.get(key);
+        if (p == null) {
+            p = checkList(key);
+            listProblems.put(key, p);
+        }
+        return p.isEmpty() ? null : p;
+    }
+
+    /** What is wrong with the chunks of list {@code k} ("" if nothing); a group of chunks is checked in turn. */
+    private String checkList(ContentKey k) {
+        ChunkList list;
+        try {
+            list = contents.listOf(k);
+        } catch (ObjectNotFoundException e) {
+            throw new Vanished(e.getMessage());
+        } catch (IOException e) {
+            return ": its chunk list is unreadable (" + e.getMessage() + ")";
+        }
+        for (int i = 0; i < list.chunks().size(); i++) {
+            ContentKey c = list.chunks().get(i).key();
+            if (!blobs.contains(c) || damagedKeys.contains(c)) {
+                return ": chunk " + i + " of " + list.chunks().size() + " (" + c.shortHex() + ")"
+                        + (blobs.contains(c) ? " damaged" : " missing");
             }
-            for (int i = 0; i < list.chunks().size(); i++) {
-                ContentKey c = list.chunks().get(i).key();
-                if (!blobs.contains(c) || damagedKeys.contains(c)) {
-                    return ": chunk " + i + " of " + list.chunks().size() + " (" + c.shortHex() + ")"
-                            + (blobs.contains(c) ? " damaged" : " missing");
+            if (lists.contains(c)) {
+                String inner = problem(c);
+                if (inner != null) {
+                    return ": chunk group " + i + " of " + list.chunks().size() + inner;
                 }
             }
-            return "";
-        });
-        return p.isEmpty() ? null : p;
+        }
+        return "";
     }
 
     /** Hashes a whole pack against its name, then decodes every blob; returns the bytes read. */

@@ -194,7 +194,7 @@ final class Maintenance {
             List<dev.tidemark.repo.BlobLocation> copies = index.copies(k);
             if (!copies.isEmpty() && copies.get(0).list()) {
                 for (dev.tidemark.repo.ChunkList.Chunk c : contents.listOf(k).chunks()) {
-                    note(c.key());
+                    used(c.key(), contents); // a group's list: its chunks too
                 }
             }
         } catch (IOException e) {

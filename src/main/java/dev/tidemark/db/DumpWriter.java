@@ -14,9 +14,12 @@ public final class DumpWriter implements AutoCloseable {
     private final OutputStream out;
     private long rawBytes;
 
-    /** Cut into chunks ({@link Chunker#DATA}) in {@code packs}: an unchanged table's rows cost nothing again. */
+    /**
+     * Cut into chunks ({@link Chunker#DUMP}) in {@code packs}, each statement header in a chunk of its own (it
+     * changes with its statement's length): an unchanged table's rows cost nothing again, a changed row a chunk.
+     */
     public DumpWriter(Repository repo, PackWriter packs) {
-        this.object = new ChunkedWriter(repo, packs, Chunker.DATA, true);
+        this.object = new ChunkedWriter(repo, packs, Chunker.DUMP, true);
         this.out = object;
     }
 
@@ -56,7 +59,9 @@ public final class DumpWriter implements AutoCloseable {
     }
 
     private void header(DumpFormat.Kind kind, int len, String extra) throws IOException {
+        object.boundary();
         write((DumpFormat.MARK + kind.word + " " + len + extra + "\n").getBytes(StandardCharsets.UTF_8));
+        object.boundary();
     }
 
     private void write(byte[] b) throws IOException {

@@ -160,10 +160,17 @@ public final class Pruner {
         if (failed[0] != null) {
             throw failed[0];
         }
-        for (ContentKey k : listKeys) {
-            for (ChunkList.Chunk c : contents.listOf(k).chunks()) {
-                if (except == null || !except.contains(c.key())) {
-                    keys.add(c.key());
+        // A list's chunks may be lists themselves (a long list is grouped): followed until only chunks are left.
+        java.util.ArrayDeque<ContentKey> todo = new java.util.ArrayDeque<>(listKeys);
+        while (!todo.isEmpty()) {
+            for (ChunkList.Chunk c : contents.listOf(todo.poll()).chunks()) {
+                if (except != null && except.contains(c.key())) {
+                    continue;
+                }
+                keys.add(c.key());
+                List<BlobLocation> copies = index.copies(c.key());
+                if (!copies.isEmpty() && copies.get(0).list()) {
+                    todo.add(c.key());
                 }
             }
         }

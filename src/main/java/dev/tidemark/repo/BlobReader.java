@@ -66,6 +66,7 @@ public final class BlobReader implements Contents {
     }
 
     /** Where {@code key} is (its first copy), or a {@link DamageException} if the repository does not hold it. */
+    @Override
     public BlobLocation locate(ContentKey key) throws IOException {
         List<BlobLocation> c = index.copies(key);
         if (c.isEmpty() && refresh()) {
@@ -86,6 +87,7 @@ public final class BlobReader implements Contents {
      * Streams the content of {@code key} into {@code sink}, verified, starting with copy {@code first} (from
      * {@link #locate}, or null) and going on to the others.
      */
+    @Override
     public void read(ContentKey key, BlobLocation first, BlobCodec.Sink sink) throws IOException {
         read(key, first, false, sink);
     }
@@ -162,12 +164,15 @@ public final class BlobReader implements Contents {
     @Override
     public ChunkList listOf(ContentKey key) throws IOException {
         BlobLocation loc = locate(key);
-        if (!loc.list()) {
-            return null;
-        }
-        byte[][] bytes = new byte[1][];
-        read(key, loc, true, (b, o, l) -> bytes[0] = java.util.Arrays.copyOfRange(b, o, o + l));
-        return bytes[0] == null ? null : ChunkList.decode(bytes[0], bytes[0].length, "chunk list " + key.shortHex());
+        return loc.list() ? listAt(loc) : null;
+    }
+
+    @Override
+    public ChunkList listAt(BlobLocation loc) throws IOException {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream((int) Math.min(loc.rawLength(), 1 << 20));
+        read(loc.key(), loc, true, bytes::write);
+        byte[] b = bytes.toByteArray();
+        return ChunkList.decode(b, b.length, "chunk list " + loc.key().shortHex());
     }
 
     private void readCopy(BlobLocation loc, BlobCodec.Sink sink) throws IOException {

@@ -11,7 +11,8 @@ import java.util.List;
 /**
  * The bytes of a chunk list blob ({@link BlobLocation#list}): content cut by the {@link Chunker}, as the ordered keys of
  * its chunks. The list is itself a blob named by the content key of these bytes, so it is checked like any other;
- * {@code whole} is the content key of the concatenated chunks, checked when they are read back.
+ * {@code whole} is the content key of the concatenated chunks, checked when they are read back. A chunk may itself
+ * be a list (one level: {@link ChunkedWriter} groups long lists), its length then the length of what it names.
  *
  * <pre>
  * list := "TMCL" | u8 version (1) | whole[16] | u64 length | u32 count | count * (key[16] | u32 length)
@@ -59,7 +60,7 @@ public record ChunkList(ContentKey whole, long length, List<Chunk> chunks) {
             for (int i = 0; i < count; i++) {
                 ContentKey k = ContentKey.fromBytes(read(bb, ContentKey.BYTES));
                 int l = bb.getInt();
-                if (l <= 0 || l > BlobCodec.SEGMENT) {
+                if (l <= 0) {
                     throw new DamageException(what + ": chunk " + i + " has length " + l);
                 }
                 sum += l;

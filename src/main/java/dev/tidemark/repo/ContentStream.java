@@ -6,6 +6,7 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.List;
 
 /**
  * A manifest's or a dump's bytes as a stream: a chunk at a time (at most a segment in memory), each chunk checked
@@ -16,6 +17,8 @@ final class ContentStream extends InputStream {
     private final ChunkList list;
     private final String what;
     private final ContentHasher.Stream whole;
+    /** The chunks still to read, leaves and groups: a group's list is read when its turn comes. */
+    private final java.util.ArrayDeque<ChunkList.Chunk> todo;
     private int next;
     private byte[] buf = new byte[0];
     private int pos;
@@ -27,6 +30,7 @@ final class ContentStream extends InputStream {
         this.list = list;
         this.what = what;
         this.whole = contents.repository().hasher().stream();
+        this.todo = new java.util.ArrayDeque<>(list.chunks());
     }
 
     /** A reference's content: a legacy object key (contains '/') or a content key. */
@@ -58,7 +62,7 @@ final class ContentStream extends InputStream {
 
     private boolean fill() throws IOException {
         while (pos == buf.length) {
-            if (next == list.chunks().size()) {
+            if (todo.isEmpty()) {
                 if (!checked) {
                     checked = true;
                     if (total != list.length() || !whole.key().equals(list.whole())) {
@@ -67,10 +71,19 @@ final class ContentStream extends InputStream {
                 }
                 return false;
             }
-            ChunkList.Chunk c = list.chunks().get(next++);
-            ByteArrayOutputStream b = new ByteArrayOutputStream(c.length());
+            ChunkList.Chunk c = todo.poll();
+            next++;
+            ByteArrayOutputStream b = new ByteArrayOutputStream(Math.min(c.length(), 1 << 20));
             try {
-                contents.read(c.key(), b::write);
+                BlobLocation loc = contents.locate(c.key());
+                if (loc.list()) {
+                    List<ChunkList.Chunk> sub = contents.listAt(loc).chunks();
+                    for (int i = sub.size() - 1; i >= 0; i--) {
+                        todo.addFirst(sub.get(i));
+                    }
+                    continue;
+                }
+                contents.read(c.key(), loc, b::write);
             } catch (DamageException e) {
                 throw new DamageException(what + ": chunk " + (next - 1) + ": " + e.getMessage(), e);
             }

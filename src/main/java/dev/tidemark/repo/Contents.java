@@ -15,8 +15,17 @@ public interface Contents extends AutoCloseable {
     /** Streams the content of {@code key} into {@code sink}, checked. */
     void read(ContentKey key, BlobCodec.Sink sink) throws IOException;
 
+    /** Where {@code key} is (a copy of it); a {@link DamageException} if the repository does not hold it. */
+    BlobLocation locate(ContentKey key) throws IOException;
+
+    /** Streams the content of {@code key}, starting with the copy at {@code first}. */
+    void read(ContentKey key, BlobLocation first, BlobCodec.Sink sink) throws IOException;
+
     /** The chunk list {@code key} names, or null if {@code key} is a single blob. */
     ChunkList listOf(ContentKey key) throws IOException;
+
+    /** The chunk list stored at {@code loc} (a list blob). */
+    ChunkList listAt(BlobLocation loc) throws IOException;
 
     /** Opens what {@code ref} names as a stream, checked as it is read (a mismatch is a {@link DamageException}). */
     default InputStream open(String ref, String what) throws IOException {

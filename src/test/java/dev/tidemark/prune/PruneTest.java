@@ -65,10 +65,14 @@ class PruneTest {
             }
         }
         try (var contents = dev.tidemark.testing.TestContents.reader(repo)) {
-            for (ContentKey k : List.copyOf(out)) {
-                var list = contents.listOf(k);
+            java.util.ArrayDeque<ContentKey> todo = new java.util.ArrayDeque<>(out);
+            while (!todo.isEmpty()) {
+                var list = contents.listOf(todo.poll());
                 if (list != null) {
-                    list.chunks().forEach(c -> out.add(c.key()));
+                    list.chunks().forEach(c -> {
+                        out.add(c.key());
+                        todo.add(c.key());
+                    });
                 }
             }
         }

@@ -100,6 +100,28 @@ class ChunkerTest {
     }
 
     @Test
+    void aCutAskedForFallsExactlyThereAndTheRestIsCutAsBefore() throws Exception {
+        byte[] head = random(3 << 10, 7);
+        byte[] body = random(200 << 10, 8);
+        List<Integer> lens = new ArrayList<>();
+        try (Chunker c = new Chunker(SEED, Chunker.DUMP, (b, o, l) -> lens.add(l))) {
+            c.write(head, 0, head.length);
+            c.cutHere();
+            c.write(body, 0, body.length);
+            c.finish();
+        }
+        int at = 0;
+        int i = 0;
+        while (at < head.length) {
+            at += lens.get(i++);
+        }
+        assertEquals(head.length, at, "a chunk ends where the cut was asked for");
+        int[] alone = Chunker.lengths(SEED, Chunker.DUMP, body);
+        assertEquals(Arrays.stream(alone).boxed().toList(), lens.subList(i, lens.size()),
+                "what follows is cut as it would be on its own");
+    }
+
+    @Test
     void anotherSeedCutsElsewhere() throws Exception {
         byte[] data = random(8 << 20, 6);
         int[] a = Chunker.lengths(SEED, Chunker.DATA, data);

@@ -26,17 +26,42 @@ public final class TestContents {
                 stored.putIfAbsent(b.key(), b.storedLength());
             }
         }
-        dev.tidemark.hash.ContentKey key = dev.tidemark.hash.ContentKey.parse(ref);
-        long n = stored.getOrDefault(key, 0L);
+        long n = 0;
+        java.util.ArrayDeque<dev.tidemark.hash.ContentKey> todo = new java.util.ArrayDeque<>();
+        todo.add(dev.tidemark.hash.ContentKey.parse(ref));
         try (BlobReader r = reader(repo)) {
-            dev.tidemark.repo.ChunkList list = r.listOf(key);
-            if (list != null) {
-                for (dev.tidemark.repo.ChunkList.Chunk c : list.chunks()) {
-                    n += stored.getOrDefault(c.key(), 0L);
+            while (!todo.isEmpty()) {
+                dev.tidemark.hash.ContentKey key = todo.poll();
+                n += stored.getOrDefault(key, 0L);
+                dev.tidemark.repo.ChunkList list = r.listOf(key);
+                if (list != null) {
+                    list.chunks().forEach(c -> todo.add(c.key()));
                 }
             }
         }
         return n;
+    }
+
+    /** The chunks that hold the content named by {@code ref}, in order, groups of chunks followed. */
+    public static java.util.List<dev.tidemark.hash.ContentKey> leaves(Repository repo, String ref)
+            throws java.io.IOException {
+        java.util.List<dev.tidemark.hash.ContentKey> out = new java.util.ArrayList<>();
+        try (BlobReader r = reader(repo)) {
+            leaves(r, dev.tidemark.hash.ContentKey.parse(ref), out);
+        }
+        return out;
+    }
+
+    private static void leaves(BlobReader r, dev.tidemark.hash.ContentKey key,
+                               java.util.List<dev.tidemark.hash.ContentKey> out) throws java.io.IOException {
+        dev.tidemark.repo.ChunkList list = r.listOf(key);
+        if (list == null) {
+            out.add(key);
+            return;
+        }
+        for (dev.tidemark.repo.ChunkList.Chunk c : list.chunks()) {
+            leaves(r, c.key(), out);
+        }
     }
 
     /** A pack writer that deduplicates nothing and tells nobody: flush it before naming what it wrote. */
