@@ -18,8 +18,15 @@ public final class DumpReader implements AutoCloseable {
     private boolean ended;
 
     public DumpReader(Contents contents, String key) throws IOException {
+        this(contents, key, false);
+    }
+
+    /** @param readAhead read and check the dump on a thread of its own, a few MiB ahead of the statements asked for */
+    public DumpReader(Contents contents, String key, boolean readAhead) throws IOException {
         this.key = key;
-        this.in = new BufferedInputStream(contents.open(key, "database dump " + key), 1 << 16);
+        InputStream raw = contents.open(key, "database dump " + key);
+        this.in = new BufferedInputStream(readAhead ? new dev.tidemark.util.ReadAhead(raw, 8, "tidemark-dump-read")
+                : raw, 1 << 16);
     }
 
     /** Copies the dump as it is stored: plain SQL for the {@code mariadb} client. Checked while copied. */

@@ -105,7 +105,8 @@ public final class Loader {
         long bytes = 0;
         try (Connection c = Db.connect(config)) {
             checkTargets(c, targets, force);
-            try (Statement st = c.createStatement(); DumpReader r = new DumpReader(contents, dumpKey)) {
+            // Read ahead: the dump is read (and checked again) while the server executes what was sent.
+            try (Statement st = c.createStatement(); DumpReader r = new DumpReader(contents, dumpKey, true)) {
                 int batched = 0;
                 for (DumpFormat.Statement s = r.next(); s != null; s = r.next()) {
                     if (s.kind() == DumpFormat.Kind.SCHEMA) {

@@ -211,6 +211,76 @@ public final class BlobReader implements Contents {
         }
     }
 
+    /** Gaps between blobs a run may read over: dead bytes, or blobs nobody asked for. */
+    private static final int RUN_GAP = 64 << 10;
+    private static final int RUN_MAX = 4 << 20;
+
+    /**
+     * Reads small data blobs in this order, those that lie one after the other in a pack (a chunked dump, written
+     * in order) with one read per run instead of one per blob; each is checked against its key. A run that cannot
+     * be read (its pack moved meanwhile), or a blob in it that fails its check, is read blob by blob as
+     * {@link #read} does, every copy tried.
+     */
+    @Override
+    public void readAll(List<BlobLocation> locs, BlobCodec.Sink sink) throws IOException {
+        int i = 0;
+        while (i < locs.size()) {
+            int j = i + 1;
+            BlobLocation first = locs.get(i);
+            long end = first.offset() + first.storedLength();
+            while (j < locs.size() && small(locs.get(j)) && small(first)) {
+                BlobLocation b = locs.get(j);
+                if (!b.packId().equals(first.packId()) || b.offset() < end || b.offset() - end > RUN_GAP
+                        || b.offset() + b.storedLength() - first.offset() > RUN_MAX) {
+                    break;
+                }
+                end = b.offset() + b.storedLength();
+                j++;
+            }
+            if (j - i == 1) {
+                read(first.key(), first, sink);
+            } else {
+                readRun(locs.subList(i, j), end, sink);
+            }
+            i = j;
+        }
+    }
+
+    private static boolean small(BlobLocation b) {
+        return !b.list() && b.rawLength() <= BlobCodec.SEGMENT
+                && b.storedLength() <= BlobCodec.SEGMENT + BlobCodec.SEGMENT_HEADER;
+    }
+
+    private void readRun(List<BlobLocation> run, long end, BlobCodec.Sink sink) throws IOException {
+        BlobLocation first = run.get(0);
+        byte[] buf = new byte[(int) (end - first.offset())];
+        try {
+            Open o = acquire(first.packId());
+            try {
+                if (end > o.handle.size()) {
+                    throw new DamageException("pack " + first.packId() + ": a run of blobs lies past its end");
+                }
+                o.handle.readFully(first.offset(), buf, 0, buf.length);
+            } finally {
+                release(o);
+            }
+        } catch (ObjectNotFoundException | DamageException e) {
+            for (BlobLocation b : run) {
+                read(b.key(), b, sink); // blob by blob, every copy tried
+            }
+            return;
+        }
+        for (int k = 0; k < run.size(); k++) {
+            BlobLocation b = run.get(k);
+            try {
+                BlobCodec.decodeSmall(buf, (int) (b.offset() - first.offset()), (int) b.storedLength(), b.rawLength(),
+                        b.key(), hasher, sink, "blob " + b.key().shortHex() + " in pack " + b.packId());
+            } catch (DamageException e) {
+                read(b.key(), null, sink); // this copy is damaged: the others, as a single read would
+            }
+        }
+    }
+
     private void readBlob(BlobLocation loc, BlobCodec.Sink sink) throws IOException {
         Open o = acquire(loc.packId());
         try {

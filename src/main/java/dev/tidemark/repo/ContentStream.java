@@ -12,7 +12,7 @@ import java.util.List;
  * A manifest's or a dump's bytes as a stream: a chunk at a time (at most a segment in memory), each chunk checked
  * against its key as it is read and the whole against the list's key of it at the end.
  */
-final class ContentStream extends InputStream {
+final class ContentStream extends dev.tidemark.util.BlockInputStream {
     private final Contents contents;
     private final ChunkList list;
     private final String what;
@@ -20,8 +20,6 @@ final class ContentStream extends InputStream {
     /** The chunks still to read, leaves and groups: a group's list is read when its turn comes. */
     private final java.util.ArrayDeque<ChunkList.Chunk> todo;
     private int next;
-    private byte[] buf = new byte[0];
-    private int pos;
     private long total;
     private boolean checked;
 
@@ -60,21 +58,24 @@ final class ContentStream extends InputStream {
         return new ContentStream(contents, list, what);
     }
 
-    private boolean fill() throws IOException {
-        while (pos == buf.length) {
-            if (todo.isEmpty()) {
-                if (!checked) {
-                    checked = true;
-                    if (total != list.length() || !whole.key().equals(list.whole())) {
-                        throw new DamageException(what + ": its chunks do not add up to what its chunk list says");
-                    }
+    @Override
+    protected byte[] nextBlock() throws IOException {
+        if (todo.isEmpty()) {
+            if (!checked) {
+                checked = true;
+                if (total != list.length() || !whole.key().equals(list.whole())) {
+                    throw new DamageException(what + ": its chunks do not add up to what its chunk list says");
                 }
-                return false;
             }
-            ChunkList.Chunk c = todo.poll();
-            next++;
-            ByteArrayOutputStream b = new ByteArrayOutputStream(Math.min(c.length(), 1 << 20));
-            try {
+            return null;
+        }
+        // A batch of leaf chunks (a group's list read when its turn comes), read in runs along their packs.
+        List<BlobLocation> batch = new java.util.ArrayList<>();
+        long raw = 0;
+        try {
+            while (!todo.isEmpty() && batch.size() < 256 && raw < (1 << 20)) {
+                ChunkList.Chunk c = todo.poll();
+                next++;
                 BlobLocation loc = contents.locate(c.key());
                 if (loc.list()) {
                     List<ChunkList.Chunk> sub = contents.listAt(loc).chunks();
@@ -83,35 +84,22 @@ final class ContentStream extends InputStream {
                     }
                     continue;
                 }
-                contents.read(c.key(), loc, b::write);
-            } catch (DamageException e) {
-                throw new DamageException(what + ": chunk " + (next - 1) + ": " + e.getMessage(), e);
+                batch.add(loc);
+                raw += loc.rawLength();
             }
-            buf = b.toByteArray();
-            pos = 0;
-            whole.update(buf, 0, buf.length);
-            total += buf.length;
+        } catch (DamageException e) {
+            throw new DamageException(what + ": chunk " + (next - 1) + ": " + e.getMessage(), e);
         }
-        return true;
-    }
-
-    @Override
-    public int read() throws IOException {
-        return fill() ? buf[pos++] & 0xff : -1;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-        if (len == 0) {
-            return 0;
+        ByteArrayOutputStream b = new ByteArrayOutputStream((int) raw);
+        try {
+            contents.readAll(batch, b::write);
+        } catch (DamageException e) {
+            throw new DamageException(what + ": " + e.getMessage(), e);
         }
-        if (!fill()) {
-            return -1;
-        }
-        int n = Math.min(len, buf.length - pos);
-        System.arraycopy(buf, pos, b, off, n);
-        pos += n;
-        return n;
+        byte[] block = b.toByteArray();
+        whole.update(block, 0, block.length);
+        total += block.length;
+        return block;
     }
 
     @Override

@@ -21,6 +21,13 @@ public interface Contents extends AutoCloseable {
     /** Streams the content of {@code key}, starting with the copy at {@code first}. */
     void read(ContentKey key, BlobLocation first, BlobCodec.Sink sink) throws IOException;
 
+    /** Reads each blob at {@code locs} in turn (data blobs, not lists), as {@link #read} would. */
+    default void readAll(java.util.List<BlobLocation> locs, BlobCodec.Sink sink) throws IOException {
+        for (BlobLocation b : locs) {
+            read(b.key(), b, sink);
+        }
+    }
+
     /** The chunk list {@code key} names, or null if {@code key} is a single blob. */
     ChunkList listOf(ContentKey key) throws IOException;
 
