@@ -33,13 +33,7 @@ public final class PackWriter implements AutoCloseable {
         boolean has(ContentKey key) throws IOException;
     }
 
-    /** Content too large to hold in memory, written through a sink in one pass. */
-    public interface StreamedContent {
-        /** Feeds the content to {@code sink}; returns false if it changed while being read. */
-        boolean writeTo(BlobCodec.Sink sink) throws IOException;
-    }
-
-    public enum Result { ADDED, PRESENT, CHANGED }
+    public enum Result { ADDED, PRESENT }
 
     private static final int STAGE = 1 << 20;
     private static final ThreadLocal<byte[]> COPY_BUFFER =
@@ -131,73 +125,6 @@ public final class PackWriter implements AutoCloseable {
         if (full != null) {
             commit(full);
         }
-    }
-
-    /**
-     * Streams a large blob into the open pack, checking that it hashes to {@code expected}. If it does not, or the
-     * source reports a change, the bytes written stay in the pack as dead bytes and {@link Result#CHANGED} is
-     * returned: the caller re-reads the file.
-     */
-    public Result addStreamed(ContentKey expected, long rawLength, boolean tryCompress, StreamedContent content)
-            throws IOException {
-        if (!claim(expected)) {
-            return Result.PRESENT;
-        }
-        OpenPack full = null;
-        boolean ok = false;
-        long written;
-        try {
-            synchronized (this) {
-                OpenPack p = ensureOpen();
-                long start = p.offset;
-                byte[] segment = new byte[BlobCodec.SEGMENT];
-                byte[] scratch = tryCompress ? BlobCodec.newScratch() : null;
-                long[] rawSeen = {0};
-                int[] fill = {0};
-                try (ContentHasher.Stream h = hasher.stream()) {
-                    boolean stable = content.writeTo((buf, off, len) -> {
-                        h.update(buf, off, len);
-                        rawSeen[0] += len;
-                        while (len > 0) {
-                            int n = Math.min(len, segment.length - fill[0]);
-                            System.arraycopy(buf, off, segment, fill[0], n);
-                            fill[0] += n;
-                            off += n;
-                            len -= n;
-                            if (fill[0] == segment.length) {
-                                BlobCodec.writeSegment(p.stream(), segment, 0, fill[0], scratch);
-                                fill[0] = 0;
-                            }
-                        }
-                    });
-                    if (fill[0] > 0) {
-                        BlobCodec.writeSegment(p.stream(), segment, 0, fill[0], scratch);
-                    }
-                    written = p.offset - start;
-                    ok = stable && rawSeen[0] == rawLength && h.key().equals(expected);
-                }
-                if (ok) {
-                    p.entries.add(new BlobLocation(expected, null, start, written, rawLength));
-                } else {
-                    deadBytes.addAndGet(written);
-                }
-                if (p.offset >= targetSize) {
-                    full = detach();
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            pending.remove(expected);
-            throw e;
-        }
-        if (ok) {
-            storedBytes.addAndGet(written);
-        } else {
-            pending.remove(expected);
-        }
-        if (full != null) {
-            commit(full);
-        }
-        return ok ? Result.ADDED : Result.CHANGED;
     }
 
     /**
