@@ -95,9 +95,7 @@ final class DaemonPoints {
     }
 
     RestorePoint latestInRepository() throws IOException {
-        PointStore points = new PointStore(repo);
-        List<String> ids = points.ids();
-        return ids.isEmpty() ? null : points.load(ids.get(ids.size() - 1));
+        return new PointStore(repo).latest();
     }
 
     /**

@@ -10,7 +10,6 @@ import dev.tidemark.repo.Repository;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -63,8 +62,7 @@ public record AtTime(Instant time, RestorePoint base, Map<String, JournalView> v
      * or before that position) with the changes of the batches after it up to that one.
      */
     public static AtTime through(Repository repo, long throughSeq) throws IOException {
-        List<String> ids = new PointStore(repo).ids();
-        RestorePoint base = ids.isEmpty() ? null : new PointStore(repo).load(ids.get(ids.size() - 1));
+        RestorePoint base = new PointStore(repo).latest();
         if (base != null && (base.journal() == null || base.journal() > throughSeq)) {
             throw new IllegalStateException("the latest point " + base.id() + " is not a base for batch " + throughSeq);
         }

@@ -382,9 +382,7 @@ public final class PointTaker {
     }
 
     private RestorePoint latest() throws IOException {
-        PointStore points = new PointStore(repo);
-        List<String> ids = points.ids();
-        return ids.isEmpty() ? null : points.load(ids.get(ids.size() - 1));
+        return new PointStore(repo).latest();
     }
 
     private static void checkNotEmptied(TreeConfig tree, Totals now, RestorePoint previous, boolean allowEmpty) {
