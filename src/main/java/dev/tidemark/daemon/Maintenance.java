@@ -90,6 +90,8 @@ final class Maintenance {
     private Future<PrunePlan> planning;
     private PruneRun run;
     private final List<ContentKey> usedMeanwhile = new ArrayList<>();
+    /** Why the prune under way must be dropped (content in use could not be followed), or null. */
+    private String pruneUnsafe;
     private final Set<String> objectsMeanwhile = new HashSet<>();
     private long prunes;
     private Instant lastPrune;
@@ -183,7 +185,7 @@ final class Maintenance {
         try (BlobReader contents = index.reader(repo)) {
             used(k, contents);
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            followFailed(k, e);
         }
     }
 
@@ -198,7 +200,17 @@ final class Maintenance {
                 }
             }
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            followFailed(k, e);
+        }
+    }
+
+    /**
+     * The chunks of content in use could not be listed, so the prune under way cannot know to keep them: it is
+     * dropped before it deletes anything more (what it wrote stays as garbage for the next prune).
+     */
+    private void followFailed(ContentKey k, IOException e) {
+        if (pruneUnsafe == null) {
+            pruneUnsafe = "the chunk list of " + k.shortHex() + " could not be read (" + e.getMessage() + ")";
         }
     }
 
@@ -251,6 +263,18 @@ final class Maintenance {
 
     /** One step of forget and prune, if one is due. */
     private void retention(long now) throws IOException {
+        if (pruneUnsafe != null) {
+            LOG.warn("prune dropped: {}; the next prune starts over in {}", pruneUnsafe, Sizes.duration(RETRY));
+            pruneUnsafe = null;
+            run = null;
+            if (planning != null) {
+                planning.cancel(true);
+                planning = null;
+            }
+            usedMeanwhile.clear();
+            nextRetention = now + RETRY.toNanos();
+            return;
+        }
         if (run != null) {
             if (!run.step()) {
                 finishPrune();
