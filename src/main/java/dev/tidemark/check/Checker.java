@@ -233,9 +233,9 @@ public final class Checker {
         for (Map.Entry<String, List<String>> d : dumpPoints.entrySet()) {
             String what = "database dump " + d.getKey() + " (points " + String.join(", ", d.getValue()) + ")";
             try {
-                boolean legacy = d.getKey().indexOf('/') >= 0;
-                String why = legacy ? (store.size(d.getKey()).isEmpty() ? " missing" : null)
-                        : problem(ContentKey.parse(d.getKey()));
+                ContentKey content = dev.tidemark.repo.ContentObject.contentRef(d.getKey());
+                String why = content == null ? (store.size(d.getKey()).isEmpty() ? " missing" : null)
+                        : problem(content);
                 if (why != null) {
                     damage(what + ":" + why);
                 } else if (readData) {

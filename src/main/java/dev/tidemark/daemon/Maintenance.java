@@ -171,8 +171,9 @@ final class Maintenance {
 
     /** A manifest or dump a new point names: an object (older formats) or content. */
     private void referenced(String ref, BlobReader contents) throws IOException {
-        if (ref.indexOf('/') < 0) {
-            used(ContentKey.parse(ref), contents);
+        ContentKey content = dev.tidemark.repo.ContentObject.contentRef(ref);
+        if (content != null) {
+            used(content, contents);
             return;
         }
         objectsMeanwhile.add(ref);
@@ -193,9 +194,9 @@ final class Maintenance {
     private void used(ContentKey k, BlobReader contents) {
         note(k);
         try {
-            List<dev.tidemark.repo.BlobLocation> copies = index.copies(k);
-            if (!copies.isEmpty() && copies.get(0).list()) {
-                for (dev.tidemark.repo.ChunkList.Chunk c : contents.listOf(k).chunks()) {
+            dev.tidemark.repo.BlobLocation list = index.listCopy(k);
+            if (list != null) {
+                for (dev.tidemark.repo.ChunkList.Chunk c : contents.listAt(list).chunks()) {
                     used(c.key(), contents); // a group's list: its chunks too
                 }
             }

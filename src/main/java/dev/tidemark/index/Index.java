@@ -187,7 +187,6 @@ public final class Index implements AutoCloseable {
         return c.isEmpty() ? null : c.get(0);
     }
 
-    /** Every copy of {@code key} the index knows; empty if none. */
     /** The index as a {@link dev.tidemark.repo.BlobLocator} of {@code repo}: a refresh syncs it with the pack list. */
     public dev.tidemark.repo.BlobLocator locator(dev.tidemark.repo.Repository repo) {
         Index self = this;
@@ -213,11 +212,18 @@ public final class Index implements AutoCloseable {
                 this::addPack);
     }
 
+    /** The first copy of {@code key} if it is a chunk list, else null (a data blob, or not known). */
+    public BlobLocation listCopy(ContentKey key) throws IOException {
+        List<BlobLocation> c = copies(key);
+        return !c.isEmpty() && c.get(0).list() ? c.get(0) : null;
+    }
+
     /** A reader of {@code repo}'s content through this index. */
     public dev.tidemark.repo.BlobReader reader(dev.tidemark.repo.Repository repo) {
         return new dev.tidemark.repo.BlobReader(repo, locator(repo));
     }
 
+    /** Every copy of {@code key} the index knows; empty if none. */
     public List<BlobLocation> copies(ContentKey key) throws IOException {
         return blobTable.copies(key);
     }

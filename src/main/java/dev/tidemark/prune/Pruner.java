@@ -142,16 +142,16 @@ public final class Pruner {
      * those {@code except} has. A list the index does not know is left for the pack tally to report as missing.
      */
     private void expandLists(BlobReader contents, KeySet keys, KeySet except) throws IOException {
-        List<ContentKey> listKeys = new ArrayList<>();
+        List<BlobLocation> lists = new ArrayList<>();
         IOException[] failed = {null};
         keys.forEach(k -> {
             if (failed[0] != null) {
                 return;
             }
             try {
-                List<BlobLocation> copies = index.copies(k);
-                if (!copies.isEmpty() && copies.get(0).list()) {
-                    listKeys.add(k);
+                BlobLocation l = index.listCopy(k);
+                if (l != null) {
+                    lists.add(l);
                 }
             } catch (IOException e) {
                 failed[0] = e;
@@ -161,16 +161,16 @@ public final class Pruner {
             throw failed[0];
         }
         // A list's chunks may be lists themselves (a long list is grouped): followed until only chunks are left.
-        java.util.ArrayDeque<ContentKey> todo = new java.util.ArrayDeque<>(listKeys);
+        java.util.ArrayDeque<BlobLocation> todo = new java.util.ArrayDeque<>(lists);
         while (!todo.isEmpty()) {
-            for (ChunkList.Chunk c : contents.listOf(todo.poll()).chunks()) {
+            for (ChunkList.Chunk c : contents.listAt(todo.poll()).chunks()) {
                 if (except != null && except.contains(c.key())) {
                     continue;
                 }
                 keys.add(c.key());
-                List<BlobLocation> copies = index.copies(c.key());
-                if (!copies.isEmpty() && copies.get(0).list()) {
-                    todo.add(c.key());
+                BlobLocation l = index.listCopy(c.key());
+                if (l != null) {
+                    todo.add(l);
                 }
             }
         }
@@ -275,14 +275,12 @@ public final class Pruner {
                 dumps.add(p.database().dump());
             }
         }
-        for (String ref : manifests) {
-            if (ref.indexOf('/') < 0) {
-                live.add(ContentKey.parse(ref)); // a manifest stored as content (format 3)
-            }
-        }
-        for (String ref : dumps) {
-            if (ref.indexOf('/') < 0) {
-                live.add(ContentKey.parse(ref));
+        for (Set<String> refs : List.of(manifests, dumps)) {
+            for (String ref : refs) {
+                ContentKey k = dev.tidemark.repo.ContentObject.contentRef(ref); // stored as content (format 3)
+                if (k != null) {
+                    live.add(k);
+                }
             }
         }
         KeySet recordsOnly = new KeySet();

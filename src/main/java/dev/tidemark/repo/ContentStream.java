@@ -34,7 +34,7 @@ final class ContentStream extends dev.tidemark.util.BlockInputStream {
     /** A reference's content: a legacy object key (contains '/') or a content key. */
     static InputStream open(Contents contents, String ref, String what) throws IOException {
         Repository repo = contents.repository();
-        if (ref.indexOf('/') >= 0) {
+        if (ref.indexOf('/') >= 0) { // an object of formats 1 and 2 (see ContentObject.contentRef)
             ContentKey expected;
             try {
                 expected = ContentObject.contentKeyOf(ref);
