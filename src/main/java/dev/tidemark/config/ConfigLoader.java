@@ -44,7 +44,8 @@ public final class ConfigLoader {
                        @JsonProperty("nonTransactional") String nonTransactional,
                        @JsonProperty("whenDown") String whenDown, @JsonProperty("dangling") String dangling,
                        @JsonProperty("connectTimeout") String connectTimeout,
-                       @JsonProperty("referenceQueries") List<RawReference> referenceQueries) {
+                       @JsonProperty("referenceQueries") List<RawReference> referenceQueries,
+                       @JsonProperty("binlog") String binlog) {
     }
 
     record RawReference(@JsonProperty("name") String name, @JsonProperty("tree") String tree,

@@ -21,7 +21,22 @@ import java.util.List;
  */
 public record DatabaseConfig(String url, String user, Secret password, String passwordSource, Tls tls, String tlsCa,
                              List<String> schemas, NonTransactional nonTransactional, WhenDown whenDown,
-                             Dangling dangling, Duration connectTimeout, List<ReferenceQuery> referenceQueries) {
+                             Dangling dangling, Duration connectTimeout, List<ReferenceQuery> referenceQueries,
+                             Binlog binlog) {
+
+    /** Whether the daemon archives the server's binary log (point-in-time restores of the database). */
+    public enum Binlog {
+        /** Follow it when the server writes one in a replayable format (the default); say why not otherwise. */
+        FOLLOW("follow"),
+        /** Points only. */
+        OFF("off");
+
+        public final String word;
+
+        Binlog(String word) {
+            this.word = word;
+        }
+    }
 
     /** TLS choices, mapped to the driver's {@code sslMode}. */
     public enum Tls {

@@ -132,6 +132,8 @@ final class DatabaseSection {
                 DatabaseConfig.Dangling.values(), x -> x.word, DatabaseConfig.Dangling.FLAG);
         Duration timeout = ConfigLoader.duration(file, "database.connectTimeout", d.connectTimeout(),
                 Duration.ofSeconds(10), Duration.ofSeconds(1), Duration.ofMinutes(10));
+        DatabaseConfig.Binlog binlog = choice(file, "database.binlog", d.binlog(), DatabaseConfig.Binlog.values(),
+                x -> x.word, DatabaseConfig.Binlog.FOLLOW);
         List<DatabaseConfig.ReferenceQuery> refs = new ArrayList<>();
         List<RawReference> raw = d.referenceQueries() == null ? List.of() : d.referenceQueries();
         Set<String> names = new HashSet<>();
@@ -161,7 +163,7 @@ final class DatabaseSection {
             refs.add(new DatabaseConfig.ReferenceQuery(name, r.tree(), schema, r.sql().strip()));
         }
         return new DatabaseConfig(url, d.user(), password, source, tls, d.tlsCa(), List.copyOf(d.schemas()), nt, down,
-                dangling, timeout, List.copyOf(refs));
+                dangling, timeout, List.copyOf(refs), binlog);
     }
 
     private static <T> T choice(Path file, String field, String value, T[] all, Function<T, String> word, T dflt) {
