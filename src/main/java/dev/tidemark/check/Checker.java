@@ -54,7 +54,8 @@ public final class Checker {
 
     /** The outcome: a list of damage found (empty when the repository is sound) and what was checked. */
     public record Report(List<String> damage, List<String> affected, int packs, long blobs, int points, int manifests,
-                         long fileEntries, long bytesRead, int journalObjects, long journalChanges, int dumps) {
+                         long fileEntries, long bytesRead, int journalObjects, long journalChanges, int dumps,
+                         int binlogPieces, long binlogBytes) {
         public boolean ok() {
             return damage.isEmpty();
         }
@@ -251,11 +252,38 @@ public final class Checker {
                 damage(what + ": " + e.getMessage());
             }
         }
+        // The archived binlog: every piece of the cover there; with readData, read, checked against its key and
+        // parsed event by event (a piece holds whole events).
+        dev.tidemark.binlog.BinlogArchive binlog = dev.tidemark.binlog.BinlogArchive.load(repo);
+        int binlogPieces = 0;
+        for (String file : binlog.files()) {
+            for (dev.tidemark.binlog.Piece p : binlog.pieces(file)) {
+                binlogPieces++;
+                if (store.size(p.key()).isEmpty()) {
+                    throw new Vanished(p.key());
+                }
+                if (readData && p.length() > 0) {
+                    String what = "binlog " + file + " bytes " + p.from() + "-" + p.to();
+                    try {
+                        long n = dev.tidemark.binlog.Event.check(new dev.tidemark.repo.SegmentedInputStream(
+                                store.open(p.key()), repo.hasher(), p.contentKey(), p.key()), what);
+                        if (n != p.length()) {
+                            damage(what + ": holds " + n + " bytes, its name says " + p.length());
+                        }
+                    } catch (ObjectNotFoundException e) {
+                        throw new Vanished(p.key());
+                    } catch (IOException e) {
+                        damage(what + ": " + e.getMessage());
+                    }
+                }
+            }
+        }
         if (!affected.isEmpty() && damage.isEmpty()) {
             damage(affected.size() + " files name content that no pack holds");
         }
         return new Report(List.copyOf(damage), List.copyOf(new TreeSet<>(affected)), packIds.size(), blobs.size(),
-                pointCount, manifestPoints.size(), entries, bytesRead, journalObjects, changes[0], dumpPoints.size());
+                pointCount, manifestPoints.size(), entries, bytesRead, journalObjects, changes[0], dumpPoints.size(),
+                binlogPieces, binlog.bytes());
     }
 
     /**

@@ -1,6 +1,9 @@
 package dev.tidemark.cli;
 
 import dev.tidemark.TidemarkException;
+import dev.tidemark.binlog.BinlogArchive;
+import dev.tidemark.binlog.Position;
+import dev.tidemark.binlog.Replay;
 import dev.tidemark.config.Config;
 import dev.tidemark.config.HookConfig;
 import dev.tidemark.config.DatabaseConfig;
@@ -14,7 +17,9 @@ import dev.tidemark.point.RestorePoint;
 import dev.tidemark.util.Sizes;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -32,6 +37,9 @@ final class DatabaseRestore {
     private final Map<String, String> targets;
     private final boolean force;
     private final PrintWriter w;
+    /** With --at: the binlog to replay after the point's dump, and the directory holding it. */
+    private Replay.Plan replay;
+    private Path replayWork;
 
     DatabaseRestore(Config config, dev.tidemark.repo.Contents contents, RestorePoint point, String into, boolean force,
                     PrintWriter w) {
@@ -57,6 +65,54 @@ final class DatabaseRestore {
         this.w = w;
     }
 
+    /**
+     * The last point at or before {@code time} that has the database with its binlog coordinates: the base of a
+     * restore to {@code time}; a one-line refusal naming what is missing otherwise.
+     */
+    static RestorePoint baseAt(List<RestorePoint> points, Instant time) {
+        RestorePoint base = null;
+        for (RestorePoint p : points) {
+            DatabaseSnapshot d = p.database();
+            if (!p.time().isAfter(time) && d != null && d.dump() != null && d.binlogFile() != null) {
+                base = p;
+            }
+        }
+        if (base == null) {
+            boolean any = points.stream().anyMatch(p -> p.database() != null && p.database().dump() != null
+                    && !p.time().isAfter(time));
+            throw TidemarkException.failed("no point at or before " + time + " has the database" + (any
+                    ? " with binlog coordinates (the server wrote no binary log then): restore a point by id instead"
+                    : ": 'tidemark points' lists the points; the database can be restored only from one of them on"));
+        }
+        return base;
+    }
+
+    /** Plans the replay of the archived binlog from the point's coordinates to {@code time}. */
+    void replayTo(dev.tidemark.repo.Repository repo, Instant time) throws IOException {
+        replayWork = Files.createTempDirectory("tidemark-replay-");
+        BinlogArchive archive = BinlogArchive.load(repo);
+        if (archive.isEmpty()) {
+            throw TidemarkException.failed("the database cannot be restored to " + time + ": no binlog is archived "
+                    + "(the daemon archives it when the server writes one: 'tidemark status' says why not). Restore "
+                    + "point " + point.id() + " instead");
+        }
+        Map<String, String> schemas = new LinkedHashMap<>(targets);
+        replay = Replay.plan(archive, new Position(snap.binlogFile(), snap.binlogPosition()), time, schemas,
+                replayWork);
+    }
+
+    /** Removes the replay's local files. */
+    void cleanUp() {
+        if (replayWork == null) {
+            return;
+        }
+        try (java.util.stream.Stream<Path> s = Files.walk(replayWork)) {
+            s.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        } catch (IOException e) {
+            // temp files; the OS cleans them up eventually
+        }
+    }
+
     /** Connects and refuses non-empty targets (unless forced) before anything else happens. */
     void check(boolean dryRun) {
         try (Connection c = Db.connect(config.database())) {
@@ -69,6 +125,12 @@ final class DatabaseRestore {
                             t.getKey(), point.id(), t.getValue(), state, Sizes.count(rows(t.getKey())),
                             Sizes.bytes(snap.rawBytes()));
                 }
+            }
+            if (dryRun && replay != null) {
+                w.printf("database: would then replay the binlog from %s to %s: %s transactions%s%s%n", replay.from(),
+                        replay.to(), Sizes.count(replay.transactions()), replay.skipped() == 0 ? ""
+                                : " (" + Sizes.count(replay.skipped()) + " of other schemas left out)",
+                        replay.last() == null ? "" : ", the last " + replay.last() + " committed " + replay.lastTime());
             }
             if (!dryRun) {
                 Loader.checkTargets(c, targets, force);
@@ -120,10 +182,19 @@ final class DatabaseRestore {
                     point.id(), t.getValue(), Sizes.count(rows(t.getKey())), Sizes.count(l.statements()),
                     Sizes.duration(Duration.ofNanos(System.nanoTime() - t0)));
         }
+        if (replay != null) {
+            long t1 = System.nanoTime();
+            w.flush();
+            Replay.run(replay, config.database(), targets);
+            w.printf("replayed the binlog from %s to %s: %s transactions%s, in %s%n", replay.from(), replay.to(),
+                    Sizes.count(replay.transactions()), replay.last() == null ? "" : " (the last " + replay.last()
+                            + ", committed " + replay.lastTime() + ")",
+                    Sizes.duration(Duration.ofNanos(System.nanoTime() - t1)));
+        }
     }
 
-    /** Prints the reference check; false if any row names a missing file. */
-    boolean checkReferences(Map<String, Path> trees, boolean filesRestored) {
+    /** Runs the reference queries against what was restored; null if there are none. */
+    List<ReferenceCheck.Result> references(Map<String, Path> trees) {
         List<DatabaseConfig.ReferenceQuery> queries = config.database().referenceQueries();
         if (queries.isEmpty()) {
             // None declared: the references the point was sealed with, as tidemark discovered them.
@@ -135,13 +206,21 @@ final class DatabaseRestore {
             }
         }
         if (queries.isEmpty()) {
-            return true;
+            return null;
         }
         Map<String, Path> roots = new LinkedHashMap<>();
         for (TreeConfig t : config.trees()) {
             roots.put(t.name(), t.path());
         }
-        List<ReferenceCheck.Result> results = ReferenceCheck.run(config.database(), queries, targets, trees, roots);
+        return ReferenceCheck.run(config.database(), queries, targets, trees, roots);
+    }
+
+    static long dangling(List<ReferenceCheck.Result> results) {
+        return results.stream().mapToLong(ReferenceCheck.Result::dangling).sum();
+    }
+
+    /** Prints the reference check; false if any row names a missing file. */
+    boolean report(List<ReferenceCheck.Result> results, boolean filesRestored) {
         long dangling = 0;
         for (ReferenceCheck.Result r : results) {
             w.printf("references %s: %s paths in the restored database, %s without a file in %s%s%n", r.name(),

@@ -11,6 +11,9 @@ import dev.tidemark.repo.BlobReader;
 import dev.tidemark.restore.Restorer;
 import dev.tidemark.util.Sizes;
 import dev.tidemark.journal.AtTime;
+import dev.tidemark.journal.Journal;
+import dev.tidemark.db.ReferenceCheck;
+import dev.tidemark.restore.TopUp;
 import dev.tidemark.point.Entries;
 import dev.tidemark.journal.JournalView;
 import dev.tidemark.point.ManifestReader;
@@ -56,7 +59,15 @@ import picocli.CommandLine.Spec;
     "point's schema under another name, beside the live one.",
     "  tidemark restore latest --db --dry-run                  # print the plan, change nothing",
     "  tidemark restore latest --db                            # the disaster case",
-    "  tidemark restore latest --db-only --db-into s01_check   # rehearse the database only"})
+    "  tidemark restore latest --db-only --db-into s01_check   # rehearse the database only",
+    "",
+    "Any second (--at TIME with --db, --db-into or --db-only): the dump of the last point at or",
+    "before TIME, then the transactions the daemon archived from the server's binlog up to TIME",
+    "(whole transactions, to the second), then the files as of TIME from the journal; a row",
+    "committed by TIME whose file was journaled just after it gets that file. Refused, with the",
+    "reason, if the archived binlog does not reach TIME (a gap, or the daemon was not following).",
+    "  tidemark restore --at 2026-11-21T14:04:59Z --db --dry-run      # base point, binlog, files",
+    "  tidemark restore --at 2026-11-21T14:04:59Z --db-only --db-into s01_before"})
 final class RestoreCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common;
@@ -66,7 +77,8 @@ final class RestoreCommand implements Callable<Integer> {
     String point;
 
     @Option(names = "--at", paramLabel = "TIME", description = {"Restore the trees as they were at TIME, to the second:",
-        "the last point before TIME with the daemon's journal on top. TIME is ISO-8601, with a zone",
+        "the last point before TIME with the daemon's journal on top (and with --db, the database",
+        "through the archived binlog). TIME is ISO-8601, with a zone",
         "(2026-11-21T14:05:09Z, 2026-11-21T15:05:09+01:00) or local (2026-11-21T15:05:09)."})
     String at;
 
@@ -128,10 +140,6 @@ final class RestoreCommand implements Callable<Integer> {
         }
         Instant time = at == null ? null : parseTime(at);
         boolean withDb = db || dbInto != null || dbOnly;
-        if (withDb && time != null) {
-            throw TidemarkException.usage("--at restores files only (the database is sealed in points): name a POINT "
-                    + "to restore the database");
-        }
         if (force && !withDb) {
             throw TidemarkException.usage("--force replaces a database schema: it needs --db, --db-into or --db-only");
         }
@@ -147,14 +155,19 @@ final class RestoreCommand implements Callable<Integer> {
             mirror = true; // the disaster case: each tree becomes exactly the point, as the database will be
         }
         PrintWriter w = spec.commandLine().getOut();
+        DatabaseRestore dbr = null;
         try (RepoSession s = RepoSession.withIndex(config, "tidemark restore")) {
             List<Job> jobs = dbOnly ? List.of() : time == null ? pointJobs(config, s) : journalJobs(config, s, time);
             for (Job j : jobs) {
                 Restorer.checkTarget(j.tree().name(), j.target(), mirror);
             }
-            DatabaseRestore dbr = null;
             if (withDb) {
-                dbr = new DatabaseRestore(config, s.contents(), new PointStore(s.repo).resolve(point), dbInto, force, w);
+                PointStore store = new PointStore(s.repo);
+                dbr = new DatabaseRestore(config, s.contents(), time == null ? store.resolve(point)
+                        : DatabaseRestore.baseAt(store.all(), time), dbInto, force, w);
+                if (time != null) {
+                    dbr.replayTo(s.repo, time);
+                }
                 dbr.check(dryRun);
                 if (full) {
                     dbr.hook("hooks.preRestore", config.hooks().preRestore(), dryRun);
@@ -199,12 +212,64 @@ final class RestoreCommand implements Callable<Integer> {
                 for (Job j : jobs) {
                     where.put(j.tree().name(), j.target());
                 }
-                if (!dryRun && !dbr.checkReferences(where, !dbOnly)) {
-                    return ExitCode.FAILED.code();
+                if (!dryRun) {
+                    List<ReferenceCheck.Result> refs = dbr.references(where);
+                    if (refs != null && time != null && !dbOnly && DatabaseRestore.dangling(refs) > 0) {
+                        if (topUp(config, s, time, refs, where, asRoot) > 0) {
+                            refs = dbr.references(where);
+                        }
+                    }
+                    if (refs != null && !dbr.report(refs, !dbOnly)) {
+                        return ExitCode.FAILED.code();
+                    }
                 }
+            }
+        } finally {
+            if (dbr != null) {
+                dbr.cleanUp();
             }
         }
         return 0;
+    }
+
+    /**
+     * A restore to a time put back rows committed at or before it whose files the daemon journaled just after it (the
+     * app writes the file, then the row; the daemon copies the file once it settles, up to run.maxDelay later): each
+     * such file is taken from the journal's first version of it after the time, as a point's seal does.
+     */
+    private int topUp(Config config, RepoSession s, Instant time, List<ReferenceCheck.Result> refs,
+                      Map<String, Path> where, boolean asRoot) throws java.io.IOException {
+        Map<String, Map<String, dev.tidemark.point.FileEntry>> wanted = new LinkedHashMap<>();
+        for (ReferenceCheck.Result r : refs) {
+            Map<String, dev.tidemark.point.FileEntry> m = wanted.computeIfAbsent(r.tree(), k -> new LinkedHashMap<>());
+            for (String p : r.missing()) {
+                m.put(p, null);
+            }
+        }
+        Instant until = time.plus(config.run().maxDelay()).plus(config.run().settle()).plusSeconds(60);
+        new Journal(s.repo).readBetween(time.plusNanos(1), until, e -> {
+            Map<String, dev.tidemark.point.FileEntry> m = wanted.get(e.tree());
+            if (m != null && e.entry() != null && m.containsKey(e.path()) && m.get(e.path()) == null) {
+                m.put(e.path(), e.entry());
+            }
+        });
+        int n = 0;
+        PrintWriter w = spec.commandLine().getOut();
+        try (BlobReader blobs = s.index.reader(s.repo)) {
+            for (Map.Entry<String, Map<String, dev.tidemark.point.FileEntry>> t : wanted.entrySet()) {
+                List<dev.tidemark.point.FileEntry> files = t.getValue().values().stream()
+                        .filter(java.util.Objects::nonNull).toList();
+                Path target = where.get(t.getKey());
+                if (files.isEmpty() || target == null) {
+                    continue;
+                }
+                int k = TopUp.write(blobs, target, files, asRoot);
+                w.printf("tree %s: added %d files the restored rows name, journaled within %s after %s%n",
+                        t.getKey(), k, Sizes.duration(java.time.Duration.between(time, until)), time);
+                n += k;
+            }
+        }
+        return n;
     }
 
     /** One tree to restore: where from, where to, and how to say what it is. */

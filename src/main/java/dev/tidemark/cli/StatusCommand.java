@@ -91,8 +91,36 @@ final class StatusCommand implements Callable<Integer> {
                 w.printf("last maintenance error: %s (replication goes on)%n", m.path("lastMaintenanceError").asText());
             }
         }
+        JsonNode b = st.path("binlog");
+        if (!b.isMissingNode()) {
+            w.println(binlogLine(b));
+            for (JsonNode g : b.path("gaps")) {
+                w.printf("  binlog GAP: %s%n", g.asText());
+            }
+        }
         w.printf("resident memory: %s%n", Sizes.bytes(st.path("residentBytes").asLong()));
         return st.path("healthy").asBoolean() ? 0 : ExitCode.FAILED.code();
+    }
+
+    /** One line on the binlog: following and how far, or why not. */
+    static String binlogLine(JsonNode b) {
+        String state = b.path("state").asText();
+        StringBuilder sb = new StringBuilder("binlog: ").append(state);
+        if (b.has("archivedTo")) {
+            sb.append("; archived to ").append(b.path("archivedTo").asText()).append(" at ")
+                    .append(b.path("archivedAt").asText());
+        }
+        if (b.has("lastTransaction")) {
+            sb.append(" (last transaction committed ").append(b.path("lastTransaction").asText()).append(')');
+        }
+        if (b.has("piecesWritten")) {
+            sb.append("; ").append(Sizes.bytes(b.path("bytesArchived").asLong())).append(" in ")
+                    .append(Sizes.count(b.path("piecesWritten").asLong())).append(" pieces since start");
+        }
+        if (b.has("why")) {
+            sb.append("; ").append(b.path("why").asText());
+        }
+        return sb.toString();
     }
 
     static RestorePoint point(JsonNode reply) throws java.io.IOException {

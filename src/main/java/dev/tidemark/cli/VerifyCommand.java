@@ -35,11 +35,13 @@ final class VerifyCommand implements Callable<Integer> {
         }
         PrintWriter w = spec.commandLine().getOut();
         w.printf("checked %d points, %d manifests (%s entries), %d database dumps%s, %d journal objects (%s changes), "
-                + "%d packs (%s blobs)%s%n",
+                + "%d packs (%s blobs)%s%s%n",
                 r.points(), r.manifests(), Sizes.count(r.fileEntries()), r.dumps(), readData ? " (read)" : "",
                 r.journalObjects(),
                 Sizes.count(r.journalChanges()), r.packs(), Sizes.count(r.blobs()),
-                readData ? ", read " + Sizes.bytes(r.bytesRead()) : "");
+                readData ? ", read " + Sizes.bytes(r.bytesRead()) : "", r.binlogPieces() == 0 ? ""
+                        : ", " + r.binlogPieces() + " binlog pieces (" + Sizes.bytes(r.binlogBytes())
+                        + (readData ? ", read" : "") + ")");
         if (r.ok()) {
             w.println("no damage found");
             return 0;

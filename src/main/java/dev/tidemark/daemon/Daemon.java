@@ -87,6 +87,7 @@ public final class Daemon {
     private Reconciler reconciler;
     private Maintenance maintenance;
     private JournalWriter journal;
+    private volatile dev.tidemark.binlog.BinlogFollower binlog;
     private final DaemonPoints points;
     private final Instant startedAt;
     private long summaryChanges;
@@ -168,6 +169,7 @@ public final class Daemon {
         journal = JournalWriter.open(repo, lock);
         maintenance = new Maintenance(repo, index, lock, journal, clock, config.retention());
         maintenance.start();
+        binlog = BinlogArchiving.start(config, repo, lock, clock);
         pool = Executors.newFixedThreadPool(config.scan().threads(), Threads.daemon("tidemark-copy", true));
         packs = new PackWriter(repo.store(), repo.hasher(), repo.config().packSize(), index::hasBlob, (id, blobs) -> {
             index.addPack(id, blobs);
@@ -214,6 +216,9 @@ public final class Daemon {
             Threads.awaitTermination(pool, "copies in progress"); // they use the index and the open pack
             packs.close();
             maintenance.close();
+            if (binlog != null) {
+                binlog.close();
+            }
             synchronized (requests) {
                 closed = true;
             }
@@ -420,6 +425,7 @@ public final class Daemon {
         if (m != null) {
             s.put("maintenance", m.status());
         }
+        BinlogArchiving.status(config, binlog, s);
         s.put("residentBytes", DaemonStatus.residentBytes());
         return s;
     }

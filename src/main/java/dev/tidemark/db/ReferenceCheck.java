@@ -17,8 +17,15 @@ public final class ReferenceCheck {
     private ReferenceCheck() {
     }
 
-    /** One query's result: how many paths, how many name no file, and up to 5 of those. */
-    public record Result(String name, String tree, Path where, long rows, long dangling, List<String> examples) {
+    /** Dangling paths kept per query for a caller that can still add their files (a restore to a time). */
+    static final int MISSING_KEPT = 100_000;
+
+    /**
+     * One query's result: how many paths, how many name no file, up to 5 of those as the rows give them, and up to
+     * {@link #MISSING_KEPT} of them relative to the tree root.
+     */
+    public record Result(String name, String tree, Path where, long rows, long dangling, List<String> examples,
+                         List<String> missing) {
     }
 
     /**
@@ -48,6 +55,7 @@ public final class ReferenceCheck {
                 long rows = 0;
                 long dangling = 0;
                 List<String> examples = new ArrayList<>();
+                List<String> missing = new ArrayList<>();
                 try (ResultSet rs = st.executeQuery(q.sql())) {
                     while (rs.next()) {
                         String p = rs.getString(1);
@@ -63,10 +71,13 @@ public final class ReferenceCheck {
                             if (examples.size() < 5) {
                                 examples.add(p);
                             }
+                            if (rel != null && missing.size() < MISSING_KEPT) {
+                                missing.add(rel);
+                            }
                         }
                     }
                 }
-                out.add(new Result(q.name(), q.tree(), root, rows, dangling, examples));
+                out.add(new Result(q.name(), q.tree(), root, rows, dangling, examples, missing));
             }
         } catch (SQLException e) {
             throw Db.explain(config, e);

@@ -20,7 +20,8 @@ import java.util.Set;
  * @param repackPacks   ids of the packs whose blobs in use are copied before they are deleted
  * @param manifests     manifest objects no kept point names
  * @param dumps         database dump objects no kept point names
- * @param journal       journal objects that are superseded, older than the new horizon, or of format 1
+ * @param journal       journal objects that are superseded, older than the new horizon, or of format 1; and the
+ *                      archived binlog before the oldest point a restore to a time can start from
  * @param journalBytes  their bytes
  * @param horizon       the journal's new horizon (null: unchanged)
  * @param damagedPacks  packs whose trailer cannot be read: kept, untouched

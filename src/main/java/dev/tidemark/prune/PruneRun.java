@@ -231,7 +231,7 @@ public final class PruneRun {
         dumps.removeAll(lateObjects);
         dumpsDeleted = dumps.size();
         deletes.add("database dumps of forgotten points", dumps);
-        deletes.add("journal objects superseded or past the horizon", plan.journal());
+        deletes.add("journal objects and binlog pieces superseded or past the horizon", plan.journal());
         deletes.deleteReady();
     }
 

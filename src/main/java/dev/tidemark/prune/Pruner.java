@@ -11,6 +11,7 @@ import dev.tidemark.repo.BlobReader;
 import dev.tidemark.repo.ChunkList;
 import dev.tidemark.repo.Contents;
 import dev.tidemark.index.IndexSync;
+import dev.tidemark.binlog.BinlogArchive;
 import dev.tidemark.journal.Horizon;
 import dev.tidemark.journal.Journal;
 import dev.tidemark.journal.JournalCover;
@@ -257,6 +258,12 @@ public final class Pruner {
                 journalDelete.add(k);
                 journalBytes += store.size(k).orElse(0);
             }
+        }
+        // The archived binlog before the first point a restore to a time can start from goes with the journal.
+        Instant horizonTime = next != null ? next.time() : current != null ? current.time() : null;
+        for (String k : BinlogArchive.beforeOldestBase(repo, points, horizonTime)) {
+            journalDelete.add(k);
+            journalBytes += store.size(k).orElse(0);
         }
 
         long t0 = System.nanoTime();
