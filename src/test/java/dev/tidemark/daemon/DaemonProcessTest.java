@@ -29,10 +29,10 @@ class DaemonProcessTest {
     Path tmp;
 
     /** A started daemon process and a latch that opens once it follows its trees. */
-    private record Proc(Process process, StringBuffer output) {
+    record Proc(Process process, StringBuffer output) {
     }
 
-    private static Proc start(Env env) throws Exception {
+    static Proc start(Env env) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         ProcessBuilder pb = new ProcessBuilder(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
                 "dev.tidemark.cli.Main", "run", "--config", env.configFile.toString(), "--no-progress");

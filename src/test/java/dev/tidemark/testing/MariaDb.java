@@ -31,6 +31,10 @@ public final class MariaDb {
     public final String password;
     public final boolean privateServer;
     public final Path socket;
+    /** A dedicated server's process, command and directory (restart, close); null for the shared one. */
+    private Process process;
+    private List<String> command;
+    private Path dir;
 
     private MariaDb(String url, String user, String password, boolean privateServer, Path socket) {
         this.url = url;
@@ -38,6 +42,42 @@ public final class MariaDb {
         this.password = password;
         this.privateServer = privateServer;
         this.socket = socket;
+    }
+
+    /**
+     * A server of this test's own (stop it with {@link #close}), started as the shared one is with {@code extra}
+     * options added: for tests that restart the server or change its binary log.
+     */
+    public static MariaDb dedicated(String... extra) {
+        return start(List.of(extra));
+    }
+
+    /** Stops the server cleanly (as a service stop does) and starts it again with the same data, port and options. */
+    public void restart() throws IOException, InterruptedException {
+        if (process == null) {
+            throw new IllegalStateException("only a dedicated server can be restarted");
+        }
+        process.destroy();
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("mariadbd did not stop in 60 s");
+        }
+        process = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("stdout.log").toFile())).start();
+        awaitUp(this, process, dir);
+    }
+
+    /** Stops a dedicated server and removes its data. */
+    public void close() {
+        if (process != null) {
+            process.destroy();
+            try {
+                process.waitFor(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            process.destroyForcibly();
+            deleteQuietly(dir);
+        }
     }
 
     public static synchronized MariaDb get() {
@@ -48,7 +88,7 @@ public final class MariaDb {
                 String p = System.getenv().getOrDefault("TIDEMARK_TEST_MARIADB_PASSWORD", "");
                 shared = new MariaDb(env, u, p, false, null);
             } else {
-                shared = start();
+                shared = start(List.of());
             }
         }
         return shared;
@@ -65,7 +105,7 @@ public final class MariaDb {
                 + "the mariadb-server package, or name a server in TIDEMARK_TEST_MARIADB_URL");
     }
 
-    private static MariaDb start() {
+    private static MariaDb start(List<String> extra) {
         try {
             Path installDb = binary("/usr/bin/mariadb-install-db", "/usr/bin/mysql_install_db");
             Path server = binary("/usr/sbin/mariadbd", "/usr/sbin/mysqld");
@@ -90,44 +130,54 @@ public final class MariaDb {
                     "--innodb-log-file-size=64M", "--innodb-flush-log-at-trx-commit=2", "--sync-binlog=0",
                     "--max-connections=100", "--character-set-server=utf8mb4",
                     "--collation-server=utf8mb4_general_ci"));
+            cmd.addAll(extra);
             if (root) {
                 cmd.add("--user=root");
             }
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
                     .redirectOutput(dir.resolve("stdout.log").toFile()).start();
             MariaDb db = new MariaDb("jdbc:mariadb://127.0.0.1:" + port + "/", "root", "", true, socket);
+            db.process = extra.isEmpty() ? null : p;
+            db.command = cmd;
+            db.dir = dir;
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                p.destroy();
+                Process live = db.process != null ? db.process : p;
+                live.destroy();
                 try {
-                    p.waitFor(20, TimeUnit.SECONDS);
+                    live.waitFor(20, TimeUnit.SECONDS);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
-                p.destroyForcibly();
+                live.destroyForcibly();
                 deleteQuietly(dir);
             }));
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            SQLException last = null;
-            while (System.nanoTime() < deadline) {
-                if (!p.isAlive()) {
-                    throw new IllegalStateException("mariadbd exited with " + p.exitValue() + ": "
-                            + tail(dir.resolve("error.log")));
-                }
-                try (Connection c = db.connect()) {
-                    return db;
-                } catch (SQLException e) {
-                    last = e;
-                    Thread.sleep(100);
-                }
-            }
-            throw new IllegalStateException("mariadbd did not accept connections in 60 s: " + last + "\n"
-                    + tail(dir.resolve("error.log")));
+            awaitUp(db, p, dir);
+            return db;
         } catch (IOException e) {
             throw new IllegalStateException("starting a private mariadbd failed: " + e, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+    }
+
+    private static void awaitUp(MariaDb db, Process p, Path dir) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        SQLException last = null;
+        while (System.nanoTime() < deadline) {
+            if (!p.isAlive()) {
+                throw new IllegalStateException("mariadbd exited with " + p.exitValue() + ": "
+                        + tail(dir.resolve("error.log")));
+            }
+            try (Connection c = db.connect()) {
+                return;
+            } catch (SQLException e) {
+                last = e;
+                Thread.sleep(100);
+            }
+        }
+        throw new IllegalStateException("mariadbd did not accept connections in 60 s: " + last + "\n"
+                + tail(dir.resolve("error.log")));
     }
 
     private static void run(List<String> cmd, Path log, int seconds) throws IOException, InterruptedException {
