@@ -108,11 +108,8 @@ public final class BinlogFollower implements AutoCloseable {
     /** Stops following; what was received is committed first. */
     @Override
     public void close() {
-        stopping = true;
+        stopping = true; // the loop ends the client, archives what it wrote and marks the archive complete
         Process p = process;
-        if (p != null) {
-            p.destroy();
-        }
         if (thread != null) {
             try {
                 thread.join(Duration.ofSeconds(20).toMillis());
@@ -240,9 +237,13 @@ public final class BinlogFollower implements AutoCloseable {
                     lastMerge = System.nanoTime();
                 }
             }
+            boolean connected = p.isAlive();
             p.destroy();
             p.waitFor(5, java.util.concurrent.TimeUnit.SECONDS);
             tail.poll(); // what the client wrote before it ended is archived too
+            if (stopping && connected) {
+                tail.mark(); // connected to the end: the archive is known complete up to now
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {

@@ -66,6 +66,11 @@ public final class MariaDb {
         awaitUp(this, process, dir);
     }
 
+    /** Where a private server keeps its files (its binlog files are {@code binlog.NNNNNN} here). */
+    public Path binlogDir() {
+        return dir;
+    }
+
     /** Stops a dedicated server and removes its data. */
     public void close() {
         if (process != null) {
