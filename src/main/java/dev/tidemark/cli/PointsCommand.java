@@ -1,5 +1,6 @@
 package dev.tidemark.cli;
 
+import dev.tidemark.binlog.BinlogArchive;
 import dev.tidemark.point.PointStore;
 import dev.tidemark.point.RestorePoint;
 import dev.tidemark.util.Json;
@@ -27,8 +28,10 @@ final class PointsCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         List<RestorePoint> all;
+        BinlogArchive binlog;
         try (RepoSession s = RepoSession.read(common.load(), "tidemark points")) {
             all = new PointStore(s.repo).all();
+            binlog = BinlogArchive.load(s.repo);
         }
         PrintWriter w = spec.commandLine().getOut();
         if (json) {
@@ -48,6 +51,39 @@ final class PointsCommand implements Callable<Integer> {
                     Sizes.count(p.totals().files()), Sizes.bytes(p.totals().bytes()),
                     Sizes.bytes(p.totals().newBytes()), db, String.join(",", p.tags()));
         }
+        String between = databaseBetweenPoints(all, binlog);
+        if (between != null) {
+            w.println(between);
+        }
         return 0;
+    }
+
+    /** What the database can be restored to besides the points: a line, or null if no point has the database. */
+    static String databaseBetweenPoints(List<RestorePoint> all, BinlogArchive binlog) {
+        RestorePoint first = null;
+        RestorePoint last = null;
+        for (RestorePoint p : all) {
+            if (p.database() != null && p.database().dump() != null) {
+                last = p;
+                if (first == null && p.database().binlogFile() != null) {
+                    first = p;
+                }
+            }
+        }
+        if (last == null) {
+            return null;
+        }
+        if (last.database().binlogFile() == null) {
+            return "database: restorable to the points only: the server wrote no binary log when " + last.id()
+                    + " was taken (log_bin; the README lists the settings for restores to any second)";
+        }
+        if (binlog.isEmpty()) {
+            return "database: restorable to the points only: no binlog is archived yet ('tidemark run' archives it; "
+                    + "'tidemark status' says how it goes)";
+        }
+        String gaps = binlog.gaps().isEmpty() ? "" : "; " + binlog.gaps().size() + " gap(s) in the archived binlog "
+                + "(the first at " + binlog.gaps().get(0).at() + "): no restore to a time across one";
+        return "database: restorable to any second from " + (first == null ? last.id() : first.id()) + " to "
+                + binlog.checked() + " (restore --at TIME --db)" + gaps;
     }
 }

@@ -38,8 +38,8 @@ import org.junit.jupiter.api.io.TempDir;
  * restore to each moment gives the same checksums and no row naming a missing file.
  */
 class BinlogPitrTest {
-    /** How long the app writes; {@code -Dtidemark.test.pitrSeconds=120} for the two minutes. */
-    static final int SECONDS = Integer.getInteger("tidemark.test.pitrSeconds", 90);
+    /** How long the app writes; {@code -Dtidemark.test.pitrSeconds=N} to change it. */
+    static final int SECONDS = Integer.getInteger("tidemark.test.pitrSeconds", 120);
     static final int MOMENTS = 20;
 
     @TempDir
@@ -62,7 +62,11 @@ class BinlogPitrTest {
     }
 
     private Env start(String schema, String refs) throws Exception {
-        server = MariaDb.dedicated("--binlog-format=ROW");
+        return start(schema, refs, "--binlog-format=ROW");
+    }
+
+    private Env start(String schema, String refs, String... serverOptions) throws Exception {
+        server = MariaDb.dedicated(serverOptions);
         server.exec("CREATE DATABASE `" + schema + "`", "CREATE TABLE `" + schema + "`.faces (id BIGINT AUTO_INCREMENT "
                 + "PRIMARY KEY, person INT NOT NULL, crop VARCHAR(255) NOT NULL) ENGINE=InnoDB");
         Env env = new Env(tmp, "facedata");
@@ -483,6 +487,10 @@ class BinlogPitrTest {
             t.join(30_000);
             assertEquals(null, app.failure.get());
             env.ok("verify", "--read-data");
+            Cli.Result plan = env.ok("restore", "--at", Instant.ofEpochMilli(s).toString(), "--db-only", "--db-into",
+                    "killed_r", "--dry-run");
+            assertTrue(plan.out().contains("would load schema killed of point ")
+                    && plan.out().contains("would then replay the binlog from "), plan.out());
             Cli.Result res = env.cli("restore", "--at", Instant.ofEpochMilli(s).toString(), "--db-only", "--db-into",
                     "killed_r");
             assertEquals(0, res.code(), res.toString());
@@ -492,6 +500,30 @@ class BinlogPitrTest {
         } finally {
             d.process().destroyForcibly();
         }
+    }
+
+    /** No binary log: points go on, and status, points and restore --at say what is missing and how to fix it. */
+    @Test
+    void aServerWithoutABinlogKeepsItsPointsAndSaysHowToTurnItOn() throws Exception {
+        String schema = "nobin";
+        Env env = start(schema, "", "--skip-log-bin");
+        try (Running r = new Running(env)) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!"unavailable".equals(binlogStatus(r).get("state"))) {
+                assertTrue(System.nanoTime() < deadline, binlogStatus(r).toString());
+                Thread.sleep(100);
+            }
+            assertTrue(String.valueOf(binlogStatus(r).get("why")).contains("log_bin"), binlogStatus(r).toString());
+            server.exec("INSERT INTO `" + schema + "`.faces (person, crop) VALUES (1, 'a.jpg')");
+            assertTrue(r.daemon.pointNow(List.of("p")).get(60, TimeUnit.SECONDS).database().dump() != null);
+            assertEquals(Boolean.TRUE, r.daemon.submit(() -> r.daemon.status()).get(30, TimeUnit.SECONDS)
+                    .get("healthy"), "no binlog is a choice of the server's, not an alarm");
+        }
+        assertTrue(env.ok("points").out().contains("database: restorable to the points only: the server wrote no "
+                + "binary log"), env.ok("points").out());
+        Cli.Result res = env.cli("restore", "--at", Instant.now().toString(), "--db-only", "--db-into", "nobin_r");
+        assertEquals(1, res.code(), res.toString());
+        assertTrue(res.err().contains("no binary log"), res.toString());
     }
 
     private static com.fasterxml.jackson.databind.JsonNode statusJson(Env env) throws Exception {
