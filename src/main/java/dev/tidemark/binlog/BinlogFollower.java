@@ -2,23 +2,15 @@ package dev.tidemark.binlog;
 
 import dev.tidemark.TidemarkException;
 import dev.tidemark.config.DatabaseConfig;
-import dev.tidemark.hash.ContentKey;
-import dev.tidemark.repo.DeferredDeletes;
 import dev.tidemark.repo.Repository;
-import dev.tidemark.repo.SegmentedOutputStream;
 import dev.tidemark.repo.WriterLock;
-import dev.tidemark.repo.store.Store;
 import dev.tidemark.util.Json;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -46,14 +38,8 @@ public final class BinlogFollower implements AutoCloseable {
     public static final Duration COMMIT_EVERY = Duration.ofMillis(200);
     /** An idle follower records that it is still connected this often (a restore to "now" needs to know). */
     static final Duration MARK_EVERY = Duration.ofSeconds(30);
-    private static final Duration[] MERGE_WINDOWS = {Duration.ofMinutes(1), Duration.ofHours(1), Duration.ofDays(1)};
     private static final Duration MERGE_CHECK = Duration.ofSeconds(10);
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
-
-    /** Told each time events become durable (for the benchmark's RPO figure). */
-    public interface Listener {
-        void durable(Position end, List<Event> gtids, long nanoTime);
-    }
 
     private final DatabaseConfig db;
     private final Repository repo;
@@ -61,9 +47,8 @@ public final class BinlogFollower implements AutoCloseable {
     private final Clock clock;
     private final Path spool;
     private final Supplier<Position> pointStart;
-    private final DeferredDeletes deletes;
+    private final PieceMerger merger;
     private final long replicaId;
-    private volatile Listener listener;
     private volatile boolean stopping;
     private volatile Process process;
     private Thread thread;
@@ -71,11 +56,7 @@ public final class BinlogFollower implements AutoCloseable {
     // status, read by other threads
     private volatile String state = "starting";
     private volatile String why;
-    private volatile Position durableEnd;
-    private volatile Instant durableAt;
-    private volatile Instant lastCommitTime;
-    private volatile long pieces;
-    private volatile long bytes;
+    private final Archived archived = new Archived();
     private volatile long gapsRecorded;
     private volatile List<String> gaps = List.of();
 
@@ -91,12 +72,8 @@ public final class BinlogFollower implements AutoCloseable {
         this.clock = clock;
         this.spool = spool;
         this.pointStart = pointStart;
-        this.deletes = new DeferredDeletes(repo.store(), clock, lock);
+        this.merger = new PieceMerger(repo, lock, clock);
         this.replicaId = 0x74000000L | (repo.id().hashCode() & 0xffffffL);
-    }
-
-    public void listener(Listener l) {
-        this.listener = l;
     }
 
     public void start() {
@@ -129,15 +106,7 @@ public final class BinlogFollower implements AutoCloseable {
         if (why != null) {
             m.put("why", why);
         }
-        if (durableEnd != null) {
-            m.put("archivedTo", durableEnd.toString());
-            m.put("archivedAt", String.valueOf(durableAt));
-        }
-        if (lastCommitTime != null) {
-            m.put("lastTransaction", lastCommitTime.toString());
-        }
-        m.put("piecesWritten", pieces);
-        m.put("bytesArchived", bytes);
+        archived.describe(m);
         m.put("gapsRecorded", gapsRecorded);
         if (!gaps.isEmpty()) {
             m.put("gaps", gaps);
@@ -205,7 +174,7 @@ public final class BinlogFollower implements AutoCloseable {
         BinlogArchive archive = BinlogArchive.load(repo);
         Position start = start(archive, server);
         noteGaps(BinlogArchive.load(repo));
-        Tail tail = new Tail(start, archive);
+        Spool tail = new Spool(spool, repo, lock, clock, archived, start, archive);
         clearSpool();
         List<String> cmd = new ArrayList<>(List.of(ClientTools.binlogTool().toString(), "--no-defaults",
                 "--read-from-remote-server", "--raw", "--stop-never", "--stop-never-slave-server-id=" + replicaId));
@@ -233,7 +202,7 @@ public final class BinlogFollower implements AutoCloseable {
                     lastMark = System.nanoTime();
                 }
                 if (System.nanoTime() - lastMerge > MERGE_CHECK.toNanos()) {
-                    merge();
+                    noteGaps(merger.merge(() -> stopping));
                     lastMerge = System.nanoTime();
                 }
             }
@@ -311,148 +280,6 @@ public final class BinlogFollower implements AutoCloseable {
         }
     }
 
-    /** The local copy the client writes, read as it grows and archived piece by piece. */
-    private final class Tail {
-        private String file;
-        private long spoolOffset = Position.START;
-        /** Server offset where the bytes in {@code pending} start, and where they end. */
-        private long from;
-        private long end;
-        private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
-        private final List<Event> gtids = new ArrayList<>();
-        private Instant lastCommit = Instant.EPOCH;
-
-        Tail(Position start, BinlogArchive archive) {
-            this.file = start.file();
-            this.from = start.offset();
-            this.end = start.offset();
-            if (archive.lastCommit().isAfter(Instant.EPOCH)) {
-                lastCommit = archive.lastCommit();
-            }
-        }
-
-        /** Reads what the client added and commits it; true if anything was committed. */
-        boolean poll() throws IOException {
-            boolean any = false;
-            while (true) {
-                readSpool();
-                if (pending.size() > 0) {
-                    commit(false);
-                    any = true;
-                }
-                String next = nextSpoolFile();
-                if (next == null) {
-                    return any;
-                }
-                // The server went on to the next file: this one is whole in the archive.
-                file = next;
-                spoolOffset = Position.START;
-                from = end = Position.START;
-            }
-        }
-
-        private String nextSpoolFile() throws IOException {
-            String best = null;
-            try (Stream<Path> s = Files.list(spool)) {
-                for (Path f : (Iterable<Path>) s::iterator) {
-                    String n = f.getFileName().toString();
-                    if (Position.isFileName(n) && Position.compareFiles(n, file) > 0
-                            && (best == null || Position.compareFiles(n, best) < 0)) {
-                        best = n;
-                    }
-                }
-            }
-            if (best != null) {
-                readSpool(); // nothing of this file may be left behind
-            }
-            return best;
-        }
-
-        private void readSpool() throws IOException {
-            Path f = spool.resolve(file);
-            if (!Files.exists(f)) {
-                return;
-            }
-            try (RandomAccessFile raf = new RandomAccessFile(f.toFile(), "r")) {
-                long size = raf.length();
-                byte[] head = new byte[Event.HEADER];
-                while (size - spoolOffset >= Event.HEADER) {
-                    raf.seek(spoolOffset);
-                    raf.readFully(head);
-                    long n = Event.u32(head, 9);
-                    if (n < Event.HEADER || n > Event.MAX_SIZE) {
-                        throw new IOException("the binlog client's copy of " + file + " is not a binlog at byte "
-                                + spoolOffset);
-                    }
-                    if (size - spoolOffset < n) {
-                        break; // the rest of this event is still being written
-                    }
-                    byte[] all = new byte[(int) n];
-                    raf.seek(spoolOffset);
-                    raf.readFully(all);
-                    spoolOffset += n;
-                    accept(Event.of(all));
-                }
-            }
-        }
-
-        private void accept(Event e) throws IOException {
-            if (e.artificial()) {
-                return; // announced by the server, not in its file
-            }
-            long at = e.endPosition() - e.size();
-            if (at < end) {
-                return; // archived already
-            }
-            if (at > end) {
-                throw new IOException("the server sent " + file + " from byte " + at + " but the archive ends at " + end);
-            }
-            pending.write(e.bytes());
-            end = e.endPosition();
-            if (e.type() == Event.GTID) {
-                gtids.add(e);
-                Instant t = Instant.ofEpochSecond(e.timestamp());
-                if (t.isAfter(lastCommit)) {
-                    lastCommit = t;
-                }
-            }
-        }
-
-        /** An empty piece: still connected, nothing new, as of now. */
-        void mark() throws IOException {
-            commit(true);
-        }
-
-        private void commit(boolean markOnly) throws IOException {
-            Instant now = clock.instant();
-            Store store = repo.store();
-            String key;
-            try (Store.Upload u = store.upload()) {
-                SegmentedOutputStream out = new SegmentedOutputStream(u.stream(), repo.hasher());
-                pending.writeTo(out);
-                ContentKey ck = out.finish();
-                key = Piece.keyOf(file, from, end, lastCommit.equals(Instant.EPOCH) ? now : lastCommit, now, ck);
-                lock.check();
-                u.commit(key);
-            }
-            long n = pending.size();
-            pending.reset();
-            from = end;
-            pieces++;
-            bytes += n;
-            durableEnd = new Position(file, end);
-            durableAt = now;
-            if (!lastCommit.equals(Instant.EPOCH)) {
-                lastCommitTime = lastCommit;
-            }
-            Listener l = listener;
-            if (l != null && !markOnly) {
-                l.durable(durableEnd, List.copyOf(gtids), System.nanoTime());
-            }
-            gtids.clear();
-        }
-    }
-
     private void noteGaps(BinlogArchive archive) {
         List<String> out = new ArrayList<>();
         for (Piece.Gap g : archive.gaps()) {
@@ -462,91 +289,4 @@ public final class BinlogFollower implements AutoCloseable {
         gaps = List.copyOf(out);
     }
 
-    /** Merges the pieces of each passed minute, hour and day; deletes merged pieces once no reader needs them. */
-    private void merge() throws IOException {
-        deletes.deleteReady();
-        BinlogArchive archive = null;
-        Instant now = clock.instant();
-        for (Duration w : MERGE_WINDOWS) {
-            if (archive == null) {
-                archive = BinlogArchive.load(repo);
-            }
-            boolean merged = false;
-            for (String file : archive.files()) {
-                List<Piece> run = new ArrayList<>();
-                long window = -1;
-                for (Piece p : archive.pieces(file)) {
-                    long pw = p.checked().getEpochSecond() / w.toSeconds();
-                    boolean closed = (pw + 1) * w.toSeconds() + 5 <= now.getEpochSecond();
-                    if (!closed || pw != window || (!run.isEmpty() && run.get(run.size() - 1).to() != p.from())) {
-                        merged |= mergeRun(run);
-                        run = new ArrayList<>();
-                        window = pw;
-                    }
-                    if (closed) {
-                        run.add(p);
-                    }
-                }
-                merged |= mergeRun(run);
-            }
-            if (merged) {
-                archive = null;
-            }
-        }
-        if (archive == null) {
-            archive = BinlogArchive.load(repo);
-        }
-        noteGaps(archive);
-        // Superseded pieces and old marks go too; the newest mark stays (it says how far the archive is complete).
-        Piece newest = null;
-        for (Piece p : archive.superseded()) {
-            if (newest == null || p.checked().isAfter(newest.checked())) {
-                newest = p;
-            }
-        }
-        List<String> old = new ArrayList<>();
-        for (Piece p : archive.superseded()) {
-            if (p != newest && !deletes.isPending(p.key())) {
-                old.add(p.key());
-            }
-        }
-        if (!old.isEmpty()) {
-            deletes.add("superseded binlog pieces", old);
-        }
-    }
-
-    private boolean mergeRun(List<Piece> run) throws IOException {
-        if (run.size() < 2 || stopping) {
-            return false;
-        }
-        Piece first = run.get(0);
-        Piece last = run.get(run.size() - 1);
-        Instant lastCommit = Instant.EPOCH;
-        Instant checked = Instant.EPOCH;
-        for (Piece p : run) {
-            lastCommit = p.lastCommit().isAfter(lastCommit) ? p.lastCommit() : lastCommit;
-            checked = p.checked().isAfter(checked) ? p.checked() : checked;
-        }
-        BinlogArchive archive = BinlogArchive.load(repo);
-        String key;
-        try (Store.Upload u = repo.store().upload(); InputStream in = archive.open(first.file(), first.from())) {
-            SegmentedOutputStream out = new SegmentedOutputStream(u.stream(), repo.hasher());
-            long left = last.to() - first.from();
-            byte[] buf = new byte[1 << 16];
-            while (left > 0) {
-                int n = in.read(buf, 0, (int) Math.min(buf.length, left));
-                if (n < 0) {
-                    throw new IOException("binlog pieces of " + first.file() + " ended early while merging");
-                }
-                out.write(buf, 0, n);
-                left -= n;
-            }
-            ContentKey ck = out.finish();
-            key = Piece.keyOf(first.file(), first.from(), last.to(), lastCommit, checked, ck);
-            lock.check();
-            u.commit(key);
-        }
-        deletes.add("merged binlog pieces", run.stream().map(Piece::key).toList());
-        return true;
-    }
 }

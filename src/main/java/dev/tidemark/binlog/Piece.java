@@ -11,7 +11,7 @@ import java.time.format.DateTimeFormatter;
  * follower last knew the archive to be complete, and the content key of the bytes.
  *
  * <pre>binlog/&lt;file&gt;/&lt;from, 16 hex&gt;-&lt;to, 16 hex&gt;-&lt;last commit&gt;-&lt;checked&gt;-&lt;content key&gt;
- * binlog/binlog.000042/0000000000000004-00000000000a13f2-20261122T140459Z-20261122T140500Z-9f0c…</pre>
+ * binlog/binlog.000042/0000000000000004-00000000000a13f2-20261122T140459.000Z-20261122T140500.217Z-9f0c…</pre>
  *
  * A piece with {@code from == to} holds no bytes: a mark that the follower was connected and had everything up to
  * {@code checked}. A merged piece covers the pieces it was made of; readers read the cover (the pieces no other
@@ -22,7 +22,9 @@ public record Piece(String key, String file, long from, long to, Instant lastCom
     public static final String PREFIX = "binlog/";
     /** A gap the follower saw: {@code binlog/gaps/<file>-<offset, 16 hex>-<next file>-<time>}. */
     public static final String GAPS = PREFIX + "gaps/";
-    static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
+    /** Milliseconds: "complete to" is compared with a restore's time, which has them. */
+    static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss.SSS'Z'")
+            .withZone(ZoneOffset.UTC);
 
     public static String keyOf(String file, long from, long to, Instant lastCommit, Instant checked, ContentKey key) {
         return PREFIX + file + "/" + String.format("%016x-%016x-", from, to) + TIME.format(lastCommit) + "-"

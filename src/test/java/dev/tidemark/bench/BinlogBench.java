@@ -154,14 +154,7 @@ public final class BinlogBench {
             out.put("rpo_max_ms", rpo.isEmpty() ? null : rpo.get(rpo.size() - 1));
 
             // 2. An hour's transactions at that rate, as fast as the server takes them.
-            String startFile;
-            long startPos;
-            try (Connection c = server.connect(); Statement st = c.createStatement();
-                 ResultSet rs = st.executeQuery("SHOW MASTER STATUS")) {
-                rs.next();
-                startFile = rs.getString(1);
-                startPos = rs.getLong(2);
-            }
+            dev.tidemark.binlog.Position start = masterStatus(server);
             long h0 = System.nanoTime();
             try (Connection c = server.connect(); Statement st = c.createStatement()) {
                 Random rnd = new Random(2);
@@ -173,16 +166,11 @@ public final class BinlogBench {
             out.put("hour_write_seconds", (System.nanoTime() - h0) / 1e9);
             Thread.sleep(1100); // the next second: END is after every transaction of the hour
             Instant end = Instant.now().minusMillis(500);
-            String endFile;
-            long endPos;
-            try (Connection c = server.connect(); Statement st = c.createStatement();
-                 ResultSet rs = st.executeQuery("SHOW MASTER STATUS")) {
-                rs.next();
-                endFile = rs.getString(1);
-                endPos = rs.getLong(2);
-            }
+            dev.tidemark.binlog.Position stop = masterStatus(server);
+            String endFile = stop.file();
+            long endPos = stop.offset();
             awaitArchived(tidemark, config, endFile, endPos);
-            out.put("server_binlog_bytes_hour", serverBytes(server, startFile, startPos, endFile, endPos));
+            out.put("server_binlog_bytes_hour", serverBytes(server, start.file(), start.offset(), endFile, endPos));
             BinlogArchive archive = BinlogArchive.load(repo);
             long stored = 0;
             for (String f : archive.files()) {
@@ -222,6 +210,14 @@ public final class BinlogBench {
             daemon.destroyForcibly();
         }
         return out;
+    }
+
+    private static dev.tidemark.binlog.Position masterStatus(MariaDb server) throws Exception {
+        try (Connection c = server.connect(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SHOW MASTER STATUS")) {
+            rs.next();
+            return new dev.tidemark.binlog.Position(rs.getString(1), rs.getLong(2));
+        }
     }
 
     private static void change(Statement st, Random rnd, int i) throws Exception {
@@ -287,12 +283,17 @@ public final class BinlogBench {
         List<String> cmd = new ArrayList<>(List.of(tidemark));
         cmd.addAll(List.of(args));
         cmd.addAll(List.of("--config", config.toString()));
-        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (p.waitFor() != 0 && !args[0].equals("status")) {
-            throw new IllegalStateException(String.join(" ", cmd) + " failed:\n" + out);
+        Path err = Files.createTempFile("tidemark-bench-", ".err");
+        try {
+            Process p = new ProcessBuilder(cmd).redirectError(err.toFile()).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (p.waitFor() != 0 && !args[0].equals("status")) {
+                throw new IllegalStateException(String.join(" ", cmd) + " failed:\n" + out + Files.readString(err));
+            }
+            return out;
+        } finally {
+            Files.deleteIfExists(err);
         }
-        return out;
     }
 
     private static void awaitFollowing(String tidemark, Path config) throws Exception {

@@ -193,15 +193,35 @@ class BinlogPitrTest {
                 }
                 Files.deleteIfExists(crops.resolve(rel)); // 2. then the file
             } else {
+                // By key, as an app does: a scanning UPDATE would wait on the open transaction's rows.
                 String set = altered ? "person = person + 1, note = CONCAT('n', id % 7)" : "person = person + 1";
                 try (Statement st = c.createStatement()) {
-                    st.executeUpdate("UPDATE faces SET " + set + " WHERE id % 13 = " + rnd.nextInt(13));
+                    long id;
+                    try (ResultSet rs = st.executeQuery("SELECT id FROM faces ORDER BY RAND() LIMIT 1")) {
+                        if (!rs.next()) {
+                            return;
+                        }
+                        id = rs.getLong(1);
+                    }
+                    st.executeUpdate("UPDATE faces SET " + set + " WHERE id = " + id);
                 }
             }
         }
     }
 
     record Moment(Instant time, long checksum) {
+    }
+
+    /**
+     * A moment, taken while the app is paused: nothing commits from here until the next second has begun, so every
+     * transaction up to it has a commit time at or before it and every later one after it (the binlog's resolution).
+     */
+    private static Moment moment(Connection control, String schema) throws Exception {
+        long s = (System.currentTimeMillis() / 1000 + 1) * 1000;
+        sleepUntil(s + 50);
+        Moment m = new Moment(Instant.ofEpochMilli(s), checksum(control, schema));
+        sleepUntil(s + 1050);
+        return m;
     }
 
     @Test
@@ -211,7 +231,8 @@ class BinlogPitrTest {
         Path crops = env.tree("facedata");
         List<Moment> moments = new ArrayList<>();
         List<String> restored = new ArrayList<>();
-        try (Running r = new Running(env); Connection control = connect(schema)) {
+        Connection control = connect(schema);
+        try (Running r = new Running(env)) {
             awaitFollowing(r);
             App app = new App(schema, crops);
             Thread t = new Thread(app, "pitr-app");
@@ -272,12 +293,7 @@ class BinlogPitrTest {
                             app.pause.lock();
                         }
                     }
-                    // A moment: nothing commits from here until the next second has begun, so every transaction
-                    // up to it has a commit time at or before it and every later one after it.
-                    long s = (System.currentTimeMillis() / 1000 + 1) * 1000;
-                    sleepUntil(s + 50);
-                    moments.add(new Moment(Instant.ofEpochMilli(s), checksum(control, schema)));
-                    sleepUntil(s + 1050);
+                    moments.add(moment(control, schema));
                 } finally {
                     app.pause.unlock();
                 }
@@ -290,26 +306,7 @@ class BinlogPitrTest {
                         app.pause.unlock();
                     }
                     control.close();
-                }
-                if (control.isClosed()) {
-                    break;
-                }
-            }
-            // After the restart the control connection is replaced; the remaining moments use a new one.
-            if (moments.size() < MOMENTS) {
-                try (Connection c2 = connect(schema)) {
-                    for (int i = moments.size(); i < MOMENTS; i++) {
-                        sleepUntil(System.currentTimeMillis() + step);
-                        app.pause.lock();
-                        try {
-                            long s = (System.currentTimeMillis() / 1000 + 1) * 1000;
-                            sleepUntil(s + 50);
-                            moments.add(new Moment(Instant.ofEpochMilli(s), checksum(c2, schema)));
-                            sleepUntil(s + 1050);
-                        } finally {
-                            app.pause.unlock();
-                        }
-                    }
+                    control = connect(schema);
                 }
             }
             Thread.sleep(1500); // transactions after the last moment, so the archive reaches past it
@@ -339,7 +336,11 @@ class BinlogPitrTest {
 
             int replayed = 0;
             long distinct = moments.stream().mapToLong(Moment::checksum).distinct().count();
-            assertTrue(distinct >= MOMENTS / 2, "the moments differ: " + moments);
+            assertEquals(MOMENTS, distinct, "the app changed the table between every two moments: " + moments);
+            for (int i = 1; i < moments.size(); i++) {
+                long gap = moments.get(i).time().getEpochSecond() - moments.get(i - 1).time().getEpochSecond();
+                assertTrue(gap >= step / 1000 - 2, "moments on schedule (" + step / 1000 + " s apart): " + moments);
+            }
             for (int i = 0; i < moments.size(); i++) {
                 Moment m = moments.get(i);
                 String into = "pitr_r" + i;
@@ -370,6 +371,7 @@ class BinlogPitrTest {
             }
             assertTrue(replayed >= MOMENTS - 3, "most moments lie between points: " + replayed + " replayed");
         } finally {
+            control.close();
             if (server != null) {
                 for (String s : restored) {
                     server.exec("DROP DATABASE IF EXISTS `" + s + "`");

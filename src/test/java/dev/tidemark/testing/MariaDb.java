@@ -74,15 +74,20 @@ public final class MariaDb {
     /** Stops a dedicated server and removes its data. */
     public void close() {
         if (process != null) {
-            process.destroy();
-            try {
-                process.waitFor(30, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            process.destroyForcibly();
-            deleteQuietly(dir);
+            stop(process, dir);
         }
+    }
+
+    /** Stops a server (a clean shutdown, forced after 30 s) and removes its directory. */
+    private static void stop(Process p, Path dir) {
+        p.destroy();
+        try {
+            p.waitFor(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        p.destroyForcibly();
+        deleteQuietly(dir);
     }
 
     public static synchronized MariaDb get() {
@@ -145,17 +150,7 @@ public final class MariaDb {
             db.process = extra.isEmpty() ? null : p;
             db.command = cmd;
             db.dir = dir;
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                Process live = db.process != null ? db.process : p;
-                live.destroy();
-                try {
-                    live.waitFor(20, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                live.destroyForcibly();
-                deleteQuietly(dir);
-            }));
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(db.process != null ? db.process : p, dir)));
             awaitUp(db, p, dir);
             return db;
         } catch (IOException e) {
