@@ -2,6 +2,7 @@ package dev.tidemark.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tidemark.ExitCode;
+import dev.tidemark.binlog.BinlogArchive;
 import dev.tidemark.config.Config;
 import dev.tidemark.daemon.Control;
 import dev.tidemark.point.PointStore;
@@ -41,15 +42,27 @@ final class StatusCommand implements Callable<Integer> {
         JsonNode reply = Control.call(config.controlSocket(), Map.of("command", "status"));
         if (reply == null) {
             String latest;
+            BinlogArchive binlog;
             try (RepoSession s = RepoSession.read(config, "tidemark status")) {
                 List<String> ids = new PointStore(s.repo).ids();
                 latest = ids.isEmpty() ? "none" : ids.get(ids.size() - 1);
+                binlog = BinlogArchive.load(s.repo);
             }
             if (json) {
-                w.println(Json.MAPPER.writeValueAsString(Map.of("running", false, "lastPoint", latest)));
+                Map<String, Object> m = new java.util.LinkedHashMap<>(Map.of("running", false, "lastPoint", latest));
+                if (!binlog.isEmpty()) {
+                    m.put("binlog", Map.of("state", "not followed (the daemon is not running)", "archivedTo",
+                            String.valueOf(binlog.end()), "completeTo", binlog.checked().toString(), "gaps",
+                            binlog.gaps().size()));
+                }
+                w.println(Json.MAPPER.writeValueAsString(m));
             } else {
                 w.printf("daemon: not running (no answer on %s)%nlatest restore point: %s%n", config.controlSocket(),
                         latest);
+                if (!binlog.isEmpty()) {
+                    w.printf("binlog: not followed; archived to %s, complete to %s%s%n", binlog.end(), binlog.checked(),
+                            binlog.gaps().isEmpty() ? "" : "; " + binlog.gaps().size() + " gap(s)");
+                }
             }
             w.flush();
             return ExitCode.FAILED.code();

@@ -376,58 +376,7 @@ public final class Daemon {
 
     /** A snapshot of what the daemon is doing, for {@code tidemark status}. Any thread. */
     public Map<String, Object> status() {
-        Map<String, Object> s = new LinkedHashMap<>();
-        s.put("pid", ProcessHandle.current().pid());
-        s.put("since", startedAt.toString());
-        List<Map<String, Object>> ts = new ArrayList<>();
-        boolean healthy = true;
-        for (FollowedTree t : follower.all()) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("name", t.name());
-            m.put("path", t.cfg.path().toString());
-            m.put("mode", t.mode.name().toLowerCase(java.util.Locale.ROOT));
-            m.put("since", String.valueOf(t.since));
-            if (t.alarm != null) {
-                m.put("alarm", t.alarm);
-                healthy = false;
-            }
-            Map<String, String> unreadable = Map.copyOf(t.unreadable);
-            if (!unreadable.isEmpty()) {
-                // Left out, not stopped for: still an alarm, since what is under them is not being backed up.
-                m.put("unreadable", t.unreadable.entrySet().stream().limit(5)
-                        .map(e -> e.getKey() + ": " + e.getValue()).toList());
-                m.put("unreadableCount", unreadable.size());
-                healthy = false;
-            }
-            ts.add(m);
-        }
-        s.put("healthy", healthy);
-        s.put("trees", ts);
-        s.put("waiting", queue.size());
-        s.putAll(status.counters());
-        s.put("watcherOverflows", follower.watcherLosses());
-        s.put("lastDurable", String.valueOf(status.lastDurable));
-        status.latencies(s);
-        RestorePoint p = points.last;
-        s.put("lastPoint", p == null ? null : p.id());
-        s.put("nextPoint", String.valueOf(points.next));
-        List<String> problems = points.lastProblems;
-        if (!problems.isEmpty()) {
-            s.put("lastPointProblems", problems.subList(0, Math.min(5, problems.size())));
-            s.put("lastPointProblemCount", problems.size());
-            s.put("healthy", false);
-        }
-        String pointError = points.lastError;
-        if (pointError != null) {
-            s.put("lastPointError", pointError);
-        }
-        Maintenance m = maintenance;
-        if (m != null) {
-            s.put("maintenance", m.status());
-        }
-        BinlogArchiving.status(config, binlog, s);
-        s.put("residentBytes", DaemonStatus.residentBytes());
-        return s;
+        return status.report(startedAt, follower, queue, points, maintenance, config, binlog);
     }
 
     private String describeTrees() {

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tidemark.binlog.BinlogArchive;
+import dev.tidemark.repo.Repository;
+import dev.tidemark.repo.store.LocalDirStore;
 import dev.tidemark.testing.Cli;
 import dev.tidemark.testing.Env;
 import dev.tidemark.testing.MariaDb;
@@ -443,7 +445,7 @@ class BinlogPitrTest {
     @Test
     void theArchivedBinlogSurvivesSigkill() throws Exception {
         String schema = "killed";
-        Env env = start(schema, ""); // no reference check: a --db-only restore would check against today's files
+        Env env = start(schema, "");
         DaemonProcessTest.Proc d = DaemonProcessTest.start(env);
         try (Connection control = connect(schema)) {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
@@ -493,12 +495,24 @@ class BinlogPitrTest {
                     "killed_r", "--dry-run");
             assertTrue(plan.out().contains("would load schema killed of point ")
                     && plan.out().contains("would then replay the binlog from "), plan.out());
-            Cli.Result res = env.cli("restore", "--at", Instant.ofEpochMilli(s).toString(), "--db-only", "--db-into",
-                    "killed_r");
+            // Files too: the rows' files as of that moment (a --db-only restore would check the rows against the
+            // files as they are now, which the app has changed since).
+            Cli.Result res = env.cli("restore", "--at", Instant.ofEpochMilli(s).toString(), "--db-into", "killed_r",
+                    "--to", tmp.resolve("killed-files").toString());
             assertEquals(0, res.code(), res.toString());
             try (Connection c = connect("killed_r")) {
                 assertEquals(sum, checksum(c, "killed_r"), res.toString());
             }
+            // Retention: a point in a later binlog file, the older points forgotten and pruned: the binlog no
+            // remaining point can start a replay from goes with them.
+            server.exec("FLUSH BINARY LOGS");
+            env.ok("point");
+            Repository repo = Repository.open(new LocalDirStore(env.repo));
+            List<String> before = BinlogArchive.load(repo).files();
+            assertTrue(!before.isEmpty(), "the archive holds the killed daemon's binlog");
+            env.ok("forget", "--keep-last", "1", "--prune");
+            assertEquals(List.of(), BinlogArchive.load(repo).files(), "before the kept point's file: " + before);
+            env.ok("verify", "--read-data");
         } finally {
             d.process().destroyForcibly();
         }
