@@ -80,12 +80,19 @@ public final class Replay {
         boolean done = false;
         Position end = from;
         while (!done && file != null) {
+            List<Piece> pieces = archive.pieces(file);
+            if (pieces.isEmpty() || pieces.get(0).from() != Position.START) {
+                throw refusal(to, brk, lastTime); // the file, or its format description, was never archived
+            }
             Event fde = archive.formatDescription(file);
             int checksum = fde.checksumLength();
             long start = file.equals(from.file()) ? from.offset() : Position.START;
             Path local = work.resolve(file);
+            // A break in this file: read only up to it (past it the bytes do not continue these).
+            long limit = brk != null && brk.at().file().equals(file) ? Math.max(0, brk.at().offset() - start)
+                    : Long.MAX_VALUE;
             try (FileChannel ch = FileChannel.open(local, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-                 InputStream in = archive.open(file, start)) {
+                 InputStream in = bounded(archive.open(file, start), limit)) {
                 write(ch, new byte[] {(byte) 0xfe, 'b', 'i', 'n'});
                 write(ch, fde.bytes());
                 long offset = start;
@@ -95,9 +102,6 @@ public final class Replay {
                 Event gtid = null;
                 for (Event e = Event.read(in, file); e != null; e = Event.read(in, file)) {
                     offset += e.size();
-                    if (brk != null && brk.at().file().equals(file) && offset > brk.at().offset()) {
-                        break;
-                    }
                     if (e.type() == Event.GTID) {
                         if (Instant.ofEpochSecond(e.timestamp()).isAfter(to)) {
                             done = true;
@@ -165,9 +169,7 @@ public final class Replay {
                 break;
             }
             if (brk != null && brk.at().file().equals(file)) {
-                throw TidemarkException.failed("the database cannot be restored to " + to + ": the archived binlog stops "
-                        + "at " + brk.at() + " (" + brk.why() + ")" + (lastTime == null ? "" : "; the last time it "
-                        + "reaches is " + lastTime) + ". Choose a time before that, or a point after the gap");
+                throw refusal(to, brk, lastTime);
             }
             List<String> files = archive.files();
             int i = files.indexOf(file);
@@ -179,6 +181,43 @@ public final class Replay {
                     + "up to " + archive.checked() + ", or a point");
         }
         return new Plan(from, to, out, transactions, skipped, last, lastTime, end);
+    }
+
+    private static TidemarkException refusal(Instant to, BinlogArchive.Break brk, Instant lastTime) {
+        String where = brk == null ? "its start is missing" : "it stops at " + brk.at() + " (" + brk.why() + ")";
+        return TidemarkException.failed("the database cannot be restored to " + to + ": in the archived binlog "
+                + where + (lastTime == null ? "" : "; the last time it reaches is "
+                + lastTime) + ". Choose a time before that, or a point after the gap");
+    }
+
+    /** At most {@code limit} bytes of {@code in} (a break falls between events: pieces hold whole events). */
+    private static InputStream bounded(InputStream in, long limit) {
+        if (limit == Long.MAX_VALUE) {
+            return in;
+        }
+        return new java.io.FilterInputStream(in) {
+            private long left = limit;
+
+            @Override
+            public int read() throws IOException {
+                if (left <= 0) {
+                    return -1;
+                }
+                int b = super.read();
+                left -= b < 0 ? 0 : 1;
+                return b;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                if (left <= 0) {
+                    return -1;
+                }
+                int n = super.read(b, off, (int) Math.min(len, left));
+                left -= Math.max(0, n);
+                return n;
+            }
+        };
     }
 
     private static String abbreviate(String sql) {

@@ -89,7 +89,10 @@ final class DatabaseRestore {
 
     /** Plans the replay of the archived binlog from the point's coordinates to {@code time}. */
     void replayTo(dev.tidemark.repo.Repository repo, Instant time) throws IOException {
-        replayWork = Files.createTempDirectory("tidemark-replay-");
+        // The transactions to replay are copied out first; as large as the binlog since the point, so in the state
+        // directory (tidemark's own, on disk), not in /tmp (often a small tmpfs).
+        Files.createDirectories(config.state());
+        replayWork = Files.createTempDirectory(config.state(), "replay-");
         BinlogArchive archive = BinlogArchive.load(repo);
         if (archive.isEmpty()) {
             throw TidemarkException.failed("the database cannot be restored to " + time + ": no binlog is archived "

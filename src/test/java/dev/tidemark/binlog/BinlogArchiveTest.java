@@ -118,6 +118,16 @@ class BinlogArchiveTest {
     }
 
     @Test
+    void aReplayFromAFileNeverArchivedIsRefusedBeforeAnythingIsRead() throws Exception {
+        put("binlog.000002", file2, 4, 3000, t);
+        dev.tidemark.TidemarkException e = org.junit.jupiter.api.Assertions.assertThrows(
+                dev.tidemark.TidemarkException.class, () -> Replay.plan(BinlogArchive.load(repo),
+                        new Position("binlog.000001", 500), t, java.util.Map.of("s01", "s01"), tmp));
+        assertTrue(e.getMessage().contains("cannot be restored") && e.getMessage().contains("binlog.000001 was never "
+                + "archived"), e.getMessage());
+    }
+
+    @Test
     void pruneDropsTheFilesBeforeTheOldestPointARestoreCanStartFrom() throws Exception {
         String k1 = put("binlog.000001", file1, 4, 5000, t);
         String k2 = put("binlog.000002", file2, 4, 3000, t);

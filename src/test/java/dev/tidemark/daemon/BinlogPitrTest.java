@@ -497,9 +497,12 @@ class BinlogPitrTest {
                     && plan.out().contains("would then replay the binlog from "), plan.out());
             // Files too: the rows' files as of that moment (a --db-only restore would check the rows against the
             // files as they are now, which the app has changed since).
+            long seqBefore = gtidSequence(control);
             Cli.Result res = env.cli("restore", "--at", Instant.ofEpochMilli(s).toString(), "--db-into", "killed_r",
                     "--to", tmp.resolve("killed-files").toString());
             assertEquals(0, res.code(), res.toString());
+            // Replayed into the same server, the transactions are numbered as its own: its GTID state moves on.
+            assertTrue(gtidSequence(control) > seqBefore, "GTID " + seqBefore + " -> " + gtidSequence(control));
             try (Connection c = connect("killed_r")) {
                 assertEquals(sum, checksum(c, "killed_r"), res.toString());
             }
@@ -540,6 +543,14 @@ class BinlogPitrTest {
         Cli.Result res = env.cli("restore", "--at", Instant.now().toString(), "--db-only", "--db-into", "nobin_r");
         assertEquals(1, res.code(), res.toString());
         assertTrue(res.err().contains("no binary log"), res.toString());
+    }
+
+    private static long gtidSequence(Connection c) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT @@gtid_binlog_pos")) {
+            rs.next();
+            String pos = rs.getString(1);
+            return Long.parseLong(pos.substring(pos.lastIndexOf('-') + 1));
+        }
     }
 
     private static com.fasterxml.jackson.databind.JsonNode statusJson(Env env) throws Exception {
