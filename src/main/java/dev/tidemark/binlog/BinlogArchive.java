@@ -102,19 +102,13 @@ public final class BinlogArchive {
         if (first == null) {
             return out;
         }
-        for (String key : repo.store().list(Piece.PREFIX)) {
-            Piece p = Piece.parse(key);
-            if (p != null && Position.compareFiles(p.file(), first) < 0) {
-                out.add(key);
-            } else if (p == null && key.startsWith(Piece.GAPS)) {
-                try {
-                    Piece.Gap g = Json.MAPPER.readValue(repo.store().get(key), Piece.Gap.class);
-                    if (Position.compareFiles(g.next(), first) <= 0) {
-                        out.add(key);
-                    }
-                } catch (ObjectNotFoundException gone) {
-                    // deleted since the listing
-                }
+        BinlogArchive a = load(repo);
+        String keep = first;
+        java.util.stream.Stream.concat(a.files.values().stream().flatMap(List::stream), a.superseded.stream())
+                .filter(p -> Position.compareFiles(p.file(), keep) < 0).forEach(p -> out.add(p.key()));
+        for (Piece.Gap g : a.gaps) {
+            if (Position.compareFiles(g.next(), first) <= 0) {
+                out.add(g.key());
             }
         }
         return out;
