@@ -1,0 +1,68 @@
+package dev.tidemark.repo.store;
+
+import java.time.Duration;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProviderChain;
+import software.amazon.awssdk.auth.credentials.EnvironmentVariableCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.ProfileCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.SystemPropertyCredentialsProvider;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.http.apache5.Apache5HttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.retries.api.BackoffStrategy;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/** How tidemark talks to S3: one place for credentials, timeouts and retries. */
+final class S3Clients {
+    /** Attempts per request: with the back-off below, a server that is down for about a minute is waited out. */
+    static final int MAX_ATTEMPTS = 10;
+
+    private S3Clients() {
+    }
+
+    /**
+     * Credentials the AWS way, and only from where a person puts them: {@code AWS_ACCESS_KEY_ID} and
+     * {@code AWS_SECRET_ACCESS_KEY} (and {@code AWS_SESSION_TOKEN}), the Java system properties {@code aws.accessKeyId}
+     * and {@code aws.secretAccessKey}, then the profile {@code AWS_PROFILE} (default: "default") in the credentials
+     * file ({@code AWS_SHARED_CREDENTIALS_FILE}, default {@code ~/.aws/credentials}). Not the instance metadata
+     * service: on a NAS it does not exist, and asking it costs seconds at every start.
+     */
+    static AwsCredentialsProvider awsWay() {
+        return AwsCredentialsProviderChain.builder()
+                .credentialsProviders(EnvironmentVariableCredentialsProvider.create(),
+                        SystemPropertyCredentialsProvider.create(), ProfileCredentialsProvider.create())
+                .reuseLastProviderEnabled(true)
+                .build();
+    }
+
+    static S3Client create(S3Location where, AwsCredentialsProvider credentials) {
+        var b = S3Client.builder()
+                .region(Region.of(where.region()))
+                .forcePathStyle(where.pathStyle())
+                .credentialsProvider(credentials != null ? credentials : awsWay())
+                .httpClient(Apache5HttpClient.builder()
+                        .maxConnections(32)
+                        .connectionTimeout(Duration.ofSeconds(10))
+                        .socketTimeout(Duration.ofSeconds(60))
+                        .build())
+                // Backed-off retries with jitter on throttling, 5xx, timeouts and dropped connections: up to 10
+                // attempts, waits growing from 0.2 s to 20 s. No circuit breaker: a backup waits out an outage.
+                .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.standardRetryStrategy().toBuilder()
+                        .maxAttempts(MAX_ATTEMPTS)
+                        .backoffStrategy(BackoffStrategy.exponentialDelay(Duration.ofMillis(200), Duration.ofSeconds(20)))
+                        .throttlingBackoffStrategy(BackoffStrategy.exponentialDelay(Duration.ofSeconds(1),
+                                Duration.ofSeconds(20)))
+                        .circuitBreakerEnabled(false)
+                        .build()))
+                // Checksums only where the API requires them: every object tidemark writes carries its own, and
+                // many S3-compatible servers refuse the newer trailing-checksum uploads.
+                .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+                .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
+        if (where.endpoint() != null) {
+            b.endpointOverride(where.endpoint());
+        }
+        return b.build();
+    }
+}

@@ -1,0 +1,80 @@
+package dev.tidemark.repo.store;
+
+import java.net.URI;
+import java.util.regex.Pattern;
+
+/**
+ * Where an S3 repository is: {@code s3://bucket/prefix} from the config's {@code repository}, with the server's
+ * endpoint (null: AWS itself), its region and whether buckets are addressed in the path ({@code http://host/bucket},
+ * what self-hosted servers expect) rather than the host name.
+ *
+ * @param bucket    the bucket, which must exist
+ * @param prefix    the folder in it, without leading or trailing '/'; empty for the bucket's root
+ * @param endpoint  the server, or null for AWS
+ * @param region    the region (servers that ignore it take any)
+ * @param pathStyle address the bucket in the path
+ */
+public record S3Location(String bucket, String prefix, URI endpoint, String region, boolean pathStyle)
+        implements StoreLocation {
+    public static final String SCHEME = "s3://";
+    // The bucket rules S3 gives: 3-63 of a-z 0-9 . -, starting and ending with a letter or digit.
+    private static final Pattern BUCKET = Pattern.compile("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]");
+
+    public static boolean isS3(String repository) {
+        return repository != null && repository.startsWith(SCHEME);
+    }
+
+    /**
+     * Parses {@code s3://bucket[/prefix]}; throws {@link IllegalArgumentException} with what is wrong and what to
+     * write instead.
+     */
+    public static S3Location parse(String repository, URI endpoint, String region, boolean pathStyle) {
+        String rest = repository.substring(SCHEME.length());
+        int slash = rest.indexOf('/');
+        String bucket = slash < 0 ? rest : rest.substring(0, slash);
+        String prefix = slash < 0 ? "" : rest.substring(slash + 1);
+        while (prefix.endsWith("/")) {
+            prefix = prefix.substring(0, prefix.length() - 1);
+        }
+        if (!BUCKET.matcher(bucket).matches()) {
+            throw new IllegalArgumentException("'" + bucket + "' is not a bucket name: write s3://BUCKET/PREFIX with "
+                    + "3-63 of a-z 0-9 . -");
+        }
+        if (!prefix.isEmpty()) {
+            try {
+                Store.checkKey(prefix);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("prefix '" + prefix + "' is not allowed: use folders of "
+                        + "A-Z a-z 0-9 . _ - separated by '/'");
+            }
+        }
+        return new S3Location(bucket, prefix, endpoint, region == null || region.isBlank() ? "us-east-1" : region,
+                pathStyle);
+    }
+
+    /** Credentials the AWS way ({@link S3Clients#awsWay}). */
+    @Override
+    public Store open(java.nio.file.Path spool) {
+        return new S3Store(this, null, spool);
+    }
+
+    /** The object name of a repository key. */
+    String objectKey(String key) {
+        return prefix.isEmpty() ? key : prefix + "/" + key;
+    }
+
+    /** The repository key of an object name under the prefix. */
+    String repositoryKey(String objectKey) {
+        return prefix.isEmpty() ? objectKey : objectKey.substring(prefix.length() + 1);
+    }
+
+    /** The object-name prefix that lists repository keys starting with {@code keyPrefix}. */
+    String listPrefix(String keyPrefix) {
+        return prefix.isEmpty() ? keyPrefix : prefix + "/" + keyPrefix;
+    }
+
+    @Override
+    public String toString() {
+        return SCHEME + bucket + (prefix.isEmpty() ? "" : "/" + prefix) + (endpoint == null ? "" : " at " + endpoint);
+    }
+}

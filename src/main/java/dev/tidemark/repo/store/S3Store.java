@@ -1,0 +1,422 @@
+package dev.tidemark.repo.store;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.core.sync.ResponseTransformer;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.CompletedMultipartUpload;
+import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.Delete;
+import software.amazon.awssdk.services.s3.model.DeleteObjectsResponse;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.MultipartUpload;
+import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
+import software.amazon.awssdk.services.s3.model.S3Error;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+/**
+ * A {@link Store} in an S3 bucket (AWS or any S3-compatible server), under a prefix.
+ *
+ * <p>How it keeps the contract: an upload is spooled ({@link SpoolBuffer}) and sent at commit as one PUT, or as a
+ * multipart upload (parts {@value #PART_SIZE_MIB} MiB, {@value #UPLOAD_THREADS} at once) when it is larger than
+ * {@value #SINGLE_PUT_MIB} MiB: either way S3 makes the object visible whole or not at all. Create-only-if-absent is
+ * S3's conditional write ({@code If-None-Match: *}, on the PUT or on completing the multipart upload): the server
+ * decides which of two racers wins. Reads are GETs, positional reads ranged GETs ({@link S3ReadHandle}, which reads
+ * ahead while the reads are sequential, as a restore's are), and a whole-object stream picks up where it broke.
+ * Throttling, 5xx answers and dropped connections are retried by the client with exponential back-off and jitter
+ * ({@link S3Clients}); what is not retried becomes a one-line error ({@link S3Errors}).
+ *
+ * <p>What the local store calls temporaries are here multipart uploads that were started and never completed: the
+ * writer removes those older than an hour at start-up, as the local store does with its temp files.
+ */
+public final class S3Store implements Store {
+    static final int PART_SIZE_MIB = 16;
+    static final int SINGLE_PUT_MIB = 32;
+    static final int UPLOAD_THREADS = 4;
+    private static final long PART_SIZE = (long) PART_SIZE_MIB << 20;
+    private static final long SINGLE_PUT = (long) SINGLE_PUT_MIB << 20;
+    /** Uploads up to this size are held in memory; larger ones are spooled to a file. */
+    private static final int IN_MEMORY = 1 << 20;
+    private static final Duration STRAY_GRACE = Duration.ofHours(1);
+    private static final int DELETE_BATCH = 1000;
+
+    private final S3Location where;
+    private final S3Client s3;
+    private final Path spool;
+    private final S3Errors errors;
+    private final ExecutorService parts;
+
+    /**
+     * @param where       the bucket and prefix
+     * @param credentials null: the AWS way (environment variables, Java system properties, the credentials file)
+     * @param spool       where uploads larger than a MiB wait until they are committed
+     */
+    public S3Store(S3Location where, AwsCredentialsProvider credentials, Path spool) {
+        this.where = where;
+        this.s3 = S3Clients.create(where, credentials);
+        this.spool = spool;
+        this.errors = new S3Errors(where);
+        this.parts = Executors.newFixedThreadPool(UPLOAD_THREADS, r -> {
+            Thread t = new Thread(r, "s3-upload");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    S3Client client() {
+        return s3;
+    }
+
+    S3Errors errors() {
+        return errors;
+    }
+
+    String objectKey(String key) {
+        return where.objectKey(Store.checkKey(key));
+    }
+
+    /** Fails with a clear message if the bucket cannot be reached, does not exist, or refuses the credentials. */
+    public void check() throws IOException {
+        try {
+            // A listing, not HEAD: an answer to HEAD has no body, so no error code to say what is wrong.
+            s3.listObjectsV2(r -> r.bucket(where.bucket()).prefix(where.listPrefix("")).maxKeys(1));
+        } catch (SdkException e) {
+            throw errors.of("open", null, e);
+        }
+    }
+
+    @Override
+    public Upload upload() {
+        return new S3Upload(new SpoolBuffer(spool, IN_MEMORY));
+    }
+
+    @Override
+    public byte[] get(String key) throws IOException {
+        try {
+            return s3.getObject(r -> r.bucket(where.bucket()).key(objectKey(key)), ResponseTransformer.toBytes())
+                    .asByteArray();
+        } catch (SdkException e) {
+            throw errors.of("read", key, e);
+        }
+    }
+
+    @Override
+    public InputStream open(String key) throws IOException {
+        OptionalLong size = size(key);
+        if (size.isEmpty()) {
+            throw new ObjectNotFoundException(key, location());
+        }
+        return new S3ObjectStream(this, key, size.getAsLong());
+    }
+
+    @Override
+    public ReadHandle openForRead(String key) throws IOException {
+        OptionalLong size = size(key);
+        if (size.isEmpty()) {
+            throw new ObjectNotFoundException(key, location());
+        }
+        return new S3ReadHandle(this, key, size.getAsLong());
+    }
+
+    /**
+     * {@code len} bytes of {@code key} from {@code offset}: one ranged GET, read whole. A connection that drops in
+     * the middle of the body (the client retries only until the answer starts) is asked again, up to
+     * {@value S3ObjectStream#REOPENS} times.
+     */
+    void readRange(String key, long offset, byte[] dst, int dstOff, int len) throws IOException {
+        if (len == 0) {
+            return;
+        }
+        String range = "bytes=" + offset + "-" + (offset + len - 1);
+        for (int attempt = 0; ; attempt++) {
+            try (InputStream in = s3.getObject(r -> r.bucket(where.bucket()).key(objectKey(key)).range(range))) {
+                int n = in.readNBytes(dst, dstOff, len);
+                if (n != len) {
+                    throw new java.io.EOFException(key + " in " + location() + ": " + len + " bytes at " + offset
+                            + " asked, " + n + " read: the object is shorter");
+                }
+                return;
+            } catch (SdkException e) {
+                throw errors.of("read", key, e); // the client's own retries are spent
+            } catch (java.io.EOFException e) {
+                throw e;
+            } catch (IOException e) {
+                if (attempt >= S3ObjectStream.REOPENS) {
+                    throw new IOException("read of " + key + " from " + location() + " broke off " + (attempt + 1)
+                            + " times: " + e.getMessage(), e);
+                }
+            }
+        }
+    }
+
+    /** A stream over {@code key} from {@code offset} to its end. */
+    InputStream openFrom(String key, long offset) throws IOException {
+        try {
+            return s3.getObject(r -> {
+                r.bucket(where.bucket()).key(objectKey(key));
+                if (offset > 0) {
+                    r.range("bytes=" + offset + "-");
+                }
+            });
+        } catch (SdkException e) {
+            throw errors.of("read", key, e);
+        }
+    }
+
+    @Override
+    public OptionalLong size(String key) throws IOException {
+        try {
+            HeadObjectResponse h = s3.headObject(r -> r.bucket(where.bucket()).key(objectKey(key)));
+            return OptionalLong.of(h.contentLength());
+        } catch (SdkException e) {
+            IOException io = errors.of("look up", key, e);
+            if (io instanceof ObjectNotFoundException) {
+                return OptionalLong.empty();
+            }
+            check(); // HEAD's answer carries no error code: a listing says what is wrong (bucket, credentials)
+            throw io;
+        }
+    }
+
+    @Override
+    public List<String> list(String prefix) throws IOException {
+        List<String> keys = new ArrayList<>();
+        try {
+            for (S3Object o : s3.listObjectsV2Paginator(r -> r.bucket(where.bucket())
+                    .prefix(where.listPrefix(prefix))).contents()) {
+                keys.add(where.repositoryKey(o.key()));
+            }
+        } catch (SdkException e) {
+            throw errors.of("list", prefix.isEmpty() ? null : prefix, e);
+        }
+        Collections.sort(keys);
+        return keys;
+    }
+
+    @Override
+    public void delete(String key) throws IOException {
+        try {
+            s3.deleteObject(r -> r.bucket(where.bucket()).key(objectKey(key)));
+        } catch (SdkException e) {
+            IOException io = errors.of("delete", key, e);
+            if (!(io instanceof ObjectNotFoundException)) {
+                throw io;
+            }
+        }
+    }
+
+    @Override
+    public void delete(Collection<String> keys) throws IOException {
+        List<ObjectIdentifier> batch = new ArrayList<>(Math.min(keys.size(), DELETE_BATCH));
+        for (String k : keys) {
+            batch.add(ObjectIdentifier.builder().key(objectKey(k)).build());
+            if (batch.size() == DELETE_BATCH) {
+                deleteBatch(batch);
+                batch.clear();
+            }
+        }
+        if (!batch.isEmpty()) {
+            deleteBatch(batch);
+        }
+    }
+
+    private void deleteBatch(List<ObjectIdentifier> batch) throws IOException {
+        DeleteObjectsResponse r;
+        try {
+            r = s3.deleteObjects(d -> d.bucket(where.bucket())
+                    .delete(Delete.builder().objects(batch).quiet(true).build()));
+        } catch (SdkException e) {
+            throw errors.of("delete", batch.get(0).key(), e);
+        }
+        for (S3Error err : r.errors()) {
+            if (!"NoSuchKey".equals(err.code())) {
+                throw new IOException(location() + ": delete of " + where.repositoryKey(err.key()) + " refused: "
+                        + err.code() + " " + err.message());
+            }
+        }
+    }
+
+    @Override
+    public int removeStrayTemporaries() throws IOException {
+        Instant before = Instant.now().minus(STRAY_GRACE);
+        int removed = 0;
+        try {
+            for (MultipartUpload u : s3.listMultipartUploadsPaginator(r -> r.bucket(where.bucket())
+                    .prefix(where.listPrefix(""))).uploads()) {
+                if (u.initiated() != null && u.initiated().isBefore(before)) {
+                    s3.abortMultipartUpload(r -> r.bucket(where.bucket()).key(u.key()).uploadId(u.uploadId()));
+                    removed++;
+                }
+            }
+        } catch (SdkException e) {
+            throw errors.of("clean up", null, e);
+        }
+        return removed;
+    }
+
+    @Override
+    public String location() {
+        return where.toString();
+    }
+
+    @Override
+    public void close() {
+        parts.shutdownNow();
+        s3.close();
+    }
+
+    /** An upload: spooled, then one PUT or a multipart upload at commit. */
+    private final class S3Upload implements Upload {
+        private final SpoolBuffer buf;
+        private boolean done;
+
+        S3Upload(SpoolBuffer buf) {
+            this.buf = buf;
+        }
+
+        @Override
+        public OutputStream stream() {
+            return buf;
+        }
+
+        @Override
+        public long written() {
+            return buf.size();
+        }
+
+        @Override
+        public void commit(String key) throws IOException {
+            send(key, false);
+        }
+
+        @Override
+        public boolean commitIfAbsent(String key) throws IOException {
+            return send(key, true);
+        }
+
+        private boolean send(String key, boolean ifAbsent) throws IOException {
+            if (done) {
+                throw new IOException("upload of " + key + " already committed or discarded");
+            }
+            String objectKey = objectKey(key);
+            buf.finish();
+            try {
+                if (buf.size() <= SINGLE_PUT) {
+                    RequestBody body = buf.bytes() != null ? RequestBody.fromBytes(buf.bytes())
+                            : RequestBody.fromFile(buf.file());
+                    try {
+                        s3.putObject(r -> {
+                            r.bucket(where.bucket()).key(objectKey).contentLength(buf.size());
+                            if (ifAbsent) {
+                                r.ifNoneMatch("*");
+                            }
+                        }, body);
+                    } catch (SdkException e) {
+                        if (ifAbsent && S3Errors.preconditionFailed(e)) {
+                            return false;
+                        }
+                        throw errors.of("write", key, e);
+                    }
+                    return true;
+                }
+                return multipart(key, objectKey, ifAbsent);
+            } finally {
+                done = true;
+                buf.discard();
+            }
+        }
+
+        private boolean multipart(String key, String objectKey, boolean ifAbsent) throws IOException {
+            String id;
+            try {
+                id = s3.createMultipartUpload(r -> r.bucket(where.bucket()).key(objectKey)).uploadId();
+            } catch (SdkException e) {
+                throw errors.of("write", key, e);
+            }
+            boolean completed = false;
+            try {
+                long size = buf.size();
+                int count = (int) ((size + PART_SIZE - 1) / PART_SIZE);
+                List<Future<CompletedPart>> sent = new ArrayList<>(count);
+                for (int i = 0; i < count; i++) {
+                    int number = i + 1;
+                    long offset = i * PART_SIZE;
+                    long length = Math.min(PART_SIZE, size - offset);
+                    sent.add(parts.submit(() -> {
+                        RequestBody body = RequestBody.fromContentProvider(() -> {
+                            try {
+                                return buf.open(offset, length);
+                            } catch (IOException e) {
+                                throw new java.io.UncheckedIOException(e);
+                            }
+                        }, length, "application/octet-stream");
+                        String etag = s3.uploadPart(r -> r.bucket(where.bucket()).key(objectKey).uploadId(id)
+                                .partNumber(number).contentLength(length), body).eTag();
+                        return CompletedPart.builder().partNumber(number).eTag(etag).build();
+                    }));
+                }
+                List<CompletedPart> done = new ArrayList<>(count);
+                for (Future<CompletedPart> f : sent) {
+                    done.add(f.get());
+                }
+                try {
+                    s3.completeMultipartUpload(r -> {
+                        r.bucket(where.bucket()).key(objectKey).uploadId(id)
+                                .multipartUpload(CompletedMultipartUpload.builder().parts(done).build());
+                        if (ifAbsent) {
+                            r.ifNoneMatch("*");
+                        }
+                    });
+                } catch (SdkException e) {
+                    if (ifAbsent && S3Errors.preconditionFailed(e)) {
+                        return false;
+                    }
+                    throw e;
+                }
+                completed = true;
+                return true;
+            } catch (ExecutionException e) {
+                Throwable c = e.getCause();
+                throw c instanceof SdkException s ? errors.of("write", key, s)
+                        : new IOException("upload of " + key + " to " + location() + " failed: " + c, c);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("upload of " + key + " interrupted");
+            } catch (SdkException e) {
+                throw errors.of("write", key, e);
+            } finally {
+                if (!completed) {
+                    try {
+                        s3.abortMultipartUpload(r -> r.bucket(where.bucket()).key(objectKey).uploadId(id));
+                    } catch (SdkException e) {
+                        // left for removeStrayTemporaries
+                    }
+                }
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (!done) {
+                done = true;
+                buf.discard();
+            }
+        }
+    }
+}
