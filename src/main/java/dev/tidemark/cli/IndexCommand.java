@@ -4,7 +4,7 @@ import dev.tidemark.config.Config;
 import dev.tidemark.index.Index;
 import dev.tidemark.index.IndexSync;
 import dev.tidemark.repo.Repository;
-import dev.tidemark.repo.store.LocalDirStore;
+import dev.tidemark.repo.store.Store;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -35,7 +35,7 @@ final class IndexCommand implements Runnable {
         public Integer call() throws Exception {
             Config config = common.load();
             Logging.file(config.logDir());
-            try (LocalDirStore store = new LocalDirStore(config.repository())) {
+            try (Store store = config.openStore()) {
                 Repository repo = Repository.open(store);
                 // Open first: fails with exit code 4 if another process holds the index, before anything is deleted.
                 Index.open(config.indexDir(), repo.id()).close();

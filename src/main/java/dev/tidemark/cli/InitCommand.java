@@ -2,7 +2,8 @@ package dev.tidemark.cli;
 
 import dev.tidemark.config.Config;
 import dev.tidemark.repo.Repository;
-import dev.tidemark.repo.store.LocalDirStore;
+import dev.tidemark.repo.store.S3Store;
+import dev.tidemark.repo.store.Store;
 import java.nio.file.Files;
 import java.time.Clock;
 import java.util.concurrent.Callable;
@@ -22,10 +23,15 @@ final class InitCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Config config = common.load();
-        Files.createDirectories(config.repository());
+        if (config.repositoryDir() != null) {
+            Files.createDirectories(config.repositoryDir());
+        }
         Files.createDirectories(config.state());
         Logging.file(config.logDir());
-        try (LocalDirStore store = new LocalDirStore(config.repository())) {
+        try (Store store = config.openStore()) {
+            if (store instanceof S3Store s3) {
+                s3.check(); // the bucket is there and takes these credentials, before anything is written
+            }
             Repository repo = Repository.init(store, Clock.systemUTC(), Repository.DEFAULT_PACK_SIZE);
             spec.commandLine().getOut().printf("created repository %s (id %s)%n", config.repository(), repo.id());
         }

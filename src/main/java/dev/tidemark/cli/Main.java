@@ -68,6 +68,9 @@ public final class Main implements Runnable {
             } else if (ex instanceof AccessDeniedException ad) {
                 code = ExitCode.FAILED;
                 msg = "permission denied: " + ad.getFile();
+            } else if (ex instanceof java.io.IOException && ex.getMessage() != null) {
+                code = ExitCode.FAILED;
+                msg = ex.getMessage(); // the store's messages say what failed and what to do
             } else {
                 code = ExitCode.FAILED;
                 msg = ex.getClass().getSimpleName() + ": " + ex.getMessage();

@@ -10,7 +10,6 @@ import dev.tidemark.repo.DeferredDeletes;
 import dev.tidemark.repo.Lease;
 import dev.tidemark.repo.Repository;
 import dev.tidemark.repo.WriterLock;
-import dev.tidemark.repo.store.LocalDirStore;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -59,7 +58,7 @@ final class RepoSession implements AutoCloseable {
 
     /** Read-only access to the repository under a reader's lease: no writer lock, no index. */
     static RepoSession read(Config config, String command) throws IOException {
-        Repository repo = Repository.open(new LocalDirStore(config.repository()));
+        Repository repo = Repository.open(config.openStore());
         Logging.file(config.logDir());
         return new RepoSession(config, repo, null, lease(repo, command), null);
     }
@@ -77,7 +76,7 @@ final class RepoSession implements AutoCloseable {
 
     /** The repository and the index, synced with the repository's packs, under a reader's lease; no writer lock. */
     static RepoSession withIndex(Config config, String command) throws IOException {
-        Repository repo = Repository.open(new LocalDirStore(config.repository()));
+        Repository repo = Repository.open(config.openStore());
         Logging.file(config.logDir());
         Lease lease = lease(repo, command);
         Path dir = config.indexDir();
@@ -119,7 +118,7 @@ final class RepoSession implements AutoCloseable {
      * is held by the daemon ('tidemark run'): what to do instead.
      */
     static RepoSession write(Config config, Clock clock, String command, String whenDaemon) throws IOException {
-        Repository repo = Repository.open(new LocalDirStore(config.repository()));
+        Repository repo = Repository.open(config.openStore());
         Logging.file(config.logDir());
         WriterLock lock;
         try {

@@ -1,5 +1,8 @@
 package dev.tidemark.config;
 
+import dev.tidemark.repo.store.Store;
+import dev.tidemark.repo.store.StoreLocation;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -8,7 +11,7 @@ import java.util.List;
  * The validated configuration. Defaults are applied in one place, {@link ConfigLoader}.
  *
  * @param file       the file it was read from (for messages)
- * @param repository the repository directory
+ * @param repository where the repository is: a directory, or an S3 bucket and prefix
  * @param state      the state directory: the index and the log live here
  * @param exclude    globs excluded in every tree
  * @param trees      the trees, in the order given
@@ -18,7 +21,7 @@ import java.util.List;
  * @param hooks      commands run around a full restore
  * @param retention  which points to keep, and how the repository is pruned; null: every point is kept
  */
-public record Config(Path file, Path repository, Path state, List<String> exclude, List<TreeConfig> trees,
+public record Config(Path file, StoreLocation repository, Path state, List<String> exclude, List<TreeConfig> trees,
                      ScanOptions scan, RunOptions run, DatabaseConfig database, Hooks hooks, Retention retention) {
 
     /** {@code hooks.preRestore} and {@code hooks.postRestore}; either may be null. */
@@ -54,6 +57,16 @@ public record Config(Path file, Path repository, Path state, List<String> exclud
 
     public TreeConfig tree(String name) {
         return trees.stream().filter(t -> t.name().equals(name)).findFirst().orElse(null);
+    }
+
+    /** Opens the repository's store; uploads to an object store wait in the state directory until committed. */
+    public Store openStore() throws IOException {
+        return repository.open(state.resolve("upload"));
+    }
+
+    /** The repository's directory, or null when it is not on this machine (S3). */
+    public Path repositoryDir() {
+        return repository instanceof StoreLocation.Local l ? l.dir() : null;
     }
 
     public Path indexDir() {

@@ -7,8 +7,12 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import dev.tidemark.TidemarkException;
+import dev.tidemark.repo.store.S3Location;
+import dev.tidemark.repo.store.StoreLocation;
 import dev.tidemark.util.Json;
 import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -34,7 +38,12 @@ public final class ConfigLoader {
                      @JsonProperty("scan") RawScan scan, @JsonProperty("points") RawPoints points,
                      @JsonProperty("run") RawRun run, @JsonProperty("database") RawDatabase database,
                      @JsonProperty("hooks") RawHooks hooks,
-                     @JsonProperty("retention") RetentionSection.Raw retention) {
+                     @JsonProperty("retention") RetentionSection.Raw retention,
+                     @JsonProperty("s3") RawS3 s3) {
+    }
+
+    record RawS3(@JsonProperty("endpoint") String endpoint, @JsonProperty("region") String region,
+                 @JsonProperty("pathStyle") Boolean pathStyle) {
     }
 
     record RawDatabase(@JsonProperty("url") String url, @JsonProperty("user") String user,
@@ -128,7 +137,7 @@ public final class ConfigLoader {
     }
 
     private static Config validate(Path file, RawConfig raw) {
-        Path repository = absolute(file, "repository", raw.repository());
+        StoreLocation repository = repository(file, raw);
         Path state = absolute(file, "state", raw.state());
         List<String> globalExclude = raw.exclude() == null ? List.of() : raw.exclude();
         checkGlobs(file, "exclude", globalExclude);
@@ -164,8 +173,8 @@ public final class ConfigLoader {
                             + "' (" + a + "): trees must not overlap; use one tree with excludes instead");
                 }
             }
-            if (real(repository).startsWith(a)) {
-                throw bad(file, "repository", repository + " lies inside tree '" + trees.get(i).name()
+            if (repository instanceof StoreLocation.Local l && real(l.dir()).startsWith(a)) {
+                throw bad(file, "repository", l.dir() + " lies inside tree '" + trees.get(i).name()
                         + "': the repository would back itself up; move it outside every tree");
             }
             if (real(state).startsWith(a)) {
@@ -304,6 +313,49 @@ public final class ConfigLoader {
             return ms / 60_000 + "m";
         }
         return ms % 1000 == 0 ? ms / 1000 + "s" : ms + "ms";
+    }
+
+    /** {@code repository}: an absolute directory, or {@code s3://bucket/prefix} with the {@code s3} section. */
+    private static StoreLocation repository(Path file, RawConfig raw) {
+        String value = raw.repository();
+        RawS3 s3 = raw.s3();
+        if (!S3Location.isS3(value)) {
+            if (value != null && value.matches("[A-Za-z][A-Za-z0-9+.-]*://.*")) {
+                throw bad(file, "repository", "is '" + value + "': give an absolute path or s3://BUCKET/PREFIX");
+            }
+            if (s3 != null) {
+                throw bad(file, "s3", "is given but 'repository' is not an s3:// location: remove it, or write "
+                        + "repository as s3://BUCKET/PREFIX");
+            }
+            return new StoreLocation.Local(absolute(file, "repository", value));
+        }
+        URI endpoint = null;
+        String region = null;
+        Boolean pathStyle = null;
+        if (s3 != null) {
+            if (s3.endpoint() != null) {
+                try {
+                    endpoint = new URI(s3.endpoint());
+                } catch (URISyntaxException e) {
+                    endpoint = null;
+                }
+                if (endpoint == null || endpoint.getHost() == null
+                        || !("http".equals(endpoint.getScheme()) || "https".equals(endpoint.getScheme()))
+                        || endpoint.getUserInfo() != null) {
+                    throw bad(file, "s3.endpoint", "is '" + s3.endpoint() + "': give the server as "
+                            + "https://HOST[:PORT] (credentials go in AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or "
+                            + "~/.aws/credentials, never here)");
+                }
+            }
+            region = s3.region();
+            pathStyle = s3.pathStyle();
+        }
+        try {
+            // A server of one's own (an endpoint) addresses buckets in the path; AWS by host name.
+            return S3Location.parse(value, endpoint, region, pathStyle != null ? pathStyle : endpoint != null);
+        } catch (IllegalArgumentException e) {
+            throw bad(file, "repository", e.getMessage());
+        }
     }
 
     private static Path absolute(Path file, String field, String value) {

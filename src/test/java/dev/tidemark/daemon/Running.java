@@ -11,7 +11,6 @@ import dev.tidemark.journal.Journal;
 import dev.tidemark.journal.JournalEntry;
 import dev.tidemark.repo.Repository;
 import dev.tidemark.repo.WriterLock;
-import dev.tidemark.repo.store.LocalDirStore;
 import dev.tidemark.scan.SourceFiles;
 import dev.tidemark.testing.Env;
 import dev.tidemark.testing.Trees;
@@ -44,7 +43,7 @@ final class Running implements AutoCloseable {
     Running(Env env, SourceFiles sources) throws Exception {
         this.env = env;
         this.config = env.config();
-        this.repo = Repository.open(new LocalDirStore(config.repository()));
+        this.repo = Repository.open(config.openStore());
         this.lock = WriterLock.acquire(repo.store(), Clock.systemUTC(), "tidemark run");
         this.index = Index.open(config.indexDir(), repo.id());
         this.daemon = new Daemon(config, repo, index, lock, Clock.systemUTC(), new Daemon.Options(false, sources));

@@ -15,12 +15,15 @@ public final class Env {
     public final Path state;
     public final Path configFile;
     public final Map<String, Path> trees = new LinkedHashMap<>();
+    /** What the config's "repository" says: {@link #repo} unless a test points it elsewhere (s3://...). */
+    public String repository;
 
     public Env(Path base, String... treeNames) throws IOException {
         this.base = base;
         this.repo = base.resolve("repo");
         this.state = base.resolve("state");
         this.configFile = base.resolve("tidemark.json");
+        this.repository = repo.toString();
         for (String t : treeNames) {
             Path p = base.resolve("src").resolve(t);
             Files.createDirectories(p);
@@ -35,7 +38,7 @@ public final class Env {
 
     /** (Re)writes the config; {@code extra} is spliced in as more top-level fields. */
     public void writeConfig(String extra) throws IOException {
-        StringBuilder sb = new StringBuilder("{\n  \"repository\": \"" + repo + "\",\n  \"state\": \"" + state + "\",\n");
+        StringBuilder sb = new StringBuilder("{\n  \"repository\": \"" + repository + "\",\n  \"state\": \"" + state + "\",\n");
         sb.append(extra);
         sb.append("  \"trees\": [\n");
         int i = 0;
