@@ -37,7 +37,7 @@ final class S3Clients {
                 .build();
     }
 
-    static S3Client create(S3Location where, AwsCredentialsProvider credentials) {
+    static S3Client create(S3Location where, AwsCredentialsProvider credentials, int maxAttempts) {
         var b = S3Client.builder()
                 .region(Region.of(where.region()))
                 .forcePathStyle(where.pathStyle())
@@ -50,7 +50,7 @@ final class S3Clients {
                 // Backed-off retries with jitter on throttling, 5xx, timeouts and dropped connections: up to 10
                 // attempts, waits growing from 0.2 s to 20 s. No circuit breaker: a backup waits out an outage.
                 .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.standardRetryStrategy().toBuilder()
-                        .maxAttempts(MAX_ATTEMPTS)
+                        .maxAttempts(maxAttempts)
                         .backoffStrategy(BackoffStrategy.exponentialDelay(Duration.ofMillis(200), Duration.ofSeconds(20)))
                         .throttlingBackoffStrategy(BackoffStrategy.exponentialDelay(Duration.ofSeconds(1),
                                 Duration.ofSeconds(20)))

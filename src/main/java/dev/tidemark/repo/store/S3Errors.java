@@ -16,6 +16,11 @@ final class S3Errors {
         this.where = where;
     }
 
+    static boolean noSuchUpload(SdkException e) {
+        return e instanceof AwsServiceException a && a.awsErrorDetails() != null
+                && "NoSuchUpload".equals(a.awsErrorDetails().errorCode());
+    }
+
     static boolean preconditionFailed(SdkException e) {
         return e instanceof AwsServiceException a && a.statusCode() == 412;
     }

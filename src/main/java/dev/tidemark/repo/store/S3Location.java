@@ -58,6 +58,11 @@ public record S3Location(String bucket, String prefix, URI endpoint, String regi
         return new S3Store(this, null, spool);
     }
 
+    /** The same bucket and prefix through another endpoint (a proxy, a replica's server). */
+    public S3Location withEndpoint(URI other) {
+        return new S3Location(bucket, prefix, other, region, pathStyle);
+    }
+
     /** The object name of a repository key. */
     String objectKey(String key) {
         return prefix.isEmpty() ? key : prefix + "/" + key;

@@ -68,8 +68,13 @@ public final class S3Store implements Store {
      * @param spool       where uploads larger than a MiB wait until they are committed
      */
     public S3Store(S3Location where, AwsCredentialsProvider credentials, Path spool) {
+        this(where, credentials, spool, S3Clients.MAX_ATTEMPTS);
+    }
+
+    /** As above, with {@code maxAttempts} per request (tests that want failures to surface). */
+    S3Store(S3Location where, AwsCredentialsProvider credentials, Path spool, int maxAttempts) {
         this.where = where;
-        this.s3 = S3Clients.create(where, credentials);
+        this.s3 = S3Clients.create(where, credentials, maxAttempts);
         this.spool = spool;
         this.errors = new S3Errors(where);
         this.parts = Executors.newFixedThreadPool(UPLOAD_THREADS, r -> {
@@ -329,7 +334,7 @@ public final class S3Store implements Store {
                         }, body);
                     } catch (SdkException e) {
                         if (ifAbsent && S3Errors.preconditionFailed(e)) {
-                            return false;
+                            return ours(key);
                         }
                         throw errors.of("write", key, e);
                     }
@@ -385,9 +390,12 @@ public final class S3Store implements Store {
                     });
                 } catch (SdkException e) {
                     if (ifAbsent && S3Errors.preconditionFailed(e)) {
-                        return false;
+                        return ours(key);
                     }
-                    throw e;
+                    if (!S3Errors.noSuchUpload(e) || !ours(key)) {
+                        throw e;
+                    }
+                    // The upload was completed by an earlier attempt whose answer was lost: the object is ours.
                 }
                 completed = true;
                 return true;
@@ -409,6 +417,28 @@ public final class S3Store implements Store {
                     }
                 }
             }
+        }
+
+        /**
+         * Whether the object under {@code key} holds exactly this upload's bytes. Asked when a conditional write
+         * is refused, or a completed upload is unknown: the client retries a request whose answer was lost, and
+         * the retry then meets the object its own first attempt made. An honest racer's object differs (point
+         * records and locks carry their writer and time), so a refusal stays a refusal.
+         */
+        private boolean ours(String key) throws IOException {
+            OptionalLong stored = size(key);
+            if (stored.isEmpty() || stored.getAsLong() != buf.size()) {
+                return false;
+            }
+            try (InputStream theirs = new java.io.BufferedInputStream(open(key), 1 << 16);
+                 InputStream mine = new java.io.BufferedInputStream(buf.open(0, buf.size()), 1 << 16)) {
+                for (long i = 0; i < buf.size(); i++) {
+                    if (theirs.read() != mine.read()) {
+                        return false;
+                    }
+                }
+            }
+            return true;
         }
 
         @Override
