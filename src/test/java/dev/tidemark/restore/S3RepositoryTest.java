@@ -129,7 +129,7 @@ class S3RepositoryTest {
         env.writeConfig("  \"s3\": {\"endpoint\": \"" + server.endpoint + "\"},\n");
         Cli.Result badName = env.cli("init");
         assertEquals(2, badName.code(), badName.toString());
-        assertTrue(badName.err().contains("'Bad_Bucket' is not a bucket name"), badName.err());
+        assertTrue(badName.err().contains("'repository' names the bucket 'Bad_Bucket', which S3 does not allow"), badName.err());
 
         env.repository = "s3://not-made-yet/nas1";
         env.writeConfig("  \"s3\": {\"endpoint\": \"" + server.endpoint + "\"},\n");

@@ -37,15 +37,15 @@ public record S3Location(String bucket, String prefix, URI endpoint, String regi
             prefix = prefix.substring(0, prefix.length() - 1);
         }
         if (!BUCKET.matcher(bucket).matches()) {
-            throw new IllegalArgumentException("'" + bucket + "' is not a bucket name: write s3://BUCKET/PREFIX with "
-                    + "3-63 of a-z 0-9 . -");
+            throw new IllegalArgumentException("names the bucket '" + bucket + "', which S3 does not allow: write "
+                    + "s3://BUCKET/PREFIX with a bucket of 3-63 of a-z 0-9 . -");
         }
         if (!prefix.isEmpty()) {
             try {
                 Store.checkKey(prefix);
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("prefix '" + prefix + "' is not allowed: use folders of "
-                        + "A-Z a-z 0-9 . _ - separated by '/'");
+                throw new IllegalArgumentException("names the prefix '" + prefix + "', which is not allowed: use "
+                        + "folders of A-Z a-z 0-9 . _ - separated by '/'");
             }
         }
         return new S3Location(bucket, prefix, endpoint, region == null || region.isBlank() ? "us-east-1" : region,
