@@ -350,6 +350,10 @@ public final class Checker {
             if (!h.key().hex().equals(id)) {
                 damage("pack " + key + ": its bytes do not match its name (corrupted on disk)");
             }
+        } catch (DamageException e) {
+            // an encrypted pack whose segment fails authentication: the blobs are checked one by one below, so the
+            // files that do not depend on the damaged part are told apart from those that do
+            damage("pack " + key + ": " + e.getMessage());
         }
         if (trailer == null) {
             return n;

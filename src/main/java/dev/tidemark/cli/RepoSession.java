@@ -58,7 +58,7 @@ final class RepoSession implements AutoCloseable {
 
     /** Read-only access to the repository under a reader's lease: no writer lock, no index. */
     static RepoSession read(Config config, String command) throws IOException {
-        Repository repo = Repository.open(config.openStore());
+        Repository repo = Repository.open(config.openStore(), config.passwords());
         Logging.file(config.logDir());
         return new RepoSession(config, repo, null, lease(repo, command), null);
     }
@@ -76,7 +76,7 @@ final class RepoSession implements AutoCloseable {
 
     /** The repository and the index, synced with the repository's packs, under a reader's lease; no writer lock. */
     static RepoSession withIndex(Config config, String command) throws IOException {
-        Repository repo = Repository.open(config.openStore());
+        Repository repo = Repository.open(config.openStore(), config.passwords());
         Logging.file(config.logDir());
         Lease lease = lease(repo, command);
         Path dir = config.indexDir();
@@ -118,7 +118,7 @@ final class RepoSession implements AutoCloseable {
      * is held by the daemon ('tidemark run'): what to do instead.
      */
     static RepoSession write(Config config, Clock clock, String command, String whenDaemon) throws IOException {
-        Repository repo = Repository.open(config.openStore());
+        Repository repo = Repository.open(config.openStore(), config.passwords());
         Logging.file(config.logDir());
         WriterLock lock;
         try {

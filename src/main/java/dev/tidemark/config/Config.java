@@ -1,5 +1,6 @@
 package dev.tidemark.config;
 
+import dev.tidemark.repo.crypto.Passwords;
 import dev.tidemark.repo.store.Store;
 import dev.tidemark.repo.store.StoreLocation;
 import java.io.IOException;
@@ -20,9 +21,11 @@ import java.util.List;
  * @param database   the database sealed into each point; null when there is none
  * @param hooks      commands run around a full restore
  * @param retention  which points to keep, and how the repository is pruned; null: every point is kept
+ * @param passwordFile the file holding an encrypted repository's password; null: from the environment only
  */
 public record Config(Path file, StoreLocation repository, Path state, List<String> exclude, List<TreeConfig> trees,
-                     ScanOptions scan, RunOptions run, DatabaseConfig database, Hooks hooks, Retention retention) {
+                     ScanOptions scan, RunOptions run, DatabaseConfig database, Hooks hooks, Retention retention,
+                     Path passwordFile) {
 
     /** {@code hooks.preRestore} and {@code hooks.postRestore}; either may be null. */
     public record Hooks(HookConfig preRestore, HookConfig postRestore) {
@@ -62,6 +65,11 @@ public record Config(Path file, StoreLocation repository, Path state, List<Strin
     /** Opens the repository's store; uploads to an object store wait in the state directory until committed. */
     public Store openStore() throws IOException {
         return repository.open(state.resolve("upload"));
+    }
+
+    /** Where an encrypted repository's password comes from: the environment, then {@code passwordFile}. */
+    public Passwords passwords() {
+        return new Passwords(System::getenv, passwordFile);
     }
 
     /** The repository's directory, or null when it is not on this machine (S3). */

@@ -39,7 +39,7 @@ public final class ConfigLoader {
                      @JsonProperty("run") RawRun run, @JsonProperty("database") RawDatabase database,
                      @JsonProperty("hooks") RawHooks hooks,
                      @JsonProperty("retention") RetentionSection.Raw retention,
-                     @JsonProperty("s3") RawS3 s3) {
+                     @JsonProperty("s3") RawS3 s3, @JsonProperty("passwordFile") String passwordFile) {
     }
 
     record RawS3(@JsonProperty("endpoint") String endpoint, @JsonProperty("region") String region,
@@ -196,8 +196,9 @@ public final class ConfigLoader {
                 hook(file, "hooks.preRestore", raw.hooks().preRestore()),
                 hook(file, "hooks.postRestore", raw.hooks().postRestore()));
         Retention retention = raw.retention() == null ? null : RetentionSection.validate(file, raw.retention());
+        Path passwordFile = raw.passwordFile() == null ? null : absolute(file, "passwordFile", raw.passwordFile());
         return new Config(file, repository, state, globalExclude, List.copyOf(trees), scan, run(file, raw), db, hooks,
-                retention);
+                retention, passwordFile);
     }
 
     private static HookConfig hook(Path file, String field, RawHook h) {

@@ -3,6 +3,9 @@ package dev.tidemark.repo;
 import dev.tidemark.ExitCode;
 import dev.tidemark.TidemarkException;
 import dev.tidemark.hash.ContentHasher;
+import dev.tidemark.repo.crypto.EncryptedStore;
+import dev.tidemark.repo.crypto.Keys;
+import dev.tidemark.repo.crypto.Passwords;
 import dev.tidemark.repo.store.ObjectNotFoundException;
 import dev.tidemark.repo.store.Store;
 import dev.tidemark.util.Json;
@@ -28,6 +31,11 @@ public final class Repository {
      * first writer.
      */
     public static final int FORMAT = 3;
+    /**
+     * The version an encrypted repository records: format 3's layout, every object but {@code version} and
+     * {@code keys/} encrypted ({@link EncryptedStore}). A tidemark that reads format 3 and older refuses it as newer.
+     */
+    public static final int ENCRYPTED_FORMAT = 4;
     public static final String VERSION_KEY = "version";
     public static final String CONFIG_KEY = "config";
     static final String VERSION_PREFIX = "tidemark repository format ";
@@ -37,11 +45,14 @@ public final class Repository {
     private final RepositoryConfig config;
     private final ContentHasher hasher;
     private volatile int format;
+    /** The id of the key that opened an encrypted repository; null for a plain one. */
+    private final String keyId;
 
-    private Repository(Store store, RepositoryConfig config, int format) {
+    private Repository(Store store, RepositoryConfig config, int format, String keyId) {
         this.store = store;
         this.config = config;
         this.format = format;
+        this.keyId = keyId;
         this.hasher = new ContentHasher(parseSeed(config.keySeedA()), parseSeed(config.keySeedB()));
     }
 
@@ -61,11 +72,40 @@ public final class Repository {
         // config before version: a repository without a version file is not yet a repository.
         store.put(CONFIG_KEY, Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(cfg));
         store.put(VERSION_KEY, (VERSION_PREFIX + FORMAT + "\n").getBytes(StandardCharsets.US_ASCII));
-        return new Repository(store, cfg, FORMAT);
+        return new Repository(store, cfg, FORMAT, null);
     }
 
-    /** Opens an existing repository; a missing one or a newer format is a clear error. */
+    /**
+     * Creates a new encrypted repository in an empty store: a random master key, sealed under {@code password} in
+     * {@code keys/}, then the config (encrypted), then the version, which says format {@value #ENCRYPTED_FORMAT}.
+     */
+    public static Repository initEncrypted(Store raw, Clock clock, long packSize, char[] password)
+            throws IOException {
+        if (raw.size(VERSION_KEY).isPresent() || raw.size(CONFIG_KEY).isPresent()) {
+            throw TidemarkException.usage("repository " + raw.location() + " already exists; "
+                    + "use it as it is, or choose another location");
+        }
+        byte[] master = Keys.newMasterKey();
+        String keyId = Keys.add(raw, master, password, clock.instant());
+        EncryptedStore store = new EncryptedStore(raw, master);
+        long[] seeds = ContentHasher.randomSeeds();
+        RepositoryConfig cfg = new RepositoryConfig(FORMAT, UUID.randomUUID().toString(), clock.instant(),
+                Long.toHexString(seeds[0]), Long.toHexString(seeds[1]), packSize);
+        store.put(CONFIG_KEY, Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(cfg));
+        raw.put(VERSION_KEY, (VERSION_PREFIX + ENCRYPTED_FORMAT + "\n").getBytes(StandardCharsets.US_ASCII));
+        return new Repository(store, cfg, FORMAT, keyId);
+    }
+
+    /**
+     * Opens an existing repository; a missing one or a newer format is a clear error. An encrypted one is opened
+     * with the password from the environment ({@link Passwords#environment}).
+     */
     public static Repository open(Store store) throws IOException {
+        return open(store, Passwords.environment());
+    }
+
+    /** Opens an existing repository; an encrypted one with the password {@code passwords} finds. */
+    public static Repository open(Store store, Passwords passwords) throws IOException {
         byte[] v;
         try {
             v = store.get(VERSION_KEY);
@@ -83,16 +123,42 @@ public final class Repository {
         } catch (NumberFormatException e) {
             throw TidemarkException.failed("repository " + store.location() + ": unreadable version file: " + version);
         }
-        if (format > FORMAT) {
+        String keyId = null;
+        if (format == ENCRYPTED_FORMAT) {
+            char[] password = passwords.password();
+            if (password == null) {
+                throw TidemarkException.usage("repository " + store.location() + " is encrypted: give its password in "
+                        + "TIDEMARK_PASSWORD, in a file named by TIDEMARK_PASSWORD_FILE, or in the config's "
+                        + "passwordFile");
+            }
+            Keys.Unlocked u = Keys.unlock(store, password);
+            if (u == null) {
+                throw TidemarkException.usage("wrong password for repository " + store.location()
+                        + ": none of its keys opens with it");
+            }
+            store = new EncryptedStore(store, u.masterKey());
+            keyId = u.keyId();
+            format = FORMAT;
+        } else if (format > FORMAT) {
             throw TidemarkException.failed("repository " + store.location() + " has format " + format
-                    + "; this tidemark reads format " + FORMAT + " and older: upgrade tidemark");
+                    + "; this tidemark reads format " + ENCRYPTED_FORMAT + " and older: upgrade tidemark");
         }
         RepositoryConfig cfg = Json.MAPPER.readValue(store.get(CONFIG_KEY), RepositoryConfig.class);
-        return new Repository(store, cfg, format);
+        return new Repository(store, cfg, format, keyId);
     }
 
     public Store store() {
         return store;
+    }
+
+    /** Whether the repository is encrypted. */
+    public boolean encrypted() {
+        return keyId != null;
+    }
+
+    /** The id of the key that opened this encrypted repository; null for a plain one. */
+    public String keyId() {
+        return keyId;
     }
 
     /** The format this repository is in (older ones are read, and upgraded by the first writer). */
@@ -109,6 +175,9 @@ public final class Repository {
             throw new IllegalArgumentException("format " + format + " to " + newFormat);
         }
         lock.check();
+        if (encrypted()) {
+            throw new IllegalStateException("an encrypted repository starts at format " + FORMAT);
+        }
         store.put(VERSION_KEY, (VERSION_PREFIX + newFormat + "\n").getBytes(StandardCharsets.US_ASCII));
         format = newFormat;
     }

@@ -43,7 +43,7 @@ final class Running implements AutoCloseable {
     Running(Env env, SourceFiles sources) throws Exception {
         this.env = env;
         this.config = env.config();
-        this.repo = Repository.open(config.openStore());
+        this.repo = Repository.open(config.openStore(), config.passwords());
         this.lock = WriterLock.acquire(repo.store(), Clock.systemUTC(), "tidemark run");
         this.index = Index.open(config.indexDir(), repo.id());
         this.daemon = new Daemon(config, repo, index, lock, Clock.systemUTC(), new Daemon.Options(false, sources));

@@ -1,0 +1,112 @@
+package dev.tidemark.repo.crypto;
+
+import dev.tidemark.repo.DamageException;
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
+import javax.crypto.AEADBadTagException;
+import javax.crypto.Cipher;
+import javax.crypto.spec.GCMParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * The layout of an encrypted object: a 16-byte header ({@code TMX1}, 4 reserved bytes, an 8-byte random nonce prefix
+ * chosen per object), then the plaintext in segments of {@value #SEGMENT} bytes (the last shorter, and an empty
+ * object one empty segment), each sealed with AES-256-GCM: nonce = the prefix and the segment's number, additional
+ * data = the number and whether it is the last, tag 16 bytes. A segment moved, dropped, or an object cut short at a
+ * segment boundary fails authentication like a flipped bit.
+ */
+final class SegmentCipher {
+    static final int SEGMENT = 64 << 10;
+    static final int TAG = 16;
+    static final int HEADER = 16;
+    static final int SEALED = SEGMENT + TAG;
+    private static final byte[] MAGIC = {'T', 'M', 'X', '1'};
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final SecretKeySpec key;
+
+    SegmentCipher(byte[] key) {
+        this.key = new SecretKeySpec(key, "AES");
+    }
+
+    /** A new object's header, with a fresh random nonce prefix. */
+    static byte[] newHeader() {
+        byte[] h = new byte[HEADER];
+        System.arraycopy(MAGIC, 0, h, 0, 4);
+        byte[] prefix = new byte[8];
+        RANDOM.nextBytes(prefix);
+        System.arraycopy(prefix, 0, h, 8, 8);
+        return h;
+    }
+
+    static void checkHeader(byte[] h, String object) throws DamageException {
+        for (int i = 0; i < 4; i++) {
+            if (h[i] != MAGIC[i]) {
+                throw new DamageException(object + ": not an encrypted tidemark object (damaged, or written "
+                        + "without the repository's key)");
+            }
+        }
+    }
+
+    /** Ciphertext size of a plaintext of {@code plain} bytes. */
+    static long sealedSize(long plain) {
+        long segments = Math.max(1, (plain + SEGMENT - 1) / SEGMENT);
+        return HEADER + plain + segments * TAG;
+    }
+
+    /** Plaintext size of a ciphertext of {@code sealed} bytes; -1 if no plaintext has that size (damage). */
+    static long plainSize(long sealed) {
+        long m = sealed - HEADER;
+        if (m < TAG) {
+            return -1;
+        }
+        long segments = (m + SEALED - 1) / SEALED;
+        long last = m - (segments - 1) * SEALED;
+        if (last < TAG) {
+            return -1;
+        }
+        return m - segments * TAG;
+    }
+
+    /** Seals {@code len} bytes of segment {@code n} into {@code out} at {@code outOff}; returns the bytes written. */
+    int seal(byte[] header, long n, boolean last, byte[] in, int off, int len, byte[] out, int outOff) {
+        try {
+            Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
+            c.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(TAG * 8, nonce(header, n)));
+            c.updateAAD(aad(n, last));
+            return c.doFinal(in, off, len, out, outOff);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("AES-GCM is not available in this Java", e);
+        }
+    }
+
+    /** Opens segment {@code n} ({@code len} sealed bytes); returns the plaintext bytes written to {@code out}. */
+    int open(byte[] header, long n, boolean last, byte[] in, int off, int len, byte[] out, int outOff, String object)
+            throws DamageException {
+        try {
+            Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
+            c.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG * 8, nonce(header, n)));
+            c.updateAAD(aad(n, last));
+            return c.doFinal(in, off, len, out, outOff);
+        } catch (AEADBadTagException e) {
+            throw new DamageException(object + ": segment " + n + " fails authentication: the object was damaged or "
+                    + "altered");
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("AES-GCM is not available in this Java", e);
+        }
+    }
+
+    private static byte[] nonce(byte[] header, long n) {
+        byte[] nonce = new byte[12];
+        System.arraycopy(header, 8, nonce, 0, 8);
+        nonce[8] = (byte) (n >>> 24);
+        nonce[9] = (byte) (n >>> 16);
+        nonce[10] = (byte) (n >>> 8);
+        nonce[11] = (byte) n;
+        return nonce;
+    }
+
+    private static byte[] aad(long n, boolean last) {
+        return new byte[] {(byte) (n >>> 24), (byte) (n >>> 16), (byte) (n >>> 8), (byte) n, (byte) (last ? 1 : 0)};
+    }
+}
