@@ -15,7 +15,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "init", description = {"Create the repository named in the config (and the state directory).",
     "Refuses a location that already holds a repository.",
     "With --encrypt every object is encrypted (AES-256-GCM) under a random key that only the password opens; the",
-    "password comes from TIDEMARK_PASSWORD, a file named by TIDEMARK_PASSWORD_FILE, or the config's passwordFile,",
+    "password comes from TIDEMARK_PASSWORD, a file named by TIDEMARK_PASSWORD_FILE, or the config's repositoryPasswordFile,",
     "never from the command line. Lose every password and the repository cannot be read by anyone.",
     "Examples:",
     "  tidemark init",
@@ -28,7 +28,7 @@ final class InitCommand implements Callable<Integer> {
     picocli.CommandLine.Model.CommandSpec spec;
 
     @picocli.CommandLine.Option(names = "--encrypt", description = "Encrypt the repository (password from the "
-            + "environment or the config's passwordFile).")
+            + "environment or the config's repositoryPasswordFile).")
     boolean encrypt;
 
     @Override
@@ -39,7 +39,7 @@ final class InitCommand implements Callable<Integer> {
             password = config.passwords().password();
             if (password == null) {
                 throw TidemarkException.usage("--encrypt needs a password: set TIDEMARK_PASSWORD, or "
-                        + "TIDEMARK_PASSWORD_FILE to a file holding it, or passwordFile in the config");
+                        + "TIDEMARK_PASSWORD_FILE to a file holding it, or repositoryPasswordFile in the config");
             }
         }
         if (config.repositoryDir() != null) {

@@ -129,7 +129,7 @@ public final class Repository {
             if (password == null) {
                 throw TidemarkException.usage("repository " + store.location() + " is encrypted: give its password in "
                         + "TIDEMARK_PASSWORD, in a file named by TIDEMARK_PASSWORD_FILE, or in the config's "
-                        + "passwordFile");
+                        + "repositoryPasswordFile");
             }
             Keys.Unlocked u = Keys.unlock(store, password);
             if (u == null) {

@@ -174,17 +174,20 @@ public final class EncryptedStore implements Store {
         inner.close();
     }
 
-    /** Positional reads of plaintext: the segments a read touches are read and opened; the last one is kept. */
+    /**
+     * Positional reads of plaintext: the segments a read touches are read and opened. The last {@value #KEPT}
+     * opened segments are kept: a restore's threads read neighbouring blobs of one pack at once, and each blob is
+     * a few KiB of a 64 KiB segment.
+     */
     private final class OpeningHandle implements ReadHandle {
+        private static final int KEPT = 8;
         private final String key;
         private final ReadHandle h;
         private final byte[] header = new byte[SegmentCipher.HEADER];
         private final long size;
         private final long segments;
-        private final byte[] sealed = new byte[SegmentCipher.SEALED];
-        private final byte[] plain = new byte[SegmentCipher.SEGMENT];
-        private long cached = -1;
-        private int cachedLength;
+        /** Segment number to plaintext, least recently used first; guarded by this. */
+        private final java.util.LinkedHashMap<Long, byte[]> kept = new java.util.LinkedHashMap<>(16, 0.75f, true);
 
         OpeningHandle(String key, ReadHandle h) throws IOException {
             this.key = key;
@@ -203,24 +206,39 @@ public final class EncryptedStore implements Store {
             return size;
         }
 
+        private byte[] segment(long n) throws IOException {
+            synchronized (this) {
+                byte[] p = kept.get(n);
+                if (p != null) {
+                    return p;
+                }
+            }
+            long at = SegmentCipher.HEADER + n * SegmentCipher.SEALED;
+            int sealedLen = (int) Math.min(SegmentCipher.SEALED, h.size() - at);
+            byte[] sealed = new byte[sealedLen];
+            h.readFully(at, sealed, 0, sealedLen);
+            byte[] plain = new byte[sealedLen - SegmentCipher.TAG];
+            cipher.open(header, n, n == segments - 1, sealed, 0, sealedLen, plain, 0, key);
+            synchronized (this) {
+                kept.put(n, plain);
+                if (kept.size() > KEPT) {
+                    kept.remove(kept.keySet().iterator().next());
+                }
+            }
+            return plain;
+        }
+
         @Override
-        public synchronized void readFully(long offset, byte[] dst, int dstOff, int len) throws IOException {
+        public void readFully(long offset, byte[] dst, int dstOff, int len) throws IOException {
             if (offset < 0 || len < 0 || offset + len > size) {
                 throw new java.io.EOFException(key + ": " + len + " bytes at " + offset + " asked of an object of "
                         + size + " bytes");
             }
             while (len > 0) {
                 long n = offset / SegmentCipher.SEGMENT;
-                if (n != cached) {
-                    long at = SegmentCipher.HEADER + n * SegmentCipher.SEALED;
-                    int sealedLen = (int) Math.min(SegmentCipher.SEALED, h.size() - at);
-                    h.readFully(at, sealed, 0, sealedLen);
-                    cached = -1;
-                    cachedLength = cipher.open(header, n, n == segments - 1, sealed, 0, sealedLen, plain, 0, key);
-                    cached = n;
-                }
+                byte[] plain = segment(n);
                 int in = (int) (offset - n * SegmentCipher.SEGMENT);
-                int take = Math.min(len, cachedLength - in);
+                int take = Math.min(len, plain.length - in);
                 System.arraycopy(plain, in, dst, dstOff, take);
                 offset += take;
                 dstOff += take;

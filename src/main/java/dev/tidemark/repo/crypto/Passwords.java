@@ -10,7 +10,7 @@ import java.util.function.Function;
 
 /**
  * Where an encrypted repository's password comes from, never the command line: {@code TIDEMARK_PASSWORD}, else the
- * file {@code TIDEMARK_PASSWORD_FILE} names, else the config's {@code passwordFile}. A file's first line is the
+ * file {@code TIDEMARK_PASSWORD_FILE} names, else the config's {@code repositoryPasswordFile}. A file's first line is the
  * password (a trailing newline is not part of it). {@code TIDEMARK_NEW_PASSWORD} / {@code TIDEMARK_NEW_PASSWORD_FILE}
  * give the password that {@code tidemark key add} adds.
  */
@@ -47,7 +47,7 @@ public final class Passwords {
         if (file != null && !file.isEmpty()) {
             return read(Path.of(file), fileVar);
         }
-        return fallback == null ? null : read(fallback, "passwordFile");
+        return fallback == null ? null : read(fallback, "repositoryPasswordFile");
     }
 
     /** The password on the first line of {@code file}; {@code from} names where the file was given, for messages. */

@@ -22,6 +22,14 @@ final class SegmentCipher {
     static final int SEALED = SEGMENT + TAG;
     private static final byte[] MAGIC = {'T', 'M', 'X', '1'};
     private static final SecureRandom RANDOM = new SecureRandom();
+    /** Cipher.getInstance looks the provider up each time: one instance per thread, re-initialised per segment. */
+    private static final ThreadLocal<Cipher> GCM = ThreadLocal.withInitial(() -> {
+        try {
+            return Cipher.getInstance("AES/GCM/NoPadding");
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("AES-GCM is not available in this Java", e);
+        }
+    });
 
     private final SecretKeySpec key;
 
@@ -71,7 +79,7 @@ final class SegmentCipher {
     /** Seals {@code len} bytes of segment {@code n} into {@code out} at {@code outOff}; returns the bytes written. */
     int seal(byte[] header, long n, boolean last, byte[] in, int off, int len, byte[] out, int outOff) {
         try {
-            Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
+            Cipher c = GCM.get();
             c.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(TAG * 8, nonce(header, n)));
             c.updateAAD(aad(n, last));
             return c.doFinal(in, off, len, out, outOff);
@@ -84,7 +92,7 @@ final class SegmentCipher {
     int open(byte[] header, long n, boolean last, byte[] in, int off, int len, byte[] out, int outOff, String object)
             throws DamageException {
         try {
-            Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
+            Cipher c = GCM.get();
             c.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG * 8, nonce(header, n)));
             c.updateAAD(aad(n, last));
             return c.doFinal(in, off, len, out, outOff);

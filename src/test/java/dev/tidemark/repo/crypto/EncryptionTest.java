@@ -49,7 +49,7 @@ class EncryptionTest {
         db.exec("CREATE TABLE `" + schema + "`.qumagie_faces (id INT PRIMARY KEY, photo_person_name VARCHAR(100), "
                 + "crop VARCHAR(200))");
         db.exec("INSERT INTO `" + schema + "`.qumagie_faces VALUES (1, 'Alice Marker Person', 'p/crop-of-alice-7f3e.jpg')");
-        env.writeConfig("  \"passwordFile\": \"" + pw + "\",\n" + db.configSection(List.of(schema), ""));
+        env.writeConfig("  \"repositoryPasswordFile\": \"" + pw + "\",\n" + db.configSection(List.of(schema), ""));
         Path p = env.tree("facedata").resolve("p");
         Files.createDirectories(p);
         // text that LZ4 leaves readable: the test would find it in a plain repository (the control below)
@@ -180,7 +180,7 @@ class EncryptionTest {
         Path pw = tmp.resolve("password");
         Files.writeString(pw, "s3 password\n");
         env.repository = "s3://" + bucket + "/nas";
-        env.writeConfig("  \"passwordFile\": \"" + pw + "\",\n  \"s3\": {\"endpoint\": \"" + server.endpoint
+        env.writeConfig("  \"repositoryPasswordFile\": \"" + pw + "\",\n  \"s3\": {\"endpoint\": \"" + server.endpoint
                 + "\"},\n");
         Files.writeString(env.tree("facedata").resolve("crop-of-alice-7f3e.jpg"), "Alice Marker Person\n");
         Trees.random(env.tree("facedata").resolve("more"), 8, 60);
