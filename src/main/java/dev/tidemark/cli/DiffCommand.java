@@ -26,6 +26,9 @@ final class DiffCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common;
 
+    @Mixin
+    ReplicaOption replica;
+
     @Parameters(index = "0", paramLabel = "POINT", description = "The older point (id, prefix or 'latest').")
     String from;
 
@@ -45,7 +48,7 @@ final class DiffCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter w = spec.commandLine().getOut();
-        try (RepoSession s = RepoSession.read(common.load(), "tidemark diff")) {
+        try (RepoSession s = RepoSession.read(replica.apply(common.load()), "tidemark diff")) {
             PointStore points = new PointStore(s.repo);
             RestorePoint a = points.resolve(from);
             RestorePoint b = points.resolve(to);

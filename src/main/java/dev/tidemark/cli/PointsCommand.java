@@ -19,6 +19,9 @@ final class PointsCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common;
 
+    @Mixin
+    ReplicaOption replica;
+
     @Option(names = "--json", description = "Machine-readable output.")
     boolean json;
 
@@ -29,7 +32,7 @@ final class PointsCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         List<RestorePoint> all;
         BinlogArchive binlog;
-        try (RepoSession s = RepoSession.read(common.load(), "tidemark points")) {
+        try (RepoSession s = RepoSession.read(replica.apply(common.load()), "tidemark points")) {
             all = new PointStore(s.repo).all();
             binlog = BinlogArchive.load(s.repo);
         }

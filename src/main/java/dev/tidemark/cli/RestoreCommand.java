@@ -72,6 +72,9 @@ final class RestoreCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common;
 
+    @Mixin
+    ReplicaOption replica;
+
     @Parameters(paramLabel = "POINT", arity = "0..1",
             description = "A point id, a unique prefix of one, a tag, or 'latest' (or use --at).")
     String point;
@@ -123,7 +126,7 @@ final class RestoreCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Config config = common.load();
+        Config config = replica.apply(common.load());
         if (threads < 1 || threads > 64) {
             throw TidemarkException.usage("--threads " + threads + ": use 1 to 64");
         }

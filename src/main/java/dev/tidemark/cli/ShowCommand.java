@@ -21,6 +21,9 @@ final class ShowCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common;
 
+    @Mixin
+    ReplicaOption replica;
+
     @Parameters(paramLabel = "POINT", description = "A point id, a unique prefix of one, a tag, or 'latest'.")
     String point;
 
@@ -36,7 +39,7 @@ final class ShowCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter w = spec.commandLine().getOut();
-        try (RepoSession s = RepoSession.read(common.load(), "tidemark show")) {
+        try (RepoSession s = RepoSession.read(replica.apply(common.load()), "tidemark show")) {
             RestorePoint p = new PointStore(s.repo).resolve(point);
             if (tree != null && p.tree(tree) == null) {
                 throw dev.tidemark.TidemarkException.usage("point " + p.id() + " has no tree '" + tree + "'; it has: "

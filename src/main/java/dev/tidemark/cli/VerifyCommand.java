@@ -21,6 +21,9 @@ final class VerifyCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common;
 
+    @Mixin
+    ReplicaOption replica;
+
     @Option(names = "--read-data", description = "Read and check all data (slow: reads the whole repository).")
     boolean readData;
 
@@ -30,7 +33,7 @@ final class VerifyCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Checker.Report r;
-        try (RepoSession s = RepoSession.read(common.load(), "tidemark verify")) {
+        try (RepoSession s = RepoSession.read(replica.apply(common.load()), "tidemark verify")) {
             r = new Checker(s.repo, common.progress()).check(readData);
         }
         PrintWriter w = spec.commandLine().getOut();

@@ -22,10 +22,30 @@ import java.util.List;
  * @param hooks      commands run around a full restore
  * @param retention  which points to keep, and how the repository is pruned; null: every point is kept
  * @param passwordFile the file holding an encrypted repository's password; null: from the environment only
+ * @param replicas   further repositories kept the same as this one ({@code tidemark copy}, the daemon)
  */
 public record Config(Path file, StoreLocation repository, Path state, List<String> exclude, List<TreeConfig> trees,
                      ScanOptions scan, RunOptions run, DatabaseConfig database, Hooks hooks, Retention retention,
-                     Path passwordFile) {
+                     Path passwordFile, List<Replica> replicas) {
+
+    /** A replica: a name (for --replica and copy --to) and where it is. */
+    public record Replica(String name, StoreLocation location) {
+    }
+
+    public Replica replica(String name) {
+        return replicas.stream().filter(r -> r.name().equals(name)).findFirst().orElse(null);
+    }
+
+    /** This config with {@code location} as its repository (reading a replica as if it were the primary). */
+    public Config withRepository(StoreLocation location) {
+        return new Config(file, location, state, exclude, trees, scan, run, database, hooks, retention, passwordFile,
+                replicas);
+    }
+
+    /** Opens a replica's store (uploads spooled in the state directory). */
+    public Store openReplica(Replica r) throws IOException {
+        return r.location().open(state.resolve("upload-" + r.name()));
+    }
 
     /** {@code hooks.preRestore} and {@code hooks.postRestore}; either may be null. */
     public record Hooks(HookConfig preRestore, HookConfig postRestore) {

@@ -39,7 +39,12 @@ public final class ConfigLoader {
                      @JsonProperty("run") RawRun run, @JsonProperty("database") RawDatabase database,
                      @JsonProperty("hooks") RawHooks hooks,
                      @JsonProperty("retention") RetentionSection.Raw retention,
-                     @JsonProperty("s3") RawS3 s3, @JsonProperty("passwordFile") String passwordFile) {
+                     @JsonProperty("s3") RawS3 s3, @JsonProperty("repositoryPasswordFile") String repositoryPasswordFile,
+                     @JsonProperty("replicas") List<RawReplica> replicas) {
+    }
+
+    record RawReplica(@JsonProperty("name") String name, @JsonProperty("repository") String repository,
+                      @JsonProperty("s3") RawS3 s3) {
     }
 
     record RawS3(@JsonProperty("endpoint") String endpoint, @JsonProperty("region") String region,
@@ -137,7 +142,7 @@ public final class ConfigLoader {
     }
 
     private static Config validate(Path file, RawConfig raw) {
-        StoreLocation repository = repository(file, raw);
+        StoreLocation repository = repository(file, "", raw.repository(), raw.s3());
         Path state = absolute(file, "state", raw.state());
         List<String> globalExclude = raw.exclude() == null ? List.of() : raw.exclude();
         checkGlobs(file, "exclude", globalExclude);
@@ -196,9 +201,30 @@ public final class ConfigLoader {
                 hook(file, "hooks.preRestore", raw.hooks().preRestore()),
                 hook(file, "hooks.postRestore", raw.hooks().postRestore()));
         Retention retention = raw.retention() == null ? null : RetentionSection.validate(file, raw.retention());
-        Path passwordFile = raw.passwordFile() == null ? null : absolute(file, "passwordFile", raw.passwordFile());
+        List<Config.Replica> replicas = new ArrayList<>();
+        if (raw.replicas() != null) {
+            Set<String> replicaNames = new HashSet<>();
+            for (int i = 0; i < raw.replicas().size(); i++) {
+                RawReplica r = raw.replicas().get(i);
+                String f = "replicas[" + i + "]";
+                if (r == null || r.name() == null || !TREE_NAME.matcher(r.name()).matches()) {
+                    throw bad(file, f + ".name", (r == null || r.name() == null ? "is missing"
+                            : "'" + r.name() + "' is not allowed") + ": use 1-64 of A-Z a-z 0-9 . _ -");
+                }
+                if (!replicaNames.add(r.name())) {
+                    throw bad(file, f + ".name", "'" + r.name() + "' is used by two replicas: names must be unique");
+                }
+                StoreLocation loc = repository(file, f + ".", r.repository(), r.s3());
+                if (loc.toString().equals(repository.toString())) {
+                    throw bad(file, f + ".repository", "is the primary repository itself: give another location");
+                }
+                replicas.add(new Config.Replica(r.name(), loc));
+            }
+        }
+        Path passwordFile = raw.repositoryPasswordFile() == null ? null
+                : absolute(file, "repositoryPasswordFile", raw.repositoryPasswordFile());
         return new Config(file, repository, state, globalExclude, List.copyOf(trees), scan, run(file, raw), db, hooks,
-                retention, passwordFile);
+                retention, passwordFile, List.copyOf(replicas));
     }
 
     private static HookConfig hook(Path file, String field, RawHook h) {
@@ -316,19 +342,20 @@ public final class ConfigLoader {
         return ms % 1000 == 0 ? ms / 1000 + "s" : ms + "ms";
     }
 
-    /** {@code repository}: an absolute directory, or {@code s3://bucket/prefix} with the {@code s3} section. */
-    private static StoreLocation repository(Path file, RawConfig raw) {
-        String value = raw.repository();
-        RawS3 s3 = raw.s3();
+    /**
+     * {@code repository}: an absolute directory, or {@code s3://bucket/prefix} with the {@code s3} section;
+     * {@code at} is the field's parent ("" at the top, "replicas[0]." in a replica).
+     */
+    private static StoreLocation repository(Path file, String at, String value, RawS3 s3) {
         if (!S3Location.isS3(value)) {
             if (value != null && value.matches("[A-Za-z][A-Za-z0-9+.-]*://.*")) {
-                throw bad(file, "repository", "is '" + value + "': give an absolute path or s3://BUCKET/PREFIX");
+                throw bad(file, at + "repository", "is '" + value + "': give an absolute path or s3://BUCKET/PREFIX");
             }
             if (s3 != null) {
-                throw bad(file, "s3", "is given but 'repository' is not an s3:// location: remove it, or write "
+                throw bad(file, at + "s3", "is given but 'repository' is not an s3:// location: remove it, or write "
                         + "repository as s3://BUCKET/PREFIX");
             }
-            return new StoreLocation.Local(absolute(file, "repository", value));
+            return new StoreLocation.Local(absolute(file, at + "repository", value));
         }
         URI endpoint = null;
         String region = null;
@@ -343,7 +370,7 @@ public final class ConfigLoader {
                 if (endpoint == null || endpoint.getHost() == null
                         || !("http".equals(endpoint.getScheme()) || "https".equals(endpoint.getScheme()))
                         || endpoint.getUserInfo() != null) {
-                    throw bad(file, "s3.endpoint", "is '" + s3.endpoint() + "': give the server as "
+                    throw bad(file, at + "s3.endpoint", "is '" + s3.endpoint() + "': give the server as "
                             + "https://HOST[:PORT] (credentials go in AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or "
                             + "~/.aws/credentials, never here)");
                 }
@@ -355,7 +382,7 @@ public final class ConfigLoader {
             // A server of one's own (an endpoint) addresses buckets in the path; AWS by host name.
             return S3Location.parse(value, endpoint, region, pathStyle != null ? pathStyle : endpoint != null);
         } catch (IllegalArgumentException e) {
-            throw bad(file, "repository", e.getMessage());
+            throw bad(file, at + "repository", e.getMessage());
         }
     }
 
