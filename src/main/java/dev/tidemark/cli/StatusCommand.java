@@ -111,6 +111,13 @@ final class StatusCommand implements Callable<Integer> {
                 w.printf("  binlog GAP: %s%n", g.asText());
             }
         }
+        for (JsonNode r : st.path("replicas")) {
+            w.printf("replica %s (%s): %s%s%s%n", r.path("name").asText(), r.path("location").asText(),
+                    r.path("state").asText(),
+                    r.path("syncedAt").isNull() ? "" : "; holds everything up to " + r.path("syncedAt").asText()
+                            + " (" + r.path("lagSeconds").asLong() + " s behind)",
+                    r.has("lastError") ? "; " + r.path("lastError").asText() : "");
+        }
         w.printf("resident memory: %s%n", Sizes.bytes(st.path("residentBytes").asLong()));
         return st.path("healthy").asBoolean() ? 0 : ExitCode.FAILED.code();
     }

@@ -88,6 +88,7 @@ public final class Daemon {
     private Maintenance maintenance;
     private JournalWriter journal;
     private volatile dev.tidemark.binlog.BinlogFollower binlog;
+    private volatile ReplicaKeeper replicas;
     private final DaemonPoints points;
     private final Instant startedAt;
     private long summaryChanges;
@@ -170,6 +171,7 @@ public final class Daemon {
         maintenance = new Maintenance(repo, index, lock, journal, clock, config.retention());
         maintenance.start();
         binlog = BinlogArchiving.start(config, repo, lock, clock);
+        replicas = ReplicaKeeper.start(config, repo, clock);
         pool = Executors.newFixedThreadPool(config.scan().threads(), Threads.daemon("tidemark-copy", true));
         packs = new PackWriter(repo.store(), repo.hasher(), repo.config().packSize(), index::hasBlob, (id, blobs) -> {
             index.addPack(id, blobs);
@@ -218,6 +220,13 @@ public final class Daemon {
             maintenance.close();
             if (binlog != null) {
                 binlog.close();
+            }
+            if (replicas != null) {
+                try {
+                    replicas.close();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
             }
             synchronized (requests) {
                 closed = true;
@@ -376,7 +385,7 @@ public final class Daemon {
 
     /** A snapshot of what the daemon is doing, for {@code tidemark status}. Any thread. */
     public Map<String, Object> status() {
-        return status.report(startedAt, follower, queue, points, maintenance, config, binlog);
+        return status.report(startedAt, follower, queue, points, maintenance, config, binlog, replicas);
     }
 
     private String describeTrees() {

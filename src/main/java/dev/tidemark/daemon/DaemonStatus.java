@@ -61,7 +61,8 @@ final class DaemonStatus {
 
     /** A snapshot of what the daemon is doing, for {@code tidemark status}. Any thread. */
     Map<String, Object> report(Instant startedAt, Follower follower, ChangeQueue queue, DaemonPoints points,
-                               Maintenance maintenance, Config config, BinlogFollower binlog) {
+                               Maintenance maintenance, Config config, BinlogFollower binlog,
+                               ReplicaKeeper replicas) {
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("pid", ProcessHandle.current().pid());
         s.put("since", startedAt.toString());
@@ -112,6 +113,13 @@ final class DaemonStatus {
             s.put("maintenance", m.status());
         }
         BinlogArchiving.status(config, binlog, s);
+        if (replicas != null) {
+            List<Map<String, Object>> rs = replicas.status();
+            s.put("replicas", rs);
+            if (rs.stream().anyMatch(r -> "failing".equals(r.get("state")))) {
+                s.put("healthy", false);
+            }
+        }
         s.put("residentBytes", residentBytes());
         return s;
     }
