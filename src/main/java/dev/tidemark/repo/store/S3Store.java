@@ -42,8 +42,9 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * Throttling, 5xx answers and dropped connections are retried by the client with exponential back-off and jitter
  * ({@link S3Clients}); what is not retried becomes a one-line error ({@link S3Errors}).
  *
- * <p>What the local store calls temporaries are here multipart uploads that were started and never completed: the
- * writer removes those older than an hour at start-up, as the local store does with its temp files.
+ * <p>What the local store calls temporaries are here multipart uploads that were started and never completed, and
+ * spool files in the state directory: the writer removes uploads older than an hour and spool files of processes
+ * that are gone (or older than an hour) at start-up, as the local store does with its temp files.
  */
 public final class S3Store implements Store {
     static final int PART_SIZE_MIB = 16;
@@ -272,7 +273,7 @@ public final class S3Store implements Store {
         } catch (SdkException e) {
             throw errors.of("clean up", null, e);
         }
-        return removed;
+        return removed + SpoolBuffer.removeStray(spool, STRAY_GRACE);
     }
 
     @Override

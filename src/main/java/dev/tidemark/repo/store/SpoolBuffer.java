@@ -16,6 +16,7 @@ import java.nio.file.StandardOpenOption;
  * and the repository names a pack only when it is full, so the pack waits here. The file is deleted at close.
  */
 final class SpoolBuffer extends OutputStream {
+    static final String PREFIX = "upload-";
     private final Path dir;
     private final int inMemory;
     private ByteArrayOutputStream memory = new ByteArrayOutputStream();
@@ -45,7 +46,7 @@ final class SpoolBuffer extends OutputStream {
         }
         if (file == null && memory.size() + (long) len > inMemory) {
             Files.createDirectories(dir);
-            file = Files.createTempFile(dir, "upload-", ".tmp");
+            file = Files.createTempFile(dir, PREFIX + ProcessHandle.current().pid() + "-", ".tmp");
             fileOut = new java.io.BufferedOutputStream(Files.newOutputStream(file, StandardOpenOption.WRITE), 1 << 16);
             memory.writeTo(fileOut);
             memory = null;
@@ -85,33 +86,43 @@ final class SpoolBuffer extends OutputStream {
         FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
         ch.position(offset);
         InputStream in = Channels.newInputStream(ch);
-        return new java.io.FilterInputStream(new java.io.BufferedInputStream(in, 1 << 16)) {
-            private long left = length;
+        return new dev.tidemark.util.BoundedInputStream(new java.io.BufferedInputStream(in, 1 << 16), length);
+    }
 
-            @Override
-            public int read() throws IOException {
-                if (left <= 0) {
-                    return -1;
+    /**
+     * Deletes spool files that a process which is gone left in {@code dir} (a crash between spooling and
+     * committing), and any older than {@code grace}; returns how many.
+     */
+    static int removeStray(Path dir, java.time.Duration grace) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return 0;
+        }
+        int n = 0;
+        java.time.Instant before = java.time.Instant.now().minus(grace);
+        try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+            for (Path f : files.toList()) {
+                String name = f.getFileName().toString();
+                if (!name.startsWith(PREFIX) || !name.endsWith(".tmp")) {
+                    continue;
                 }
-                int b = super.read();
-                if (b >= 0) {
-                    left--;
+                String[] parts = name.substring(PREFIX.length()).split("-", 2);
+                boolean dead;
+                try {
+                    dead = ProcessHandle.of(Long.parseLong(parts[0])).map(h -> !h.isAlive()).orElse(true);
+                } catch (NumberFormatException e) {
+                    dead = true;
                 }
-                return b;
+                try {
+                    if (dead || Files.getLastModifiedTime(f).toInstant().isBefore(before)) {
+                        Files.deleteIfExists(f);
+                        n++;
+                    }
+                } catch (java.nio.file.NoSuchFileException e) {
+                    // gone already
+                }
             }
-
-            @Override
-            public int read(byte[] b, int off, int len) throws IOException {
-                if (left <= 0) {
-                    return -1;
-                }
-                int n = super.read(b, off, (int) Math.min(len, left));
-                if (n > 0) {
-                    left -= n;
-                }
-                return n;
-            }
-        };
+        }
+        return n;
     }
 
     /** Frees the memory and deletes the file. */

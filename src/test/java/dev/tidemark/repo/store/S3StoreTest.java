@@ -100,4 +100,19 @@ class S3StoreTest extends StoreContractTest {
             assertTrue(!e.getMessage().contains("not-the-secret"), "the secret is never in a message");
         }
     }
+
+    @Test
+    void spoolFilesACrashedProcessLeftAreRemovedAtStartUpAndALiveOnesAreNot() throws IOException {
+        Path spool = tmp.resolve("store").resolve("spool");
+        Files.createDirectories(spool);
+        Path dead = Files.writeString(spool.resolve("upload-999999999-123.tmp"), "half a pack");
+        try (Store.Upload live = store.upload()) {
+            live.stream().write(new byte[3 << 20]); // spooled to a file of this process
+            assertEquals(1, Files.list(spool).filter(p -> !p.equals(dead)).count());
+            assertEquals(1, store.removeStrayTemporaries(), "the dead process's file only");
+            assertTrue(!Files.exists(dead));
+            live.commit("data/live");
+        }
+        assertEquals(3 << 20, store.size("data/live").orElseThrow());
+    }
 }
