@@ -34,7 +34,7 @@ class DaemonProcessTest {
 
     static Proc start(Env env) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
+        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx256m", "-cp", dev.tidemark.testing.RuntimeClasspath.get(),
                 "dev.tidemark.cli.Main", "run", "--config", env.configFile.toString(), "--no-progress");
         pb.redirectErrorStream(true);
         Process p = pb.start();

@@ -48,7 +48,7 @@ class PruneKillTest {
     private static Process prune(Env env) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         ProcessBuilder pb = new ProcessBuilder(java, "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp",
-                System.getProperty("java.class.path"), "dev.tidemark.cli.Main", "prune", "--max-unused", "0%",
+                dev.tidemark.testing.RuntimeClasspath.get(), "dev.tidemark.cli.Main", "prune", "--max-unused", "0%",
                 "--no-progress", "-q", "--config", env.configFile.toString());
         pb.environment().put("LC_ALL", "C.UTF-8");
         pb.redirectErrorStream(true).redirectOutput(env.base.resolve("prune.log").toFile());

@@ -53,7 +53,7 @@ class BoundedRestoreTest {
 
         Path out = tmp.resolve("out");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        String cmd = "ulimit -n 256 && exec '" + java + "' -Xmx256m -cp '" + System.getProperty("java.class.path")
+        String cmd = "ulimit -n 256 && exec '" + java + "' -Xmx256m -cp '" + dev.tidemark.testing.RuntimeClasspath.get()
                 + "' dev.tidemark.cli.Main restore latest --to '" + out + "' --no-sync --no-progress --config '"
                 + env.configFile + "'";
         ProcessBuilder pb = new ProcessBuilder("bash", "-c", cmd).redirectErrorStream(true);

@@ -51,7 +51,7 @@ class UnreadableDirectoryTest {
             cmd.addAll(List.of("/usr/bin/setpriv", "--bounding-set", "-dac_override,-dac_read_search", "--"));
         }
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.addAll(List.of("-Xmx256m", "-cp", System.getProperty("java.class.path"), "dev.tidemark.cli.Main"));
+        cmd.addAll(List.of("-Xmx256m", "-cp", dev.tidemark.testing.RuntimeClasspath.get(), "dev.tidemark.cli.Main"));
         cmd.addAll(List.of(args));
         cmd.addAll(List.of("--config", env.configFile.toString()));
         ProcessBuilder pb = new ProcessBuilder(cmd);
