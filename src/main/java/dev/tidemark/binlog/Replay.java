@@ -195,29 +195,7 @@ public final class Replay {
         if (limit == Long.MAX_VALUE) {
             return in;
         }
-        return new java.io.FilterInputStream(in) {
-            private long left = limit;
-
-            @Override
-            public int read() throws IOException {
-                if (left <= 0) {
-                    return -1;
-                }
-                int b = super.read();
-                left -= b < 0 ? 0 : 1;
-                return b;
-            }
-
-            @Override
-            public int read(byte[] b, int off, int len) throws IOException {
-                if (left <= 0) {
-                    return -1;
-                }
-                int n = super.read(b, off, (int) Math.min(len, left));
-                left -= Math.max(0, n);
-                return n;
-            }
-        };
+        return new dev.tidemark.util.BoundedInputStream(in, limit);
     }
 
     private static String abbreviate(String sql) {

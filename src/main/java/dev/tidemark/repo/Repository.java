@@ -60,15 +60,20 @@ public final class Repository {
         return Long.parseUnsignedLong(s, 16);
     }
 
+    /** A new repository's config: a fresh id and fresh random content-key seeds. */
+    private static RepositoryConfig newConfig(Clock clock, long packSize) {
+        long[] seeds = ContentHasher.randomSeeds();
+        return new RepositoryConfig(FORMAT, UUID.randomUUID().toString(), clock.instant(),
+                Long.toHexString(seeds[0]), Long.toHexString(seeds[1]), packSize);
+    }
+
     /** Creates a new repository in an empty store. */
     public static Repository init(Store store, Clock clock, long packSize) throws IOException {
         if (store.size(VERSION_KEY).isPresent() || store.size(CONFIG_KEY).isPresent()) {
             throw TidemarkException.usage("repository " + store.location() + " already exists; "
                     + "use it as it is, or choose another location");
         }
-        long[] seeds = ContentHasher.randomSeeds();
-        RepositoryConfig cfg = new RepositoryConfig(FORMAT, UUID.randomUUID().toString(), clock.instant(),
-                Long.toHexString(seeds[0]), Long.toHexString(seeds[1]), packSize);
+        RepositoryConfig cfg = newConfig(clock, packSize);
         // config before version: a repository without a version file is not yet a repository.
         store.put(CONFIG_KEY, Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(cfg));
         store.put(VERSION_KEY, (VERSION_PREFIX + FORMAT + "\n").getBytes(StandardCharsets.US_ASCII));
@@ -88,9 +93,7 @@ public final class Repository {
         byte[] master = Keys.newMasterKey();
         String keyId = Keys.add(raw, master, password, clock.instant());
         EncryptedStore store = new EncryptedStore(raw, master);
-        long[] seeds = ContentHasher.randomSeeds();
-        RepositoryConfig cfg = new RepositoryConfig(FORMAT, UUID.randomUUID().toString(), clock.instant(),
-                Long.toHexString(seeds[0]), Long.toHexString(seeds[1]), packSize);
+        RepositoryConfig cfg = newConfig(clock, packSize);
         store.put(CONFIG_KEY, Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(cfg));
         raw.put(VERSION_KEY, (VERSION_PREFIX + ENCRYPTED_FORMAT + "\n").getBytes(StandardCharsets.US_ASCII));
         return new Repository(store, cfg, FORMAT, keyId);
