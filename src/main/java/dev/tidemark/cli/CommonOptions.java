@@ -26,6 +26,14 @@ public final class CommonOptions {
         return ConfigLoader.load(config);
     }
 
+    /**
+     * Where a command's summary goes: {@code out}, or nowhere with {@code -q} (a cron job's mail then holds only
+     * warnings and errors). Output that is the point of a command (a listing, JSON, a dry run) is not a summary.
+     */
+    java.io.PrintWriter summary(java.io.PrintWriter out) {
+        return quiet ? new java.io.PrintWriter(java.io.Writer.nullWriter()) : out;
+    }
+
     dev.tidemark.progress.Progress.Mode progress() {
         if (noProgress || quiet) {
             return dev.tidemark.progress.Progress.Mode.OFF;

@@ -15,7 +15,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "copy", description = {"Make the replicas named in the config the same as the repository, object for",
+@Command(name = "copy", description = {"Bring the config's replicas up to date with the repository.",
+        "Make the replicas named in the config the same as the repository, object for",
     "object: what is new is copied (points last, so a replica never names data it lacks), what the repository no",
     "longer has is deleted. An encrypted repository is copied as ciphertext; its passwords open the replica.",
     "Read a replica with --replica NAME on points, show, diff, verify and restore.",
@@ -50,7 +51,7 @@ final class CopyCommand implements Callable<Integer> {
             throw TidemarkException.usage("the config names no replicas: add one, e.g. \"replicas\": [{\"name\": "
                     + "\"offsite\", \"repository\": \"s3://bucket/tidemark\"}]");
         }
-        PrintWriter w = spec.commandLine().getOut();
+        PrintWriter w = common.summary(spec.commandLine().getOut());
         // A reader's lease on the primary: a prune meanwhile (the daemon's) leaves what was listed in place.
         try (RepoSession s = RepoSession.read(config, "tidemark copy")) {
             Store primary = s.repo.store() instanceof EncryptedStore e ? e.inner() : s.repo.store();

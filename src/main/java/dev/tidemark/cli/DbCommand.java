@@ -40,7 +40,8 @@ final class DbCommand implements Callable<Integer> {
         return 2;
     }
 
-    @Command(name = "export", description = {"Write a point's database as SQL for the mariadb client: it creates the",
+    @Command(name = "export", description = {"Write a point's database as SQL.",
+        "Write a point's database as SQL for the mariadb client: it creates the",
         "schemas (IF NOT EXISTS) under their own names and loads them. Every byte is checked against",
         "the dump's content key; a damaged dump stops with exit 3 and no output file.",
         "Examples:",
@@ -54,7 +55,7 @@ final class DbCommand implements Callable<Integer> {
         String point;
 
         @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = {"Write to FILE (whole or not at all:",
-            "written beside it, then renamed). Default: standard output."})
+            "written beside it, then renamed). Default, or '-': standard output."})
         Path output;
 
         @Spec
@@ -69,9 +70,8 @@ final class DbCommand implements Callable<Integer> {
                     throw TidemarkException.failed("point " + p.id() + " has no database"
                             + (db == null ? "" : " (" + db.skipped() + ")"));
                 }
-                if (output == null) {
-                    OutputStream out = new BufferedOutputStream(new java.io.FileOutputStream(java.io.FileDescriptor.out),
-                            1 << 16);
+                if (output == null || output.toString().equals("-")) { // "-o -": standard output, as usual
+                    OutputStream out = new BufferedOutputStream(System.out, 1 << 16); // raw bytes: BLOBs stay exact
                     try (DumpReader r = new DumpReader(s.contents(), db.dump())) {
                         r.copyTo(out);
                     }

@@ -22,7 +22,8 @@ import picocli.CommandLine;
  * logs), writes a config for it, then runs init, point, a change, point, points, diff, forget --prune (the first
  * point goes), restore and verify, and compares the restored tree with the source byte for byte.
  */
-@Command(name = "demo", description = {"Run the whole cycle on a generated example: init, point, change, point,",
+@Command(name = "demo", description = {"Run the whole cycle on a generated example.",
+        "Run the whole cycle on a generated example: init, point, change, point,",
     "diff, forget and prune, restore, verify. Everything lives under --dir; nothing else is touched."})
 final class DemoCommand implements Callable<Integer> {
     @Option(names = "--dir", paramLabel = "DIR", description = "Where to build the example (default: a new temp directory).")

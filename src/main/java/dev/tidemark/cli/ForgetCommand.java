@@ -23,7 +23,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "forget", sortOptions = false, description = {
-    "Forget restore points a retention policy does not keep: their records go; their content stays",
+    "Forget the restore points a retention policy does not keep.",
+        "Forget restore points a retention policy does not keep: their records go; their content stays",
     "in the repository until 'tidemark prune' (or --prune) removes what nothing needs any more.",
     "",
     "The policy is the config's 'retention' section, or the --keep-* options (which replace it).",
@@ -82,7 +83,7 @@ final class ForgetCommand implements Callable<Integer> {
         Retention.Policy policy = policy(config);
         Duration journalWithin = config.retention() == null ? Retention.DEFAULT_JOURNAL_WITHIN
                 : config.retention().journalWithin();
-        PrintWriter w = spec.commandLine().getOut();
+        PrintWriter w = json || dryRun ? spec.commandLine().getOut() : common.summary(spec.commandLine().getOut());
         List<Forget.Decision> decisions;
         try (RepoSession s = !dryRun ? RepoSession.write(config, Clock.systemUTC(), "tidemark forget",
                 "the daemon forgets and prunes by itself every retention.every (see 'tidemark status'); stop it to forget now")

@@ -22,7 +22,8 @@ final class IndexCommand implements Runnable {
         throw new picocli.CommandLine.ParameterException(spec.commandLine(), "name a subcommand: rebuild");
     }
 
-    @Command(name = "rebuild", description = {"Throw the index away and rebuild it from the repository: every pack",
+    @Command(name = "rebuild", description = {"Rebuild the index from the repository.",
+        "Throw the index away and rebuild it from the repository: every pack",
         "trailer, and the file records of the latest point. The next point then copies nothing again."})
     static final class Rebuild implements Callable<Integer> {
         @Mixin

@@ -12,7 +12,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "key", description = {"Manage the passwords of an encrypted repository: each key is the repository's",
+@Command(name = "key", description = {"Manage the passwords of an encrypted repository.",
+        "Manage the passwords of an encrypted repository: each key is the repository's",
     "master key sealed under one password. The current password (TIDEMARK_PASSWORD, TIDEMARK_PASSWORD_FILE or the",
     "config's repositoryPasswordFile) opens the repository; a new one comes from TIDEMARK_NEW_PASSWORD or",
     "TIDEMARK_NEW_PASSWORD_FILE. Changing a password: add the new key, then remove the old one with the new password.",
@@ -67,7 +68,8 @@ final class KeyCommand implements Runnable {
         }
     }
 
-    @Command(name = "add", description = {"Add a password: from --new-password-file, TIDEMARK_NEW_PASSWORD or the file",
+    @Command(name = "add", description = {"Add a password.",
+        "Add a password: from --new-password-file, TIDEMARK_NEW_PASSWORD or the file",
         "TIDEMARK_NEW_PASSWORD_FILE names. Both passwords then open the repository.", "Examples:",
         "  tidemark key add --new-password-file /root/second-password",
         "  TIDEMARK_NEW_PASSWORD_FILE=/root/second-password tidemark key add"})
@@ -100,7 +102,8 @@ final class KeyCommand implements Runnable {
         }
     }
 
-    @Command(name = "remove", description = {"Remove a key (its id, or a unique start of it). The key the current",
+    @Command(name = "remove", description = {"Remove a key.",
+        "Remove a key (its id, or a unique start of it). The key the current",
         "password opens, and the last key, are refused.", "Example:", "  tidemark key remove 3fa2"})
     static final class Remove implements Callable<Integer> {
         @Mixin

@@ -24,7 +24,7 @@ import picocli.CommandLine;
         subcommands = {InitCommand.class, PointCommand.class, RunCommand.class, StatusCommand.class, PointsCommand.class, ShowCommand.class,
             DiffCommand.class, RestoreCommand.class, DbCommand.class, VerifyCommand.class, ForgetCommand.class, PruneCommand.class,
             IndexCommand.class, KeyCommand.class, CopyCommand.class, DemoCommand.class, Main.VersionCommand.class,
-            CommandLine.HelpCommand.class},
+            HelpCommand.class},
         footerHeading = "%nExit codes:%n",
         footer = {
             "  0  success",
@@ -56,6 +56,11 @@ public final class Main implements Runnable {
             PrintWriter err = cmd.getErr();
             ExitCode code;
             String msg;
+            // An I/O failure wrapped to cross a stream or an iterator is the I/O failure.
+            while ((ex instanceof java.io.UncheckedIOException || ex instanceof java.nio.file.DirectoryIteratorException)
+                    && ex.getCause() instanceof java.io.IOException) {
+                ex = (Exception) ex.getCause();
+            }
             if (ex instanceof TidemarkException te) {
                 code = te.exitCode();
                 msg = te.getMessage();
@@ -71,9 +76,14 @@ public final class Main implements Runnable {
             } else if (ex instanceof java.io.IOException && ex.getMessage() != null) {
                 code = ExitCode.FAILED;
                 msg = ex.getMessage(); // the store's messages say what failed and what to do
+            } else if (ex instanceof java.io.IOException) {
+                code = ExitCode.FAILED;
+                msg = "an I/O operation failed without saying why; the log (" + "logs/tidemark.log in the state "
+                        + "directory) has the details";
             } else {
                 code = ExitCode.FAILED;
-                msg = ex.getClass().getSimpleName() + ": " + ex.getMessage();
+                msg = "internal error" + (ex.getMessage() == null ? "" : ": " + ex.getMessage())
+                        + "; the log (logs/tidemark.log in the state directory) has the details: please report it";
             }
             TRACE.error("{} failed: {}", cmd.getCommandName(), msg, ex);
             err.println("tidemark: " + msg);
@@ -83,8 +93,8 @@ public final class Main implements Runnable {
         cl.setParameterExceptionHandler((ex, args) -> {
             PrintWriter err = ex.getCommandLine().getErr();
             err.println("tidemark: " + ex.getMessage());
-            err.println("Try 'tidemark " + (ex.getCommandLine().getCommandName().equals("tidemark") ? ""
-                    : ex.getCommandLine().getCommandName() + " ") + "--help'.");
+            // The whole command path: 'tidemark db export --help', not 'tidemark export --help'.
+            err.println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help'.");
             err.flush();
             return ExitCode.USAGE.code();
         });
@@ -95,7 +105,7 @@ public final class Main implements Runnable {
     private static void helpEverywhere(CommandLine cl) {
         for (CommandLine sub : cl.getSubcommands().values()) {
             if (!sub.getCommandSpec().mixinStandardHelpOptions()
-                    && !(sub.getCommand() instanceof CommandLine.HelpCommand)) {
+                    && !(sub.getCommand() instanceof HelpCommand)) {
                 sub.getCommandSpec().mixinStandardHelpOptions(true);
                 sub.getCommandSpec().versionProvider(new Version());
             }

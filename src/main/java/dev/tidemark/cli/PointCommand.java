@@ -22,7 +22,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "point", description = {"Take a restore point: scan every tree, copy new content into the repository,",
+@Command(name = "point", description = {"Take a restore point.",
+        "Take a restore point: scan every tree, copy new content into the repository,",
     "commit the point. Unchanged files (same size, mtime, ctime and inode) are not read again.",
     "With a database configured, its snapshot is sealed into the same point (see 'tidemark help db').",
     "Exit code 5 if the point is committed incomplete: files that could not be read, the database",
@@ -44,10 +45,11 @@ final class PointCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        tags.forEach(dev.tidemark.point.PointStore::checkTag); // before anything is read or written
         Config config = common.load();
         org.slf4j.LoggerFactory.getLogger(PointCommand.class).debug("JVM up for {} ms when the config was read",
                 java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime());
-        PrintWriter w = spec.commandLine().getOut();
+        PrintWriter w = common.summary(spec.commandLine().getOut());
         // A running daemon holds the writer lock: ask it to take the point.
         if (!allowEmpty) {
             JsonNode reply = Control.call(config.controlSocket(), Map.of("command", "point", "tags", tags));

@@ -21,7 +21,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "prune", sortOptions = false, description = {
-    "Delete what no restore point and no kept journal change needs any more: packs of forgotten",
+    "Delete what no restore point needs any more.",
+        "Delete what no restore point and no kept journal change needs any more: packs of forgotten",
     "content (packs that are partly in use are repacked first), manifests and database dumps of",
     "forgotten points, and journal objects older than retention.journalWithin or merged into others.",
     "",
@@ -58,7 +59,7 @@ final class PruneCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Config config = common.load();
         Pruner.Options o = options(config, maxUnused, maxRepack);
-        PrintWriter w = spec.commandLine().getOut();
+        PrintWriter w = json || dryRun ? spec.commandLine().getOut() : common.summary(spec.commandLine().getOut());
         try (RepoSession s = dryRun ? RepoSession.withIndex(config, "tidemark prune --dry-run")
                 : RepoSession.write(config, Clock.systemUTC(), "tidemark prune",
                 "the daemon prunes by itself every retention.every (see 'tidemark status'); stop it to prune now")) {

@@ -37,7 +37,8 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "restore", sortOptions = false, description = {
-    "Restore a point exactly: bytes (each checked against its content key as it is written), modes,",
+    "Restore a point, or the trees as they were at any second.",
+        "Restore a point exactly: bytes (each checked against its content key as it is written), modes,",
     "mtimes, symlinks, and owners when run as root. Files appear whole or not at all.",
     "",
     "With --to DIR each tree lands in DIR/<tree name>/. Without --to each tree goes back to its",
@@ -157,7 +158,7 @@ final class RestoreCommand implements Callable<Integer> {
         if (full && to == null) {
             mirror = true; // the disaster case: each tree becomes exactly the point, as the database will be
         }
-        PrintWriter w = spec.commandLine().getOut();
+        PrintWriter w = dryRun ? spec.commandLine().getOut() : common.summary(spec.commandLine().getOut());
         DatabaseRestore dbr = null;
         try (RepoSession s = RepoSession.withIndex(config, "tidemark restore")) {
             List<Job> jobs = dbOnly ? List.of() : time == null ? pointJobs(config, s) : journalJobs(config, s, time);

@@ -102,15 +102,23 @@ public final class ConfigLoader {
         }
         RawConfig raw;
         try {
-            raw = Json.MAPPER.readValue(bytes, RawConfig.class);
+            // A key given twice is refused: JSON parsers disagree on which one wins, and a reader would not know.
+            raw = Json.MAPPER.readerFor(RawConfig.class)
+                    .with(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION).readValue(bytes);
         } catch (UnrecognizedPropertyException e) {
             String where = fieldPath(e);
             List<String> known = e.getKnownPropertyIds().stream().map(Object::toString).sorted().toList();
             throw bad(file, where, "is not a known field; known here: " + String.join(", ", known));
         } catch (MismatchedInputException e) {
-            throw bad(file, fieldPath(e), "has the wrong type (" + e.getOriginalMessage().split("\n")[0] + ")");
+            throw bad(file, fieldPath(e), "has the wrong type: give " + expected(e.getTargetType()));
         } catch (JacksonException e) {
             JsonLocation loc = e.getLocation();
+            String m = e.getOriginalMessage();
+            if (m != null && m.startsWith("Duplicate field ")) {
+                throw TidemarkException.usage(file + ": " + m.substring("Duplicate field ".length())
+                        + " is given twice (the second at line " + (loc == null ? "?" : loc.getLineNr())
+                        + "): keep one");
+            }
             throw TidemarkException.usage(file + ": not valid JSON at line " + (loc == null ? "?" : loc.getLineNr())
                     + ", column " + (loc == null ? "?" : loc.getColumnNr()) + ": " + e.getOriginalMessage());
         } catch (IOException e) {
@@ -120,6 +128,26 @@ public final class ConfigLoader {
             throw TidemarkException.usage(file + " is empty: see config/tidemark.json for an example");
         }
         return validate(file, raw);
+    }
+
+    /** What a JSON value of {@code type} looks like, in the config's words (never a Java class name). */
+    static String expected(Class<?> type) {
+        if (type == null) {
+            return "the kind of value config/tidemark.json shows for it";
+        }
+        if (java.util.Collection.class.isAssignableFrom(type) || type.isArray()) {
+            return "a list: [ ... ]";
+        }
+        if (type == String.class) {
+            return "a string in double quotes";
+        }
+        if (type == Boolean.class || type == boolean.class) {
+            return "true or false";
+        }
+        if (Number.class.isAssignableFrom(type) || type.isPrimitive()) {
+            return "a number";
+        }
+        return "an object: { ... }";
     }
 
     private static String fieldPath(JsonMappingException e) {

@@ -109,6 +109,7 @@ public final class Control {
                         case "point" -> {
                             List<String> tags = new ArrayList<>();
                             req.path("tags").forEach(t -> tags.add(t.asText()));
+                            tags.forEach(dev.tidemark.point.PointStore::checkTag);
                             RestorePoint p = daemon.pointNow(tags).get(POINT_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
                             reply.set("point", Json.MAPPER.valueToTree(p));
                         }

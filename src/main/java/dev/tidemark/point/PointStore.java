@@ -111,6 +111,23 @@ public final class PointStore {
         return p;
     }
 
+    private static final java.util.regex.Pattern TAG = java.util.regex.Pattern.compile("[A-Za-z][A-Za-z0-9._-]{0,63}");
+
+    /**
+     * Refuses a tag that a point name could not tell apart: it must start with a letter (ids start with digits, so a
+     * tag is never taken for an id prefix), hold 1-64 of A-Z a-z 0-9 . _ -, and not be "latest".
+     */
+    public static void checkTag(String tag) {
+        if (tag == null || !TAG.matcher(tag).matches()) {
+            throw TidemarkException.usage("tag '" + tag + "' is not allowed: start with a letter, then up to 63 of "
+                    + "A-Z a-z 0-9 . _ - (a tag starting with a digit could be taken for a point id)");
+        }
+        if (tag.equals(LATEST)) {
+            throw TidemarkException.usage("tag 'latest' is not allowed: 'latest' always names the newest point; "
+                    + "choose another tag");
+        }
+    }
+
     /** Resolves "latest", a full id, a unique prefix of one, or a tag (the newest point carrying it). */
     public RestorePoint resolve(String spec) throws IOException {
         List<String> ids = ids();

@@ -166,4 +166,84 @@ class CliTest {
             assertTrue(r.out().startsWith("tidemark " + expected + " (built "), String.join(" ", args) + ": " + r.out());
         }
     }
+
+    /**
+     * 'tidemark help' reaches any depth (it used to show 'db' for 'help db export'), an error's hint names the whole
+     * command path, and every command's summary in the top-level list is a whole sentence (they were cut mid-line).
+     */
+    @Test
+    void helpReachesSubcommandsHintsNameTheWholePathAndSummariesAreSentences() {
+        Cli.Result export = Cli.run("help", "db", "export");
+        assertEquals(0, export.code(), export.toString());
+        assertTrue(export.out().startsWith("Usage: tidemark db export"), export.out());
+        Cli.Result none = Cli.run("help", "db", "nope");
+        assertEquals(2, none.code());
+        assertTrue(none.err().contains("tidemark db has no command 'nope'; its commands are export, references"),
+                none.err());
+        Cli.Result bad = Cli.run("db", "export", "--bogus");
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().contains("Try 'tidemark db export --help'."), bad.err());
+
+        java.util.List<java.util.List<String>> commands = new java.util.ArrayList<>();
+        collect(Main.commandLine(), new java.util.ArrayList<>(), commands);
+        for (java.util.List<String> c : commands) {
+            picocli.CommandLine cl = Main.commandLine();
+            for (String name : c) {
+                cl = cl.getSubcommands().get(name);
+            }
+            String[] d = cl.getCommandSpec().usageMessage().description();
+            assertTrue(d.length > 0 && d[0].strip().endsWith("."), c + ": its summary is not a sentence: "
+                    + (d.length > 0 ? d[0] : "(none)"));
+        }
+    }
+
+    /** -q prints no summary (a cron mail held every point's table); warnings and errors still go to stderr. */
+    @Test
+    void quietPrintsOnlyWarningsAndErrors() throws Exception {
+        Env env = new Env(tmp, "qr");
+        Files.writeString(env.tree("qr").resolve("a.txt"), "a");
+        env.ok("init");
+        Cli.Result p = env.ok("point", "-q");
+        assertEquals("", p.out());
+        assertEquals("", p.err());
+        Cli.Result f = env.ok("forget", "--keep-last", "1", "-q");
+        assertEquals("", f.out());
+        String list = env.ok("points", "-q").out();
+        assertTrue(!list.isBlank() && !list.contains("no restore points"), "-q keeps a listing: it is the output: "
+                + list);
+    }
+
+    /** A tag that a point name could not be told from is refused before anything happens. */
+    @Test
+    void tagsThatLookLikePointNamesAreRefused() throws Exception {
+        Env env = new Env(tmp, "qr");
+        env.ok("init");
+        for (String tag : new String[] {"latest", "2026", "20261122T0101", "with space", ""}) {
+            Cli.Result r = env.cli("point", "--tag", tag);
+            assertEquals(2, r.code(), tag + ": " + r);
+            assertTrue(r.err().startsWith("tidemark: tag '" + tag + "' is not allowed"), r.err());
+        }
+        assertTrue(env.ok("points").out().contains("no restore points"), "nothing was taken");
+    }
+
+    /** A key given twice and a value of the wrong kind: one line, in the config's words, no Java class name. */
+    @Test
+    void aDuplicateKeyAndAWrongTypeAreOneLineWithoutJavaNames() throws Exception {
+        Env env = new Env(tmp, "qr");
+        Path cfg = tmp.resolve("dup.json");
+        Files.writeString(cfg, "{\"repository\": \"" + env.repo + "\",\n \"state\": \"" + env.state
+                + "\",\n \"repository\": \"/elsewhere\",\n \"trees\": [{\"name\": \"qr\", \"path\": \""
+                + env.tree("qr") + "\"}]}");
+        Cli.Result dup = Cli.run("points", "--config", cfg.toString());
+        assertEquals(2, dup.code());
+        assertEquals("tidemark: " + cfg + ": 'repository' is given twice (the second at line 3): keep one",
+                dup.err().lines().findFirst().orElse(""));
+        Files.writeString(cfg, "{\"repository\": \"" + env.repo + "\", \"state\": \"" + env.state
+                + "\", \"trees\": \"qr\"}");
+        Cli.Result type = Cli.run("points", "--config", cfg.toString());
+        assertEquals(2, type.code());
+        assertTrue(type.err().startsWith("tidemark: " + cfg + ": 'trees' has the wrong type: give a list: [ ... ]"),
+                type.err());
+        assertTrue(!type.err().contains("java.") && !type.err().contains("$"), type.err());
+    }
 }

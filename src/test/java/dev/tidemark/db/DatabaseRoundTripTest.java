@@ -246,6 +246,17 @@ class DatabaseRoundTripTest {
         String text = Files.readString(sql, java.nio.charset.StandardCharsets.ISO_8859_1); // BLOBs are raw bytes
         assertTrue(text.contains("CREATE DATABASE IF NOT EXISTS `" + src + "`"), "creates its schema");
         assertTrue(text.contains("DELIMITER ;;"), "routines wrapped for the client");
+        // "-o -" is standard output (it used to write a file named "-")
+        java.io.PrintStream stdout = System.out;
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        try {
+            System.setOut(new java.io.PrintStream(captured, true));
+            env.ok("db", "export", "latest", "-o", "-");
+        } finally {
+            System.setOut(stdout);
+        }
+        assertTrue(java.util.Arrays.equals(Files.readAllBytes(sql), captured.toByteArray()), "the same bytes");
+        assertTrue(!Files.exists(Path.of("-")), "no file named '-'");
 
         server.drop(src); // the client loads it back under its own name
         String host = server.url.replaceAll("jdbc:mariadb://([^:/]+):(\\d+)/.*", "$1");
