@@ -4,6 +4,9 @@ import dev.tidemark.ExitCode;
 import dev.tidemark.TidemarkException;
 import dev.tidemark.config.Config;
 import dev.tidemark.config.TreeConfig;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tidemark.daemon.Control;
+import dev.tidemark.scan.PointTaker;
 import dev.tidemark.point.PointStore;
 import dev.tidemark.point.RestorePoint;
 import dev.tidemark.point.TreeSnapshot;
@@ -106,6 +109,11 @@ final class RestoreCommand implements Callable<Integer> {
         "Faster, as cp and rsync are; a power cut right after may lose part of the restore."})
     boolean noSync;
 
+    @Option(names = "--no-undo", description = {"Do not take a point of the trees (and the live database) before a",
+        "restore replaces them in place. Without this, such a restore first takes one, tagged before-restore,",
+        "and says how to go back to it."})
+    boolean noUndo;
+
     @Option(names = "--threads", paramLabel = "N", defaultValue = "4", description = "Files written at once (default: ${DEFAULT-VALUE}).")
     int threads;
 
@@ -159,6 +167,34 @@ final class RestoreCommand implements Callable<Integer> {
             mirror = true; // the disaster case: each tree becomes exactly the point, as the database will be
         }
         PrintWriter w = dryRun ? spec.commandLine().getOut() : common.summary(spec.commandLine().getOut());
+        // In place: the live trees (no --to) or the live schema (no --db-into) are about to be replaced. What is
+        // there now, backed up or not, goes into a point first, so that the restore can be undone.
+        boolean filesInPlace = !dbOnly && to == null;
+        boolean dbInPlace = withDb && dbInto == null;
+        if (!dryRun && !noUndo && (filesInPlace || dbInPlace)) {
+            // The checks first (a refused restore takes no point), and the point named now, so that 'latest' is the
+            // latest before the undo point, not the undo point itself.
+            try (RepoSession s = RepoSession.withIndex(config, "tidemark restore")) {
+                if (time == null) {
+                    point = new PointStore(s.repo).resolve(point).id();
+                }
+                for (Job j : dbOnly ? List.<Job>of() : time == null ? pointJobs(config, s) : journalJobs(config, s, time)) {
+                    Restorer.checkTarget(j.tree().name(), j.target(), mirror);
+                }
+                if (withDb) {
+                    PointStore store = new PointStore(s.repo);
+                    DatabaseRestore pre = new DatabaseRestore(config, s.contents(), time == null
+                            ? store.resolve(point) : DatabaseRestore.baseAt(store.all(), time), dbInto, force,
+                            new PrintWriter(java.io.Writer.nullWriter()));
+                    try {
+                        pre.check(false); // a live schema without --force is refused here, before any point
+                    } finally {
+                        pre.cleanUp();
+                    }
+                }
+            }
+            undoPoint(config, filesInPlace, dbInPlace);
+        }
         DatabaseRestore dbr = null;
         try (RepoSession s = RepoSession.withIndex(config, "tidemark restore")) {
             List<Job> jobs = dbOnly ? List.of() : time == null ? pointJobs(config, s) : journalJobs(config, s, time);
@@ -234,6 +270,35 @@ final class RestoreCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /**
+     * Takes a point of the trees (and, with a database, the live schema) as they are now, tagged before-restore, by
+     * the daemon if one runs; says how to go back to it. Not from a replica: a replica is only ever written by copy.
+     */
+    private void undoPoint(Config config, boolean files, boolean database) throws Exception {
+        PrintWriter err = spec.commandLine().getErr();
+        if (replica.name != null) {
+            err.println("tidemark: no undo point: --replica reads a replica, which only 'tidemark copy' writes; "
+                    + "what the restore replaces is not kept");
+            return;
+        }
+        String tag = "before-restore";
+        RestorePoint undo;
+        JsonNode reply = Control.call(config.controlSocket(), Map.of("command", "point", "tags", List.of(tag)));
+        if (reply != null) {
+            undo = StatusCommand.point(reply);
+        } else {
+            try (RepoSession s = RepoSession.write(config, java.time.Clock.systemUTC(), "tidemark restore (undo point)")) {
+                // allowEmpty: a tree that is empty now is what there is to keep
+                undo = new PointTaker(config, s.repo, s.index, s.lock, java.time.Clock.systemUTC(),
+                        common.progress()).take(List.of(tag), true).point();
+            }
+        }
+        String how = files && database ? " --db" : database ? " --db-only" : " --mirror";
+        common.summary(spec.commandLine().getOut()).printf("undo point %s holds the %s as they were before this "
+                + "restore; to go back: tidemark restore %s%s (--no-undo skips it)%n", undo.id(),
+                files && database ? "trees and the database" : database ? "database" : "trees", undo.id(), how);
     }
 
     /**

@@ -130,4 +130,34 @@ class RoundTripTest {
             assertEquals(0, s.count());
         }
     }
+
+    /**
+     * A restore in place first takes a point of what is there (a file never backed up was deleted silently before),
+     * says how to go back, and going back brings it all again; --no-undo takes none.
+     */
+    @Test
+    void anInPlaceRestoreTakesAnUndoPointFirstAndItBringsBackWhatWasReplaced() throws Exception {
+        Env env = new Env(tmp, "qr");
+        Path src = env.tree("qr");
+        Files.writeString(src.resolve("settings.json"), "{\"v\": 1}");
+        env.ok("init");
+        env.ok("point", "--tag", "old");
+        Files.writeString(src.resolve("settings.json"), "{\"v\": 2}");
+        Files.writeString(src.resolve("never-backed-up.png"), "made after the last point");
+        Path before = tmp.resolve("before");
+        Process cp = new ProcessBuilder("cp", "-a", src.toString(), before.toString()).start();
+        assertEquals(0, cp.waitFor());
+
+        Cli.Result r = env.ok("restore", "old", "--mirror");
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("undo point (\\S+) holds the trees as they were "
+                + "before this restore; to go back: tidemark restore (\\S+) --mirror").matcher(r.out());
+        assertTrue(m.find(), r.out());
+        assertEquals(m.group(1), m.group(2));
+        assertFalse(Files.exists(src.resolve("never-backed-up.png")), "the restore itself did what it was asked");
+        assertEquals("{\"v\": 1}", Files.readString(src.resolve("settings.json")));
+
+        env.ok("restore", m.group(1), "--mirror", "--no-undo");
+        Trees.assertSame(before, src);
+        assertEquals(2, env.ok("points", "--json").out().split("\"id\"").length - 1, "--no-undo took no point");
+    }
 }
