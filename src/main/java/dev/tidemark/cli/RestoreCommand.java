@@ -226,18 +226,15 @@ final class RestoreCommand implements Callable<Integer> {
                             Sizes.count(r.symlinks()), Sizes.bytes(r.bytes()),
                             mirror ? (dryRun ? "; would remove " : "; removed ") + Sizes.count(r.removed())
                                     + " extra entries" : "");
-                    for (String f : r.failures()) {
-                        w.println("  FAILED " + f);
-                    }
-                    failed += r.failed();
+                    failed += r.failed(); // each failure was reported once already, as an error, when it happened
                     if (!dryRun && !noSync) {
                         Restorer.syncFileSystem(r.target());
                     }
                 }
             }
             if (failed > 0) {
-                throw new TidemarkException(ExitCode.FAILED, failed + " entries could not be restored (listed above"
-                        + " and in the log); everything else was restored"
+                throw new TidemarkException(ExitCode.FAILED, failed + " entries could not be restored (each named "
+                        + "above and in the log); everything else was restored"
                         + (withDb ? "; the database was not restored" : ""));
             }
             if (dbr != null) {

@@ -150,6 +150,9 @@ public final class Restorer {
         private final Set<String> finishedDirs = new HashSet<>();
         private final List<String> failures = Collections.synchronizedList(new ArrayList<>());
         private final AtomicLong failed = new AtomicLong();
+        /** Files that landed, and their bytes: what the summary reports (not what was attempted). */
+        private final AtomicLong written = new AtomicLong();
+        private final AtomicLong writtenBytes = new AtomicLong();
         private final List<FileEntry> window = new ArrayList<>();
         private volatile boolean aborting;
         private long files;
@@ -206,7 +209,8 @@ public final class Restorer {
             if (!opts.dryRun()) {
                 finishDirs();
             }
-            return new Result(tree.name(), dest, files, dirs, links, bytes, removed, failed.get(), List.copyOf(failures));
+            return new Result(tree.name(), dest, opts.dryRun() ? files : written.get(), dirs, links,
+                    opts.dryRun() ? bytes : writtenBytes.get(), removed, failed.get(), List.copyOf(failures));
         }
 
         private boolean selectedPath(String rel) {
@@ -319,11 +323,15 @@ public final class Restorer {
                     try {
                         target.writeFile(e, loc, parent);
                         progress.add(1, e.size());
+                        written.incrementAndGet();
+                        writtenBytes.addAndGet(e.size());
                     } catch (DamageException ex) {
                         fail(e.path() + ": not restored, damaged in the repository: " + ex.getMessage());
                     } catch (IOException | RuntimeException ex) {
                         if (!aborting) { // when aborting, the reason is reported once, by the aborter
-                            fail(e.path() + ": not restored: " + ex);
+                            fail(e.path() + ": not restored: " + dev.tidemark.util.Problems.reason(ex)
+                                    + (ex instanceof java.nio.file.FileSystemException f && f.getFile() != null
+                                    ? " (" + f.getFile() + ")" : ""));
                         }
                     } finally {
                         inFlight.release();

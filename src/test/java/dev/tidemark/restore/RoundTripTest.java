@@ -160,4 +160,46 @@ class RoundTripTest {
         Trees.assertSame(before, src);
         assertEquals(2, env.ok("points", "--json").out().split("\"id\"").length - 1, "--no-undo took no point");
     }
+
+    /**
+     * A restore onto a disk that fills up: the summary counts the files that landed (it counted every file tried:
+     * "294 files" when 44 landed), each failure is reported once and names its reason without a Java class name,
+     * and the exit code is 1. Needs a small file system: a 1 MiB tmpfs, mounted as root.
+     */
+    @Test
+    void aRestoreOntoAFullDiskCountsWhatLandedAndSaysEachFailureOnce() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name")),
+                "mounting a small tmpfs needs root");
+        Env env = new Env(tmp, "facedata");
+        Path src = env.tree("facedata");
+        Random r = new Random(4);
+        for (int i = 0; i < 300; i++) {
+            Trees.write(src.resolve("crop-" + i + ".jpg"), r, 8000);
+        }
+        env.ok("init");
+        env.ok("point");
+        Path small = tmp.resolve("small-disk");
+        Files.createDirectories(small);
+        Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", small.toString())
+                .redirectErrorStream(true).start();
+        org.junit.jupiter.api.Assumptions.assumeTrue(mount.waitFor() == 0, "tmpfs cannot be mounted here");
+        try {
+            Cli.Result res = env.cli("restore", "latest", "--to", small.toString(), "--no-sync");
+            assertEquals(1, res.code(), res.toString());
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("restored tree facedata of [^:]+: (\\d+) files")
+                    .matcher(res.out());
+            assertTrue(m.find(), res.out());
+            long landed;
+            try (java.util.stream.Stream<Path> s = Files.list(small.resolve("facedata"))) {
+                landed = s.filter(p -> p.getFileName().toString().startsWith("crop-")).count();
+            }
+            assertTrue(landed > 0 && landed < 300, "the disk filled part-way: " + landed);
+            assertEquals(landed, Long.parseLong(m.group(1)), "the summary counts what landed");
+            assertTrue(res.err().contains((300 - landed) + " entries could not be restored"), res.err());
+            assertFalse(res.out().contains("FAILED"), "failures are not printed a second time: " + res.out());
+            assertFalse(res.err().contains("Exception"), res.err());
+        } finally {
+            new ProcessBuilder("umount", small.toString()).start().waitFor();
+        }
+    }
 }
