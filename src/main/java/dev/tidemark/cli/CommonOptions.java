@@ -7,8 +7,8 @@ import picocli.CommandLine.Option;
 
 /** Options every command takes. */
 public final class CommonOptions {
-    @Option(names = {"-c", "--config"}, paramLabel = "FILE", defaultValue = Config.DEFAULT_FILE,
-            description = "Config file (default: ${DEFAULT-VALUE}).")
+    @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = {"Config file. Without it: the file",
+        "TIDEMARK_CONFIG names, else /etc/tidemark/tidemark.json, else config/tidemark.json here."})
     Path config;
 
     @Option(names = {"-v", "--verbose"}, description = "Log more (debug level), including per-file lines.")
@@ -23,7 +23,7 @@ public final class CommonOptions {
     /** Reads and validates the config; creates nothing (the log file starts when a repository is opened). */
     Config load() {
         Logging.console(verbose, quiet);
-        return ConfigLoader.load(config);
+        return ConfigLoader.load(ConfigLoader.locate(config, System::getenv));
     }
 
     /**

@@ -90,13 +90,39 @@ public final class ConfigLoader {
     private ConfigLoader() {
     }
 
+    /** Where the system-wide config lives: the second place looked in, after TIDEMARK_CONFIG. */
+    public static final Path SYSTEM_FILE = Path.of("/etc/tidemark/tidemark.json");
+
+    /**
+     * The config file: {@code given} (--config) if there is one; else the file {@code TIDEMARK_CONFIG} names (which
+     * must exist); else {@link #SYSTEM_FILE} if it exists; else {@value Config#DEFAULT_FILE} in the current directory.
+     */
+    public static Path locate(Path given, java.util.function.Function<String, String> env) {
+        if (given != null) {
+            return given;
+        }
+        String var = env.apply("TIDEMARK_CONFIG");
+        if (var != null && !var.isBlank()) {
+            Path p = Path.of(var);
+            if (!Files.isRegularFile(p)) {
+                throw TidemarkException.usage("TIDEMARK_CONFIG names " + p + ", which is not a file: correct it, or "
+                        + "unset it to use " + SYSTEM_FILE);
+            }
+            return p;
+        }
+        if (Files.isRegularFile(SYSTEM_FILE)) {
+            return SYSTEM_FILE;
+        }
+        return Path.of(Config.DEFAULT_FILE);
+    }
+
     public static Config load(Path file) {
         byte[] bytes;
         try {
             bytes = Files.readAllBytes(file);
         } catch (NoSuchFileException e) {
-            throw TidemarkException.usage("config file " + file + " not found: pass --config FILE "
-                    + "(config/tidemark.json is a commented example)");
+            throw TidemarkException.usage("config file " + file + " not found: pass --config FILE, set "
+                    + "TIDEMARK_CONFIG, or write " + SYSTEM_FILE + " (config/tidemark.json is a commented example)");
         } catch (IOException e) {
             throw TidemarkException.usage("config file " + file + " cannot be read: " + e.getMessage());
         }

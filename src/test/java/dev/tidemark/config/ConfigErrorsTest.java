@@ -154,4 +154,21 @@ class ConfigErrorsTest {
     static Stream<Arguments> none() {
         return Stream.of(Arguments.of());
     }
+
+    /** --config, then TIDEMARK_CONFIG (which must name a file), then /etc/tidemark/tidemark.json, then ./config. */
+    @org.junit.jupiter.api.Test
+    void theConfigIsFoundByFlagThenVariableThenTheSystemFile() throws Exception {
+        Path mine = shared.resolve("mine.json");
+        java.nio.file.Files.writeString(mine, "{}");
+        assertEquals(Path.of("/x.json"), ConfigLoader.locate(Path.of("/x.json"), k -> mine.toString()));
+        assertEquals(mine, ConfigLoader.locate(null, java.util.Map.of("TIDEMARK_CONFIG", mine.toString())::get));
+        dev.tidemark.TidemarkException e = org.junit.jupiter.api.Assertions.assertThrows(
+                dev.tidemark.TidemarkException.class,
+                () -> ConfigLoader.locate(null, java.util.Map.of("TIDEMARK_CONFIG", "/no/such.json")::get));
+        assertEquals("TIDEMARK_CONFIG names /no/such.json, which is not a file: correct it, or unset it to use "
+                + "/etc/tidemark/tidemark.json", e.getMessage());
+        Path fallback = ConfigLoader.locate(null, k -> null);
+        assertEquals(java.nio.file.Files.isRegularFile(ConfigLoader.SYSTEM_FILE) ? ConfigLoader.SYSTEM_FILE
+                : Path.of("config/tidemark.json"), fallback);
+    }
 }
