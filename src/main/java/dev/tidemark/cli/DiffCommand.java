@@ -39,6 +39,11 @@ final class DiffCommand implements Callable<Integer> {
     @Option(names = "--tree", paramLabel = "NAME", description = "Only this tree.")
     String tree;
 
+    @Option(names = "--json", description = {"One JSON object per line: {\"message_type\":\"change\", \"op\": \"+\"|\"-\"|\"M\",",
+        "\"tree\", \"path\", \"changes\"} for each path, then {\"message_type\":\"summary\", \"from\", \"to\",",
+        "\"added\", \"removed\", \"changed\"}."})
+    boolean json;
+
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -62,7 +67,18 @@ final class DiffCommand implements Callable<Integer> {
                 }
                 diffTree(s.contents(), name, a.tree(name), b.tree(name), w);
             }
-            w.printf("%s -> %s: %d added, %d removed, %d changed%n", a.id(), b.id(), added, removed, changed);
+            if (json) {
+                java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+                m.put("message_type", "summary");
+                m.put("from", a.id());
+                m.put("to", b.id());
+                m.put("added", added);
+                m.put("removed", removed);
+                m.put("changed", changed);
+                w.println(dev.tidemark.util.Json.MAPPER.writeValueAsString(m));
+            } else {
+                w.printf("%s -> %s: %d added, %d removed, %d changed%n", a.id(), b.id(), added, removed, changed);
+            }
         }
         return 0;
     }
@@ -79,23 +95,37 @@ final class DiffCommand implements Callable<Integer> {
             while (ea != null || eb != null) {
                 int c = ea == null ? 1 : eb == null ? -1 : PathOrder.compare(ea.path(), eb.path());
                 if (c < 0) {
-                    w.printf("- %s/%s%n", name, ea.path());
+                    line(w, "-", name, ea.path(), List.of());
                     removed++;
                     ea = ra.nextOrNull();
                 } else if (c > 0) {
-                    w.printf("+ %s/%s%n", name, eb.path());
+                    line(w, "+", name, eb.path(), List.of());
                     added++;
                     eb = rb.nextOrNull();
                 } else {
                     List<String> what = changes(ea, eb);
                     if (!what.isEmpty()) {
-                        w.printf("M %s/%s (%s)%n", name, eb.path(), String.join(", ", what));
+                        line(w, "M", name, eb.path(), what);
                         changed++;
                     }
                     ea = ra.nextOrNull();
                     eb = rb.nextOrNull();
                 }
             }
+        }
+    }
+
+    private void line(PrintWriter w, String op, String tree, String path, List<String> what) throws IOException {
+        if (json) {
+            java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+            m.put("message_type", "change");
+            m.put("op", op);
+            m.put("tree", tree);
+            m.put("path", path);
+            m.put("changes", what);
+            w.println(dev.tidemark.util.Json.MAPPER.writeValueAsString(m));
+        } else {
+            w.printf("%s %s/%s%s%n", op, tree, path, what.isEmpty() ? "" : " (" + String.join(", ", what) + ")");
         }
     }
 

@@ -36,6 +36,10 @@ final class PointCommand implements Callable<Integer> {
     @Option(names = {"-t", "--tag"}, paramLabel = "TAG", description = "Tag the point (repeatable).")
     List<String> tags = new ArrayList<>();
 
+    @Option(names = "--json", description = {"Print {\"message_type\":\"summary\", \"point\": the committed point's record,",
+        "\"problems\": [...]} on one line instead of the summary."})
+    boolean json;
+
     @Option(names = "--allow-empty", description = {"Record a tree that is empty now although the latest point has",
         "files in it. Without this, that fails: an unmounted disk looks exactly like an emptied tree."})
     boolean allowEmpty;
@@ -54,7 +58,12 @@ final class PointCommand implements Callable<Integer> {
         if (!allowEmpty) {
             JsonNode reply = Control.call(config.controlSocket(), Map.of("command", "point", "tags", tags));
             if (reply != null) {
-                print(w, StatusCommand.point(reply), "by the running daemon");
+                RestorePoint byDaemon = StatusCommand.point(reply);
+                if (json) {
+                    json(byDaemon, List.of(), "daemon");
+                } else {
+                    print(w, byDaemon, "by the running daemon");
+                }
                 return 0;
             }
         }
@@ -64,6 +73,10 @@ final class PointCommand implements Callable<Integer> {
             out = new PointTaker(config, s.repo, s.index, s.lock, Clock.systemUTC(), common.progress()).take(tags, allowEmpty);
         }
         RestorePoint p = out.point();
+        if (json) {
+            json(p, out.problems(), "point");
+            return out.problems().isEmpty() ? 0 : ExitCode.INCOMPLETE.code();
+        }
         print(w, p, null);
         if (!out.problems().isEmpty()) {
             w.flush();
@@ -81,6 +94,17 @@ final class PointCommand implements Callable<Integer> {
             return ExitCode.INCOMPLETE.code();
         }
         return 0;
+    }
+
+    private void json(RestorePoint p, List<String> problems, String by) throws java.io.IOException {
+        Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("message_type", "summary");
+        m.put("takenBy", by);
+        m.put("point", p);
+        m.put("problems", problems);
+        PrintWriter out = spec.commandLine().getOut();
+        out.println(dev.tidemark.util.Json.MAPPER.writeValueAsString(m));
+        out.flush();
     }
 
     private static void print(PrintWriter w, RestorePoint p, String by) {

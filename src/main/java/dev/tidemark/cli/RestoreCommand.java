@@ -109,6 +109,12 @@ final class RestoreCommand implements Callable<Integer> {
         "Faster, as cp and rsync are; a power cut right after may lose part of the restore."})
     boolean noSync;
 
+    @Option(names = "--json", description = {"One JSON object per line instead of the summary: {\"message_type\":",
+        "\"undo\", \"point\"} when an undo point was taken, {\"message_type\":\"tree\", \"tree\", \"from\", \"target\",",
+        "\"files\", \"dirs\", \"symlinks\", \"bytes\", \"removed\", \"failed\", \"dryRun\"} per tree, then",
+        "{\"message_type\":\"summary\", \"trees\", \"files\", \"bytes\", \"failed\", \"database\"}."})
+    boolean json;
+
     @Option(names = "--no-undo", description = {"Do not take a point of the trees (and the live database) before a",
         "restore replaces them in place. Without this, such a restore first takes one, tagged before-restore,",
         "and says how to go back to it."})
@@ -166,7 +172,8 @@ final class RestoreCommand implements Callable<Integer> {
         if (full && to == null) {
             mirror = true; // the disaster case: each tree becomes exactly the point, as the database will be
         }
-        PrintWriter w = dryRun ? spec.commandLine().getOut() : common.summary(spec.commandLine().getOut());
+        PrintWriter w = json ? new PrintWriter(java.io.Writer.nullWriter())
+                : dryRun ? spec.commandLine().getOut() : common.summary(spec.commandLine().getOut());
         // In place: the live trees (no --to) or the live schema (no --db-into) are about to be replaced. What is
         // there now, backed up or not, goes into a point first, so that the restore can be undone.
         boolean filesInPlace = !dbOnly && to == null;
@@ -215,6 +222,8 @@ final class RestoreCommand implements Callable<Integer> {
             }
             boolean asRoot = "root".equals(System.getProperty("user.name"));
             long failed = 0;
+            long totalFiles = 0;
+            long totalBytes = 0;
             try (BlobReader blobs = s.index.reader(s.repo)) {
                 Restorer restorer = new Restorer(blobs, new Restorer.Options(mirror, dryRun, paths, asRoot,
                         threads, common.progress()));
@@ -227,10 +236,38 @@ final class RestoreCommand implements Callable<Integer> {
                             mirror ? (dryRun ? "; would remove " : "; removed ") + Sizes.count(r.removed())
                                     + " extra entries" : "");
                     failed += r.failed(); // each failure was reported once already, as an error, when it happened
+                    if (json) {
+                        Map<String, Object> m = new LinkedHashMap<>();
+                        m.put("message_type", "tree");
+                        m.put("tree", r.tree());
+                        m.put("from", j.what());
+                        m.put("target", r.target().toString());
+                        m.put("files", r.files());
+                        m.put("dirs", r.dirs());
+                        m.put("symlinks", r.symlinks());
+                        m.put("bytes", r.bytes());
+                        m.put("removed", r.removed());
+                        m.put("failed", r.failed());
+                        m.put("dryRun", dryRun);
+                        jsonLine(m);
+                    }
+                    totalFiles += r.files();
+                    totalBytes += r.bytes();
                     if (!dryRun && !noSync) {
                         Restorer.syncFileSystem(r.target());
                     }
                 }
+            }
+            if (json) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("message_type", "summary");
+                m.put("trees", jobs.size());
+                m.put("files", totalFiles);
+                m.put("bytes", totalBytes);
+                m.put("failed", failed);
+                m.put("database", withDb && failed == 0);
+                m.put("dryRun", dryRun);
+                jsonLine(m);
             }
             if (failed > 0) {
                 throw new TidemarkException(ExitCode.FAILED, failed + " entries could not be restored (each named "
@@ -269,6 +306,12 @@ final class RestoreCommand implements Callable<Integer> {
         return 0;
     }
 
+    private void jsonLine(Map<String, Object> m) throws java.io.IOException {
+        PrintWriter out = spec.commandLine().getOut();
+        out.println(dev.tidemark.util.Json.MAPPER.writeValueAsString(m));
+        out.flush();
+    }
+
     /**
      * Takes a point of the trees (and, with a database, the live schema) as they are now, tagged before-restore, by
      * the daemon if one runs; says how to go back to it. Not from a replica: a replica is only ever written by copy.
@@ -293,6 +336,14 @@ final class RestoreCommand implements Callable<Integer> {
             }
         }
         String how = files && database ? " --db" : database ? " --db-only" : " --mirror";
+        if (json) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("message_type", "undo");
+            m.put("point", undo.id());
+            m.put("undo", "tidemark restore " + undo.id() + how);
+            jsonLine(m);
+            return;
+        }
         common.summary(spec.commandLine().getOut()).printf("undo point %s holds the %s as they were before this "
                 + "restore; to go back: tidemark restore %s%s (--no-undo skips it)%n", undo.id(),
                 files && database ? "trees and the database" : database ? "database" : "trees", undo.id(), how);

@@ -33,6 +33,11 @@ final class ShowCommand implements Callable<Integer> {
     @Option(names = "--tree", paramLabel = "NAME", description = "Only this tree.")
     String tree;
 
+    @Option(names = "--json", description = {"One JSON object per line: {\"message_type\":\"point\", \"point\": the",
+        "point's record}, then with --files {\"message_type\":\"entry\", \"tree\", \"type\", \"mode\", \"size\",",
+        "\"mtime\", \"path\", \"target\"} for each entry."})
+    boolean json;
+
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -44,6 +49,10 @@ final class ShowCommand implements Callable<Integer> {
             if (tree != null && p.tree(tree) == null) {
                 throw dev.tidemark.TidemarkException.usage("point " + p.id() + " has no tree '" + tree + "'; it has: "
                         + String.join(", ", p.trees().stream().map(TreeSnapshot::name).toList()));
+            }
+            if (json) {
+                json(w, s, p);
+                return 0;
             }
             w.printf("restore point %s%n  time     %s%n  host     %s%n  tags     %s%n  took     %s%n", p.id(), p.time(),
                     p.host(), p.tags().isEmpty() ? "-" : String.join(", ", p.tags()),
@@ -73,6 +82,35 @@ final class ShowCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    private void json(PrintWriter w, RepoSession s, RestorePoint p) throws java.io.IOException {
+        java.util.Map<String, Object> head = new java.util.LinkedHashMap<>();
+        head.put("message_type", "point");
+        head.put("point", p);
+        w.println(dev.tidemark.util.Json.MAPPER.writeValueAsString(head));
+        if (!files) {
+            return;
+        }
+        for (TreeSnapshot t : p.trees()) {
+            if (tree != null && !t.name().equals(tree)) {
+                continue;
+            }
+            try (ManifestReader r = new ManifestReader(s.contents(), t.manifest())) {
+                for (FileEntry e = r.nextOrNull(); e != null; e = r.nextOrNull()) {
+                    java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+                    m.put("message_type", "entry");
+                    m.put("tree", t.name());
+                    m.put("type", e.isFile() ? "file" : e.isSymlink() ? "symlink" : "dir");
+                    m.put("mode", e.mode());
+                    m.put("size", e.isFile() ? e.size() : null);
+                    m.put("mtime", FileEntry.instant(e.mtimeNanos()).toString());
+                    m.put("path", e.path());
+                    m.put("target", e.isSymlink() ? e.target() : null);
+                    w.println(dev.tidemark.util.Json.MAPPER.writeValueAsString(m));
+                }
+            }
+        }
     }
 
     private static void showDatabase(PrintWriter w, DatabaseSnapshot db) {

@@ -27,6 +27,11 @@ final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--read-data", description = "Read and check all data (slow: reads the whole repository).")
     boolean readData;
 
+    @Option(names = "--json", description = {"Print the report as one JSON object: ok, damage, affected, and the counts",
+        "(points, manifests, fileEntries, dumps, journalObjects, journalChanges, packs, blobs, bytesRead,",
+        "binlogPieces, binlogBytes)."})
+    boolean json;
+
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -37,6 +42,16 @@ final class VerifyCommand implements Callable<Integer> {
             r = new Checker(s.repo, common.progress()).check(readData);
         }
         PrintWriter w = spec.commandLine().getOut();
+        if (json) {
+            java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+            m.put("ok", r.ok());
+            m.put("readData", readData);
+            m.putAll(dev.tidemark.util.Json.MAPPER.convertValue(r, new com.fasterxml.jackson.core.type.TypeReference<
+                    java.util.Map<String, Object>>() { }));
+            w.println(dev.tidemark.util.Json.MAPPER.writeValueAsString(m));
+            w.flush();
+            return r.ok() ? 0 : ExitCode.DAMAGED.code();
+        }
         w.printf("checked %d points, %d manifests (%s entries), %d database dumps%s, %d journal objects (%s changes), "
                 + "%d packs (%s blobs)%s%s%n",
                 r.points(), r.manifests(), Sizes.count(r.fileEntries()), r.dumps(), readData ? " (read)" : "",

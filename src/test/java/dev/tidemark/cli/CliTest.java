@@ -246,4 +246,55 @@ class CliTest {
                 type.err());
         assertTrue(!type.err().contains("java.") && !type.err().contains("$"), type.err());
     }
+
+    /** point, show, diff, verify and restore speak JSON: objects of the documented shapes, one per line. */
+    @Test
+    void reportingCommandsSpeakJsonOfTheDocumentedShape() throws Exception {
+        Env env = new Env(tmp, "qr");
+        Files.writeString(env.tree("qr").resolve("a.txt"), "a");
+        Files.writeString(env.tree("qr").resolve("b.txt"), "b");
+        env.ok("init");
+        JsonNode p1 = Json.MAPPER.readTree(env.ok("point", "--json", "--tag", "one").out());
+        assertEquals("summary", p1.get("message_type").asText());
+        assertEquals("one", p1.get("point").get("tags").get(0).asText());
+        assertEquals(0, p1.get("problems").size());
+        Files.writeString(env.tree("qr").resolve("a.txt"), "changed");
+        Files.writeString(env.tree("qr").resolve("c.txt"), "c");
+        String id2 = Json.MAPPER.readTree(env.ok("point", "--json").out()).get("point").get("id").asText();
+
+        java.util.List<JsonNode> show = lines(env.ok("show", id2, "--json", "--files").out());
+        assertEquals("point", show.get(0).get("message_type").asText());
+        assertEquals(id2, show.get(0).get("point").get("id").asText());
+        assertTrue(show.stream().anyMatch(n -> "entry".equals(n.get("message_type").asText())
+                && "c.txt".equals(n.get("path").asText()) && n.get("size").asLong() == 1), show.toString());
+
+        java.util.List<JsonNode> diff = lines(env.ok("diff", "one", id2, "--json").out());
+        assertTrue(diff.stream().anyMatch(n -> "+".equals(n.path("op").asText()) && "c.txt".equals(n.path("path").asText())));
+        assertTrue(diff.stream().anyMatch(n -> "M".equals(n.path("op").asText())
+                && n.path("changes").toString().contains("content")));
+        JsonNode sum = diff.get(diff.size() - 1);
+        assertEquals("summary", sum.get("message_type").asText());
+        assertEquals(1, sum.get("added").asLong());
+
+        JsonNode v = Json.MAPPER.readTree(env.ok("verify", "--json").out());
+        assertTrue(v.get("ok").asBoolean());
+        assertEquals(2, v.get("points").asInt());
+        assertEquals(0, v.get("damage").size());
+
+        java.util.List<JsonNode> r = lines(env.ok("restore", "one", "--json", "--to", tmp.resolve("out").toString(),
+                "--no-sync").out());
+        assertEquals("tree", r.get(0).get("message_type").asText());
+        assertEquals(2, r.get(0).get("files").asLong());
+        JsonNode rs = r.get(r.size() - 1);
+        assertEquals("summary", rs.get("message_type").asText());
+        assertEquals(0, rs.get("failed").asLong());
+    }
+
+    private static java.util.List<JsonNode> lines(String out) throws Exception {
+        java.util.List<JsonNode> l = new java.util.ArrayList<>();
+        for (String line : out.strip().split("\n")) {
+            l.add(Json.MAPPER.readTree(line));
+        }
+        return l;
+    }
 }
