@@ -297,4 +297,20 @@ class CliTest {
         }
         return l;
     }
+
+    /** The completion script is bash that completes every command and option of the current tree. */
+    @Test
+    void completionCoversTheCommandTreeAndIsValidBash() throws Exception {
+        Cli.Result r = Cli.run("completion");
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.out().contains("complete -F _complete_tidemark"), r.out().substring(0, 200));
+        for (String word : new String[] {"restore", "copy", "--replica", "--no-undo", "--db-into", "export"}) {
+            assertTrue(r.out().contains(word), word);
+        }
+        Path script = tmp.resolve("tidemark.bash");
+        Files.writeString(script, r.out());
+        Process p = new ProcessBuilder("bash", "-n", script.toString()).redirectErrorStream(true).start();
+        String err = new String(p.getInputStream().readAllBytes());
+        assertEquals(0, p.waitFor(), "bash -n: " + err);
+    }
 }
