@@ -55,7 +55,7 @@ public final class Checker {
     /** The outcome: a list of damage found (empty when the repository is sound) and what was checked. */
     public record Report(List<String> damage, List<String> affected, int packs, long blobs, int points, int manifests,
                          long fileEntries, long bytesRead, int journalObjects, long journalChanges, int dumps,
-                         int binlogPieces, long binlogBytes) {
+                         int binlogPieces, long binlogBytes, int packsRead) {
         public boolean ok() {
             return damage.isEmpty();
         }
@@ -63,6 +63,8 @@ public final class Checker {
 
     private final Repository repo;
     private final Progress.Mode progressMode;
+    /** Whether to read the data of one object (a pack, a dump, a binlog piece): all, or a random share. */
+    private java.util.function.Predicate<String> sample = k -> true;
     private final List<String> damage = new ArrayList<>();
     private final Set<ContentKey> damagedKeys = new HashSet<>();
     private final Set<ContentKey> blobs = new HashSet<>();
@@ -94,6 +96,16 @@ public final class Checker {
      * with a fresh listing, up to a few times.
      */
     public Report check(boolean readData) throws IOException {
+        return check(readData, 1.0);
+    }
+
+    /**
+     * As {@link #check(boolean)}, reading the data of only a random {@code fraction} of the packs, dumps and binlog
+     * pieces (a different sample each run: over many runs everything is read), the structure of all of them.
+     */
+    public Report check(boolean readData, double fraction) throws IOException {
+        this.sample = fraction >= 1.0 ? k -> true : k -> java.util.concurrent.ThreadLocalRandom.current().nextDouble()
+                < fraction;
         for (int attempt = 1; ; attempt++) {
             damage.clear();
             damagedKeys.clear();
@@ -136,9 +148,14 @@ public final class Checker {
             totalPackBytes += store.size(PackFormat.keyOf(id)).orElse(0);
         }
         long bytesRead = 0;
+        int packsRead = 0;
         if (readData) {
             try (Progress progress = Progress.start("verify", 0, totalPackBytes, progressMode)) {
                 for (String id : packIds) {
+                    if (!sample.test(id)) {
+                        continue;
+                    }
+                    packsRead++;
                     try {
                         bytesRead += readPack(id, readableTrailers.contains(id) ? repo.readTrailer(id) : null,
                                 progress);
@@ -239,7 +256,7 @@ public final class Checker {
                         : problem(content);
                 if (why != null) {
                     damage(what + ":" + why);
-                } else if (readData) {
+                } else if (readData && sample.test(d.getKey())) {
                     try (DumpReader r = new DumpReader(contents, d.getKey())) {
                         long statements = 0;
                         while (r.next() != null) { // parsed; the segments are checked as they are read
@@ -262,7 +279,7 @@ public final class Checker {
                 if (store.size(p.key()).isEmpty()) {
                     throw new Vanished(p.key());
                 }
-                if (readData && p.length() > 0) {
+                if (readData && p.length() > 0 && sample.test(p.key())) {
                     String what = "binlog " + file + " bytes " + p.from() + "-" + p.to();
                     try {
                         long n = dev.tidemark.binlog.Event.check(new dev.tidemark.repo.SegmentedInputStream(
@@ -283,7 +300,7 @@ public final class Checker {
         }
         return new Report(List.copyOf(damage), List.copyOf(new TreeSet<>(affected)), packIds.size(), blobs.size(),
                 pointCount, manifestPoints.size(), entries, bytesRead, journalObjects, changes[0], dumpPoints.size(),
-                binlogPieces, binlog.bytes());
+                binlogPieces, binlog.bytes(), packsRead);
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.tidemark.cli;
 
 import dev.tidemark.ExitCode;
+import dev.tidemark.TidemarkException;
 import dev.tidemark.check.Checker;
 import dev.tidemark.util.Sizes;
 import java.io.PrintWriter;
@@ -27,6 +28,11 @@ final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--read-data", description = "Read and check all data (slow: reads the whole repository).")
     boolean readData;
 
+    @Option(names = "--read-data-subset", paramLabel = "PERCENT", description = {"Read and check the data of a random",
+        "PERCENT of the packs, dumps and binlog pieces (e.g. 10%: a different tenth each run), and the structure of",
+        "all. For a nightly check that reads everything over ten nights."})
+    String subset;
+
     @Option(names = "--json", description = {"Print the report as one JSON object: ok, damage, affected, and the counts",
         "(points, manifests, fileEntries, dumps, journalObjects, journalChanges, packs, blobs, bytesRead,",
         "binlogPieces, binlogBytes)."})
@@ -37,9 +43,23 @@ final class VerifyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        double fraction = 1.0;
+        if (subset != null) {
+            String v = subset.endsWith("%") ? subset.substring(0, subset.length() - 1) : subset;
+            try {
+                fraction = Double.parseDouble(v) / 100;
+            } catch (NumberFormatException e) {
+                fraction = -1;
+            }
+            if (!(fraction > 0 && fraction <= 1)) {
+                throw TidemarkException.usage("--read-data-subset " + subset + ": give a percentage above 0 and up to "
+                        + "100, like 10%");
+            }
+            readData = true;
+        }
         Checker.Report r;
         try (RepoSession s = RepoSession.read(replica.apply(common.load()), "tidemark verify")) {
-            r = new Checker(s.repo, common.progress()).check(readData);
+            r = new Checker(s.repo, common.progress()).check(readData, fraction);
         }
         PrintWriter w = spec.commandLine().getOut();
         if (json) {
@@ -57,7 +77,8 @@ final class VerifyCommand implements Callable<Integer> {
                 r.points(), r.manifests(), Sizes.count(r.fileEntries()), r.dumps(), readData ? " (read)" : "",
                 r.journalObjects(),
                 Sizes.count(r.journalChanges()), r.packs(), Sizes.count(r.blobs()),
-                readData ? ", read " + Sizes.bytes(r.bytesRead()) : "", r.binlogPieces() == 0 ? ""
+                readData ? ", read " + Sizes.bytes(r.bytesRead()) + (subset == null ? "" : " (" + r.packsRead()
+                        + " of " + r.packs() + " packs: " + subset + ")") : "", r.binlogPieces() == 0 ? ""
                         : ", " + r.binlogPieces() + " binlog pieces (" + Sizes.bytes(r.binlogBytes())
                         + (readData ? ", read" : "") + ")");
         if (r.ok()) {

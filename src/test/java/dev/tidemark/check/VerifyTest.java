@@ -98,4 +98,32 @@ class VerifyTest {
         Cli.Result restore = env.cli("restore", "latest", "--to", tmp.resolve("out").toString());
         assertTrue(restore.code() == 3 || restore.code() == 1, restore.toString());
     }
+
+    /** --read-data-subset reads a random share of the packs (all of their structure), and says how many. */
+    @Test
+    void aSubsetReadsSomeOfThePacksAndSaysHowMany() throws Exception {
+        dev.tidemark.testing.Env env = new dev.tidemark.testing.Env(tmp.resolve("subset"), "t");
+        env.ok("init");
+        for (int i = 0; i < 20; i++) {
+            java.nio.file.Files.writeString(env.tree("t").resolve("f" + i), "content " + i);
+            env.ok("point"); // each point commits its own pack
+        }
+        com.fasterxml.jackson.databind.JsonNode all = dev.tidemark.util.Json.MAPPER.readTree(
+                env.ok("verify", "--read-data", "--json").out());
+        int packs = all.get("packs").asInt();
+        assertTrue(packs >= 20, "packs: " + packs);
+        assertEquals(packs, all.get("packsRead").asInt());
+        com.fasterxml.jackson.databind.JsonNode half = dev.tidemark.util.Json.MAPPER.readTree(
+                env.ok("verify", "--read-data-subset", "50%", "--json").out());
+        assertTrue(half.get("ok").asBoolean());
+        int read = half.get("packsRead").asInt();
+        assertTrue(read > 0 && read < packs, read + " of " + packs + " packs read");
+        assertTrue(half.get("bytesRead").asLong() < all.get("bytesRead").asLong());
+        assertTrue(env.ok("verify", "--read-data-subset", "25%").out().contains(" packs: 25%)"));
+        for (String bad : new String[] {"0", "101%", "ten"}) {
+            dev.tidemark.testing.Cli.Result r = env.cli("verify", "--read-data-subset", bad);
+            assertEquals(2, r.code(), bad);
+            assertTrue(r.err().contains("give a percentage above 0 and up to 100"), r.err());
+        }
+    }
 }

@@ -78,8 +78,13 @@ public final class History {
 
     /** Takes a point through the CLI; returns its id. */
     public String point(String tag) {
-        String out = env.ok("point", "--tag", tag, "-q").out();
-        String id = out.substring("restore point ".length(), out.indexOf(' ', "restore point ".length()));
+        String id;
+        try {
+            id = dev.tidemark.util.Json.MAPPER.readTree(env.ok("point", "--tag", tag, "--json", "-q").out())
+                    .get("point").get("id").asText();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
         points.add(id);
         return id;
     }
