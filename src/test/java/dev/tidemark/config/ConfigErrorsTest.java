@@ -89,7 +89,7 @@ class ConfigErrorsTest {
                         + "\"schemas\": [\"s01\"]", "'database.tls' is 'on': use off, trust, verify-ca or verify-full"),
                 db(ok, "unreadable password file", "\"url\": \"jdbc:mariadb://h/\", \"user\": \"u\", "
                         + "\"passwordFile\": \"@T@/nope.pass\", \"schemas\": [\"s01\"]", "'database.passwordFile' "
-                        + "@T@/nope.pass cannot be read"),
+                        + "@T@/nope.pass cannot be read (no such file or directory): create it"),
                 db(ok, "password file and variable", "\"url\": \"jdbc:mariadb://h/\", \"user\": \"u\", "
                         + "\"passwordFile\": \"@T@/p\", \"passwordEnv\": \"X\", \"schemas\": [\"s01\"]",
                         "'database.passwordFile' and database.passwordEnv are both given"),
