@@ -9,24 +9,14 @@ import dev.tidemark.daemon.Control;
 import dev.tidemark.scan.PointTaker;
 import dev.tidemark.point.PointStore;
 import dev.tidemark.point.RestorePoint;
-import dev.tidemark.point.TreeSnapshot;
 import dev.tidemark.repo.BlobReader;
 import dev.tidemark.restore.Restorer;
 import dev.tidemark.util.Sizes;
-import dev.tidemark.journal.AtTime;
 import dev.tidemark.journal.Journal;
 import dev.tidemark.db.ReferenceCheck;
 import dev.tidemark.restore.TopUp;
-import dev.tidemark.point.Entries;
-import dev.tidemark.journal.JournalView;
-import dev.tidemark.point.ManifestReader;
-import dev.tidemark.point.Totals;
 import java.io.PrintWriter;
 import java.time.Instant;
-import java.time.LocalDateTime;
-import java.time.OffsetDateTime;
-import java.time.ZoneId;
-import java.time.format.DateTimeParseException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -156,7 +146,7 @@ final class RestoreCommand implements Callable<Integer> {
             throw TidemarkException.usage(point == null ? "name a POINT (an id, a tag, 'latest') or give --at TIME"
                     : "give either POINT or --at TIME, not both");
         }
-        Instant time = at == null ? null : parseTime(at);
+        Instant time = at == null ? null : RestoreJobs.parseTime(at);
         boolean withDb = db || dbInto != null || dbOnly;
         if (force && !withDb) {
             throw TidemarkException.usage("--force replaces a database schema: it needs --db, --db-into or --db-only");
@@ -185,7 +175,7 @@ final class RestoreCommand implements Callable<Integer> {
                 if (time == null) {
                     point = new PointStore(s.repo).resolve(point).id();
                 }
-                for (Job j : dbOnly ? List.<Job>of() : time == null ? pointJobs(config, s) : journalJobs(config, s, time)) {
+                for (RestoreJobs.Job j : dbOnly ? List.<RestoreJobs.Job>of() : time == null ? new RestoreJobs(config, trees, to).forPoint(s, point) : new RestoreJobs(config, trees, to).atTime(s, time)) {
                     Restorer.checkTarget(j.tree().name(), j.target(), mirror);
                 }
                 if (withDb) {
@@ -204,8 +194,8 @@ final class RestoreCommand implements Callable<Integer> {
         }
         DatabaseRestore dbr = null;
         try (RepoSession s = RepoSession.withIndex(config, "tidemark restore")) {
-            List<Job> jobs = dbOnly ? List.of() : time == null ? pointJobs(config, s) : journalJobs(config, s, time);
-            for (Job j : jobs) {
+            List<RestoreJobs.Job> jobs = dbOnly ? List.of() : time == null ? new RestoreJobs(config, trees, to).forPoint(s, point) : new RestoreJobs(config, trees, to).atTime(s, time);
+            for (RestoreJobs.Job j : jobs) {
                 Restorer.checkTarget(j.tree().name(), j.target(), mirror);
             }
             if (withDb) {
@@ -227,7 +217,7 @@ final class RestoreCommand implements Callable<Integer> {
             try (BlobReader blobs = s.index.reader(s.repo)) {
                 Restorer restorer = new Restorer(blobs, new Restorer.Options(mirror, dryRun, paths, asRoot,
                         threads, common.progress()));
-                for (Job j : jobs) {
+                for (RestoreJobs.Job j : jobs) {
                     Restorer.Result r = restorer.restore(j.tree(), j.target(), j.entries());
                     String verb = dryRun ? "would restore" : "restored";
                     w.printf("%s tree %s of %s into %s: %s files, %s dirs, %s symlinks, %s%s%n", verb,
@@ -283,7 +273,7 @@ final class RestoreCommand implements Callable<Integer> {
                 for (TreeConfig t : config.trees()) {
                     where.put(t.name(), t.path());
                 }
-                for (Job j : jobs) {
+                for (RestoreJobs.Job j : jobs) {
                     where.put(j.tree().name(), j.target());
                 }
                 if (!dryRun) {
@@ -387,116 +377,5 @@ final class RestoreCommand implements Callable<Integer> {
             }
         }
         return n;
-    }
-
-    /** One tree to restore: where from, where to, and how to say what it is. */
-    private record Job(TreeSnapshot tree, Path target, Entries.Source entries, String what) {
-    }
-
-    private List<Job> pointJobs(Config config, RepoSession s) throws java.io.IOException {
-        RestorePoint p = new PointStore(s.repo).resolve(point);
-        List<Job> jobs = new ArrayList<>();
-        for (Map.Entry<TreeSnapshot, Path> e : plan(config, p).entrySet()) {
-            TreeSnapshot t = e.getKey();
-            jobs.add(new Job(t, e.getValue(), () -> new ManifestReader(s.contents(), t.manifest()),
-                    "point " + p.id()));
-        }
-        return jobs;
-    }
-
-    /** The last point at or before {@code time}, with the journal's changes up to {@code time} on top. */
-    private List<Job> journalJobs(Config config, RepoSession s, Instant time) throws java.io.IOException {
-        AtTime at = AtTime.of(s.repo, time);
-        RestorePoint base = at.base();
-        List<String> names = new ArrayList<>(trees);
-        if (names.isEmpty()) {
-            for (TreeConfig t : config.trees()) {
-                names.add(t.name());
-            }
-            if (base != null) {
-                for (TreeSnapshot t : base.trees()) {
-                    if (!names.contains(t.name())) {
-                        names.add(t.name());
-                    }
-                }
-            }
-        }
-        List<Job> jobs = new ArrayList<>();
-        for (String name : names) {
-            TreeSnapshot snap = base == null ? null : base.tree(name);
-            JournalView view = at.view(name);
-            if (snap == null && view.applied() == 0) {
-                if (!trees.isEmpty()) {
-                    throw TidemarkException.usage("nothing is known of tree '" + name + "' at " + time
-                            + ": no point before it has the tree and the journal has no change of it");
-                }
-                continue;
-            }
-            TreeConfig tc = config.tree(name);
-            TreeSnapshot t = snap != null ? snap : new TreeSnapshot(name,
-                    tc != null ? tc.path().toString() : name, null, Totals.ZERO);
-            Path target = to != null ? to.toAbsolutePath().normalize().resolve(name)
-                    : tc != null ? tc.path() : Path.of(t.path());
-            String what = (base == null ? "the journal" : "point " + base.id() + " + the journal") + " at " + time
-                    + " (" + view.applied() + " changes)";
-            jobs.add(new Job(t, target, at.entries(s.contents(), name), what));
-        }
-        if (jobs.isEmpty()) {
-            throw TidemarkException.failed("nothing to restore at " + time + ": no point before it and no journal");
-        }
-        return jobs;
-    }
-
-    /** ISO-8601 with a zone or offset, or a local date-time in this machine's zone. */
-    static Instant parseTime(String text) {
-        String t = text.trim().replace(' ', 'T');
-        Instant i;
-        try {
-            i = OffsetDateTime.parse(t).toInstant();
-        } catch (DateTimeParseException e1) {
-            try {
-                i = Instant.parse(t);
-            } catch (DateTimeParseException e2) {
-                try {
-                    i = LocalDateTime.parse(t).atZone(ZoneId.systemDefault()).toInstant();
-                } catch (DateTimeParseException e3) {
-                    throw TidemarkException.usage("--at '" + text + "' is not a time: use ISO-8601 such as "
-                            + "2026-11-21T14:05:09Z, 2026-11-21T15:05:09+01:00 or local 2026-11-21T15:05:09");
-                }
-            }
-        }
-        if (i.isAfter(Instant.now().plusSeconds(1))) {
-            throw TidemarkException.usage("--at " + text + " is in the future; for the newest state use the "
-                    + "current time or 'latest'");
-        }
-        return i;
-    }
-
-    private Map<TreeSnapshot, Path> plan(Config config, RestorePoint p) {
-        List<TreeSnapshot> chosen = new ArrayList<>();
-        if (trees.isEmpty()) {
-            chosen.addAll(p.trees());
-        } else {
-            for (String name : trees) {
-                TreeSnapshot t = p.tree(name);
-                if (t == null) {
-                    throw TidemarkException.usage("point " + p.id() + " has no tree '" + name + "'; it has: "
-                            + String.join(", ", p.trees().stream().map(TreeSnapshot::name).toList()));
-                }
-                chosen.add(t);
-            }
-        }
-        Map<TreeSnapshot, Path> plan = new LinkedHashMap<>();
-        for (TreeSnapshot t : chosen) {
-            Path target;
-            if (to != null) {
-                target = to.toAbsolutePath().normalize().resolve(t.name());
-            } else {
-                TreeConfig tc = config.tree(t.name());
-                target = tc != null ? tc.path() : Path.of(t.path());
-            }
-            plan.put(t, target);
-        }
-        return plan;
     }
 }
