@@ -225,7 +225,14 @@ final class RestoreCommand implements Callable<Integer> {
                             Sizes.count(r.symlinks()), Sizes.bytes(r.bytes()),
                             mirror ? (dryRun ? "; would remove " : "; removed ") + Sizes.count(r.removed())
                                     + " extra entries" : "");
-                    failed += r.failed(); // each failure was reported once already, as an error, when it happened
+                    failed += r.failed();
+                    for (String f : r.failures()) { // once each, on stderr (and in the log file)
+                        spec.commandLine().getErr().println("  " + f);
+                    }
+                    if (r.failed() > r.failures().size()) {
+                        spec.commandLine().getErr().printf("  ... and %d more (only the count is kept)%n",
+                                r.failed() - r.failures().size());
+                    }
                     if (json) {
                         Map<String, Object> m = new LinkedHashMap<>();
                         m.put("message_type", "tree");
@@ -260,8 +267,8 @@ final class RestoreCommand implements Callable<Integer> {
                 jsonLine(m);
             }
             if (failed > 0) {
-                throw new TidemarkException(ExitCode.FAILED, failed + " entries could not be restored (each named "
-                        + "above and in the log); everything else was restored"
+                throw new TidemarkException(ExitCode.FAILED, failed + " entries could not be restored (named "
+                        + "above); everything else was restored"
                         + (withDb ? "; the database was not restored" : ""));
             }
             if (dbr != null) {

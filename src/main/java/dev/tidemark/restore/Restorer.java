@@ -51,6 +51,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class Restorer {
     private static final Logger LOG = LoggerFactory.getLogger(Restorer.class);
+    /** The log file only: the command says each failure once, on its own standard error, when the tree is done. */
+    private static final Logger FILE_ONLY = LoggerFactory.getLogger("tidemark.trace");
     static final String TEMP_PREFIX = TargetFiles.TEMP_PREFIX;
     private static final int MAX_REPORTED = 50;
     private static final int GIVE_UP_AFTER = 200;
@@ -172,9 +174,9 @@ public final class Restorer {
                 failures.add(what);
             }
             if (n <= MAX_REPORTED) {
-                LOG.error("restore {}: {}", tree.name(), what);
+                FILE_ONLY.error("restore {}: {}", tree.name(), what);
             } else if (n == MAX_REPORTED + 1) {
-                LOG.error("restore {}: more failures follow; only the count is reported from here", tree.name());
+                FILE_ONLY.error("restore {}: more failures follow; only the count is reported from here", tree.name());
             }
         }
 

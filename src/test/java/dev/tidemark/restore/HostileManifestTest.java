@@ -72,7 +72,7 @@ class HostileManifestTest {
         Path target = tmp.resolve("target");
         Cli.Result r = env.cli("restore", "latest", "--to", target.toString());
         assertEquals(1, r.code(), r.toString());
-        assertTrue(r.out().contains("unsafe path"), r.out());
+        assertTrue(r.err().contains("unsafe path"), r.toString());
         try (Stream<Path> s = Files.list(outside)) {
             assertEquals(0, s.count(), "nothing was written through the symlink");
         }

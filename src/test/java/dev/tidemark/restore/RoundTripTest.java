@@ -197,6 +197,9 @@ class RoundTripTest {
             assertEquals(landed, Long.parseLong(m.group(1)), "the summary counts what landed");
             assertTrue(res.err().contains((300 - landed) + " entries could not be restored"), res.err());
             assertFalse(res.out().contains("FAILED"), "failures are not printed a second time: " + res.out());
+            String oneFailure = res.err().lines().filter(l -> l.toLowerCase().contains("not restored: no space left on device"))
+                    .findFirst().orElseThrow(() -> new AssertionError("no failure named: " + res.err()));
+            assertEquals(1, res.err().lines().filter(oneFailure::equals).count(), "each failure once");
             assertFalse(res.err().contains("Exception"), res.err());
         } finally {
             new ProcessBuilder("umount", small.toString()).start().waitFor();
