@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "copy", description = {"Bring the config's replicas up to date with the repository.",
-        "Make the replicas named in the config the same as the repository, object for",
+    "Make the replicas named in the config the same as the repository, object for",
     "object: what is new is copied (points last, so a replica never names data it lacks), what the repository no",
     "longer has is deleted. An encrypted repository is copied as ciphertext; its passwords open the replica.",
     "Read a replica with --replica NAME on points, show, diff, verify and restore.",

@@ -23,7 +23,7 @@ import picocli.CommandLine;
  * point goes), restore and verify, and compares the restored tree with the source byte for byte.
  */
 @Command(name = "demo", description = {"Run the whole cycle on a generated example.",
-        "Run the whole cycle on a generated example: init, point, change, point,",
+    "Run the whole cycle on a generated example: init, point, change, point,",
     "diff, forget and prune, restore, verify. Everything lives under --dir; nothing else is touched."})
 final class DemoCommand implements Callable<Integer> {
     @Option(names = "--dir", paramLabel = "DIR", description = "Where to build the example (default: a new temp directory).")

@@ -21,7 +21,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "diff", description = {"Show what changed between two restore points.",
-        "Show what changed between two restore points, one line per path:",
+    "Show what changed between two restore points, one line per path:",
     "  + added   - removed   M changed (with what: content, mode, mtime, owner, type, target)"})
 final class DiffCommand implements Callable<Integer> {
     @Mixin

@@ -24,7 +24,7 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "forget", sortOptions = false, description = {
     "Forget the restore points a retention policy does not keep.",
-        "Forget restore points a retention policy does not keep: their records go; their content stays",
+    "Forget restore points a retention policy does not keep: their records go; their content stays",
     "in the repository until 'tidemark prune' (or --prune) removes what nothing needs any more.",
     "",
     "The policy is the config's 'retention' section, or the --keep-* options (which replace it).",

@@ -13,7 +13,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "key", description = {"Manage the passwords of an encrypted repository.",
-        "Manage the passwords of an encrypted repository: each key is the repository's",
+    "Manage the passwords of an encrypted repository: each key is the repository's",
     "master key sealed under one password. The current password (TIDEMARK_PASSWORD, TIDEMARK_PASSWORD_FILE or the",
     "config's repositoryPasswordFile) opens the repository; a new one comes from TIDEMARK_NEW_PASSWORD or",
     "TIDEMARK_NEW_PASSWORD_FILE. Changing a password: add the new key, then remove the old one with the new password.",

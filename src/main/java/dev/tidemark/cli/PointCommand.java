@@ -23,7 +23,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "point", description = {"Take a restore point.",
-        "Take a restore point: scan every tree, copy new content into the repository,",
+    "Take a restore point: scan every tree, copy new content into the repository,",
     "commit the point. Unchanged files (same size, mtime, ctime and inode) are not read again.",
     "With a database configured, its snapshot is sealed into the same point (see 'tidemark help db').",
     "Exit code 5 if the point is committed incomplete: files that could not be read, the database",

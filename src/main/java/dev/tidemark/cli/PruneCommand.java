@@ -22,7 +22,7 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "prune", sortOptions = false, description = {
     "Delete what no restore point needs any more.",
-        "Delete what no restore point and no kept journal change needs any more: packs of forgotten",
+    "Delete what no restore point and no kept journal change needs any more: packs of forgotten",
     "content (packs that are partly in use are repacked first), manifests and database dumps of",
     "forgotten points, and journal objects older than retention.journalWithin or merged into others.",
     "",

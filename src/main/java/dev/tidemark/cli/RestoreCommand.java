@@ -31,7 +31,7 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "restore", sortOptions = false, description = {
     "Restore a point, or the trees as they were at any second.",
-        "Restore a point exactly: bytes (each checked against its content key as it is written), modes,",
+    "Restore a point exactly: bytes (each checked against its content key as it is written), modes,",
     "mtimes, symlinks, and owners when run as root. Files appear whole or not at all.",
     "",
     "With --to DIR each tree lands in DIR/<tree name>/. Without --to each tree goes back to its",
@@ -175,7 +175,7 @@ final class RestoreCommand implements Callable<Integer> {
                 if (time == null) {
                     point = new PointStore(s.repo).resolve(point).id();
                 }
-                for (RestoreJobs.Job j : dbOnly ? List.<RestoreJobs.Job>of() : time == null ? new RestoreJobs(config, trees, to).forPoint(s, point) : new RestoreJobs(config, trees, to).atTime(s, time)) {
+                for (RestoreJobs.Job j : jobs(config, s, time, dbOnly)) {
                     Restorer.checkTarget(j.tree().name(), j.target(), mirror);
                 }
                 if (withDb) {
@@ -194,7 +194,7 @@ final class RestoreCommand implements Callable<Integer> {
         }
         DatabaseRestore dbr = null;
         try (RepoSession s = RepoSession.withIndex(config, "tidemark restore")) {
-            List<RestoreJobs.Job> jobs = dbOnly ? List.of() : time == null ? new RestoreJobs(config, trees, to).forPoint(s, point) : new RestoreJobs(config, trees, to).atTime(s, time);
+            List<RestoreJobs.Job> jobs = jobs(config, s, time, dbOnly);
             for (RestoreJobs.Job j : jobs) {
                 Restorer.checkTarget(j.tree().name(), j.target(), mirror);
             }
@@ -301,6 +301,13 @@ final class RestoreCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** The trees to restore: none with --db-only, the point's, or a point and the journal at {@code time}. */
+    private List<RestoreJobs.Job> jobs(Config config, RepoSession s, Instant time, boolean none)
+            throws java.io.IOException {
+        RestoreJobs plan = new RestoreJobs(config, trees, to);
+        return none ? List.of() : time == null ? plan.forPoint(s, point) : plan.atTime(s, time);
     }
 
     private void jsonLine(Map<String, Object> m) throws java.io.IOException {

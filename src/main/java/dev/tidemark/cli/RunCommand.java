@@ -13,7 +13,7 @@ import sun.misc.Signal;
 
 @Command(name = "run", sortOptions = false, description = {
     "Run as a daemon: follow the trees and take points.",
-        "Run as a daemon: watch every tree, copy each change into the repository within about a second",
+    "Run as a daemon: watch every tree, copy each change into the repository within about a second",
     "of it settling, record it in the journal (so 'restore --at TIME' can bring back any second), and",
     "commit a restore point every points.interval (default 1h).",
     "",

@@ -20,7 +20,7 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "status", sortOptions = false, description = {
     "Show what the daemon is doing.",
-        "Show what the daemon ('tidemark run') is doing: each tree watched, polled or suspended (with",
+    "Show what the daemon ('tidemark run') is doing: each tree watched, polled or suspended (with",
     "its alarm), changes waiting, changes made durable, copy latency, the last and next restore point,",
     "compaction and prune, and its memory.",
     "",
