@@ -171,4 +171,15 @@ class ConfigErrorsTest {
         assertEquals(java.nio.file.Files.isRegularFile(ConfigLoader.SYSTEM_FILE) ? ConfigLoader.SYSTEM_FILE
                 : Path.of("config/tidemark.json"), fallback);
     }
+
+    /** The systemd unit in the repository runs the daemon and does not restart it on exit 2 (a bad config). */
+    @org.junit.jupiter.api.Test
+    void theSystemdUnitMatchesTheDaemonsExitCodes() throws Exception {
+        String unit = java.nio.file.Files.readString(Path.of("config/tidemark.service"));
+        assertTrue(unit.lines().anyMatch(l -> l.startsWith("ExecStart=") && l.contains("tidemark run")), unit);
+        assertTrue(unit.contains("\nRestart=on-failure\n"), unit);
+        assertTrue(unit.contains("\nRestartPreventExitStatus=" + dev.tidemark.ExitCode.USAGE.code() + "\n"), unit);
+        assertTrue(unit.contains("#   " + dev.tidemark.ExitCode.LOCKED.code() + "  the repository or the index is locked"),
+                unit);
+    }
 }
