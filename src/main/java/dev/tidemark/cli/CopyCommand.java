@@ -4,7 +4,6 @@ import dev.tidemark.TidemarkException;
 import dev.tidemark.config.Config;
 import dev.tidemark.repo.ReplicaSync;
 import dev.tidemark.repo.WriterLock;
-import dev.tidemark.repo.crypto.EncryptedStore;
 import dev.tidemark.repo.store.Store;
 import java.io.PrintWriter;
 import java.time.Clock;
@@ -39,13 +38,7 @@ final class CopyCommand implements Callable<Integer> {
         Config config = common.load();
         List<Config.Replica> targets = config.replicas();
         if (to != null) {
-            Config.Replica r = config.replica(to);
-            if (r == null) {
-                throw TidemarkException.usage("--to " + to + ": the config has no replica of that name"
-                        + (targets.isEmpty() ? " (add one under 'replicas')" : "; it has "
-                        + String.join(", ", targets.stream().map(Config.Replica::name).toList())));
-            }
-            targets = List.of(r);
+            targets = List.of(config.replica("--to", to));
         }
         if (targets.isEmpty()) {
             throw TidemarkException.usage("the config names no replicas: add one, e.g. \"replicas\": [{\"name\": "
@@ -54,16 +47,15 @@ final class CopyCommand implements Callable<Integer> {
         PrintWriter w = common.summary(spec.commandLine().getOut());
         // A reader's lease on the primary: a prune meanwhile (the daemon's) leaves what was listed in place.
         try (RepoSession s = RepoSession.read(config, "tidemark copy")) {
-            Store primary = s.repo.store() instanceof EncryptedStore e ? e.inner() : s.repo.store();
+            Store primary = s.repo.rawStore();
             for (Config.Replica r : targets) {
                 long t0 = System.nanoTime();
                 try (Store raw = config.openReplica(r)) {
                     // The replica's own writer lock (sealed with the primary's key if it is encrypted): two copies
                     // to one replica at once would delete each other's work.
-                    Store locked = s.repo.store() instanceof EncryptedStore e ? new EncryptedStore(raw, e.masterKey())
-                            : raw;
                     ReplicaSync.Result res;
-                    try (WriterLock lock = WriterLock.acquire(locked, Clock.systemUTC(), "tidemark copy")) {
+                    try (WriterLock lock = WriterLock.acquire(s.repo.sealedLike(raw), Clock.systemUTC(),
+                            "tidemark copy")) {
                         res = ReplicaSync.sync(primary, raw);
                     }
                     w.printf("replica %s (%s): %d objects copied (%s), %d new points, %d objects deleted, in %.1f s%n",

@@ -1,6 +1,5 @@
 package dev.tidemark.cli;
 
-import dev.tidemark.TidemarkException;
 import dev.tidemark.config.Config;
 import picocli.CommandLine.Option;
 
@@ -15,12 +14,6 @@ final class ReplicaOption {
         if (name == null) {
             return config;
         }
-        Config.Replica r = config.replica(name);
-        if (r == null) {
-            throw TidemarkException.usage("--replica " + name + ": the config has no replica of that name"
-                    + (config.replicas().isEmpty() ? " (it has no replicas)"
-                    : "; it has " + String.join(", ", config.replicas().stream().map(Config.Replica::name).toList())));
-        }
-        return config.withRepository(r.location());
+        return config.withRepository(config.replica("--replica", name).location());
     }
 }

@@ -32,8 +32,18 @@ public record Config(Path file, StoreLocation repository, Path state, List<Strin
     public record Replica(String name, StoreLocation location) {
     }
 
-    public Replica replica(String name) {
-        return replicas.stream().filter(r -> r.name().equals(name)).findFirst().orElse(null);
+    /**
+     * The replica named {@code name}; a usage error naming {@code option} and the replicas there are if none is.
+     */
+    public Replica replica(String option, String name) {
+        for (Replica r : replicas) {
+            if (r.name().equals(name)) {
+                return r;
+            }
+        }
+        throw dev.tidemark.TidemarkException.usage(option + " " + name + ": the config has no replica of that name"
+                + (replicas.isEmpty() ? " (it has none: add one under 'replicas')"
+                : "; it has " + String.join(", ", replicas.stream().map(Replica::name).toList())));
     }
 
     /** This config with {@code location} as its repository (reading a replica as if it were the primary). */

@@ -5,7 +5,6 @@ import dev.tidemark.repo.Lease;
 import dev.tidemark.repo.ReplicaSync;
 import dev.tidemark.repo.Repository;
 import dev.tidemark.repo.WriterLock;
-import dev.tidemark.repo.crypto.EncryptedStore;
 import dev.tidemark.repo.store.Store;
 import java.io.IOException;
 import java.time.Clock;
@@ -45,7 +44,6 @@ final class ReplicaKeeper implements AutoCloseable {
         volatile String lastError;
         volatile long objectsCopied;
         volatile long bytesCopied;
-        volatile boolean copying;
 
         Kept(Config.Replica replica) {
             this.replica = replica;
@@ -88,21 +86,18 @@ final class ReplicaKeeper implements AutoCloseable {
 
     /** One sync of every replica; {@code last}: the daemon has stopped writing, this one runs to the end. */
     void round(boolean last) {
-        Store primary = repo.store() instanceof EncryptedStore e ? e.inner() : repo.store();
+        Store primary = repo.rawStore();
         for (Kept k : kept) {
             if (stopping && !last) {
                 return;
             }
             Instant began = clock.instant();
-            k.copying = true;
             try (Lease lease = Lease.reader(repo.store(), clock, "replica " + k.replica.name())) {
                 if (k.raw == null) {
                     k.raw = config.openReplica(k.replica);
                 }
                 if (k.lock == null) {
-                    Store locked = repo.store() instanceof EncryptedStore e ? new EncryptedStore(k.raw, e.masterKey())
-                            : k.raw;
-                    k.lock = WriterLock.acquire(locked, clock, "tidemark run (replica of " + repo.location() + ")");
+                    k.lock = WriterLock.acquire(repo.sealedLike(k.raw), clock, "tidemark run (replica of " + repo.location() + ")");
                 }
                 k.lock.check();
                 ReplicaSync.Result r = ReplicaSync.sync(primary, k.raw);
@@ -125,8 +120,6 @@ final class ReplicaKeeper implements AutoCloseable {
                 }
                 k.lastError = msg;
                 closeQuietly(k);
-            } finally {
-                k.copying = false;
             }
         }
     }

@@ -67,12 +67,16 @@ public final class Repository {
                 Long.toHexString(seeds[0]), Long.toHexString(seeds[1]), packSize);
     }
 
-    /** Creates a new repository in an empty store. */
-    public static Repository init(Store store, Clock clock, long packSize) throws IOException {
+    private static void requireEmpty(Store store) throws IOException {
         if (store.size(VERSION_KEY).isPresent() || store.size(CONFIG_KEY).isPresent()) {
             throw TidemarkException.usage("repository " + store.location() + " already exists; "
                     + "use it as it is, or choose another location");
         }
+    }
+
+    /** Creates a new repository in an empty store. */
+    public static Repository init(Store store, Clock clock, long packSize) throws IOException {
+        requireEmpty(store);
         RepositoryConfig cfg = newConfig(clock, packSize);
         // config before version: a repository without a version file is not yet a repository.
         store.put(CONFIG_KEY, Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(cfg));
@@ -86,10 +90,7 @@ public final class Repository {
      */
     public static Repository initEncrypted(Store raw, Clock clock, long packSize, char[] password)
             throws IOException {
-        if (raw.size(VERSION_KEY).isPresent() || raw.size(CONFIG_KEY).isPresent()) {
-            throw TidemarkException.usage("repository " + raw.location() + " already exists; "
-                    + "use it as it is, or choose another location");
-        }
+        requireEmpty(raw);
         byte[] master = Keys.newMasterKey();
         String keyId = Keys.add(raw, master, password, clock.instant());
         EncryptedStore store = new EncryptedStore(raw, master);
@@ -152,6 +153,19 @@ public final class Repository {
 
     public Store store() {
         return store;
+    }
+
+    /** The store underneath: for an encrypted repository the one holding ciphertext, else {@link #store}. */
+    public Store rawStore() {
+        return store instanceof EncryptedStore e ? e.inner() : store;
+    }
+
+    /**
+     * Another store (a replica's) as this repository writes to it: sealed with this repository's key when it is
+     * encrypted, so that what is written there (a lock) is as unreadable as here.
+     */
+    public Store sealedLike(Store raw) {
+        return store instanceof EncryptedStore e ? new EncryptedStore(raw, e.masterKey()) : raw;
     }
 
     /** Whether the repository is encrypted. */

@@ -80,11 +80,15 @@ public record KeyFile(@JsonProperty("kdf") String kdf, @JsonProperty("n") int n,
     }
 
     private static byte[] derive(char[] password, byte[] salt, int n, int r, int p) {
-        byte[] pw = new String(password).getBytes(StandardCharsets.UTF_8);
+        // Encoded straight from the chars: a String of the password would stay in the heap until collected.
+        java.nio.ByteBuffer b = StandardCharsets.UTF_8.encode(java.nio.CharBuffer.wrap(password));
+        byte[] pw = new byte[b.remaining()];
+        b.get(pw);
         try {
             return SCrypt.generate(pw, salt, n, r, p, 32);
         } finally {
             java.util.Arrays.fill(pw, (byte) 0);
+            java.util.Arrays.fill(b.array(), (byte) 0);
         }
     }
 

@@ -45,17 +45,13 @@ public final class Passwords {
         }
         String file = env.apply(fileVar);
         if (file != null && !file.isEmpty()) {
-            return read(Path.of(file), fileVar);
+            return readFile(Path.of(file), fileVar);
         }
-        return fallback == null ? null : read(fallback, "repositoryPasswordFile");
+        return fallback == null ? null : readFile(fallback, "repositoryPasswordFile");
     }
 
     /** The password on the first line of {@code file}; {@code from} names where the file was given, for messages. */
     public static char[] readFile(Path file, String from) {
-        return read(file, from);
-    }
-
-    private static char[] read(Path file, String from) {
         try {
             String s = Files.readString(file, StandardCharsets.UTF_8);
             int nl = s.indexOf('\n');

@@ -56,12 +56,6 @@ final class SegmentCipher {
         }
     }
 
-    /** Ciphertext size of a plaintext of {@code plain} bytes. */
-    static long sealedSize(long plain) {
-        long segments = Math.max(1, (plain + SEGMENT - 1) / SEGMENT);
-        return HEADER + plain + segments * TAG;
-    }
-
     /** Plaintext size of a ciphertext of {@code sealed} bytes; -1 if no plaintext has that size (damage). */
     static long plainSize(long sealed) {
         long m = sealed - HEADER;
@@ -79,10 +73,7 @@ final class SegmentCipher {
     /** Seals {@code len} bytes of segment {@code n} into {@code out} at {@code outOff}; returns the bytes written. */
     int seal(byte[] header, long n, boolean last, byte[] in, int off, int len, byte[] out, int outOff) {
         try {
-            Cipher c = GCM.get();
-            c.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(TAG * 8, nonce(header, n)));
-            c.updateAAD(aad(n, last));
-            return c.doFinal(in, off, len, out, outOff);
+            return cipher(Cipher.ENCRYPT_MODE, header, n, last).doFinal(in, off, len, out, outOff);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("AES-GCM is not available in this Java", e);
         }
@@ -92,16 +83,21 @@ final class SegmentCipher {
     int open(byte[] header, long n, boolean last, byte[] in, int off, int len, byte[] out, int outOff, String object)
             throws DamageException {
         try {
-            Cipher c = GCM.get();
-            c.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG * 8, nonce(header, n)));
-            c.updateAAD(aad(n, last));
-            return c.doFinal(in, off, len, out, outOff);
+            return cipher(Cipher.DECRYPT_MODE, header, n, last).doFinal(in, off, len, out, outOff);
         } catch (AEADBadTagException e) {
             throw new DamageException(object + ": segment " + n + " fails authentication: the object was damaged or "
                     + "altered");
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("AES-GCM is not available in this Java", e);
         }
+    }
+
+    /** This thread's GCM cipher, set for segment {@code n} of the object whose header is {@code header}. */
+    private Cipher cipher(int mode, byte[] header, long n, boolean last) throws GeneralSecurityException {
+        Cipher c = GCM.get();
+        c.init(mode, key, new GCMParameterSpec(TAG * 8, nonce(header, n)));
+        c.updateAAD(aad(n, last));
+        return c;
     }
 
     private static byte[] nonce(byte[] header, long n) {

@@ -54,8 +54,8 @@ final class S3ReadHandle implements Store.ReadHandle {
         /** Null until it arrives, and again once pushed out (readers then ask for their own bytes). */
         volatile byte[] data;
         boolean failed;
-        /** Its bytes no longer count against the budget; guarded by {@link #ARRIVED}. */
-        boolean released;
+        /** Its bytes no longer count against the budget; written under {@link #ARRIVED}, read without it. */
+        volatile boolean released;
 
         Window(long start, int length) {
             this.start = start;
@@ -211,10 +211,9 @@ final class S3ReadHandle implements Store.ReadHandle {
         return w;
     }
 
+    /** Every read checks its handle's windows: no lock shared by all handles on that path. */
     private static boolean released(Window w) {
-        synchronized (ARRIVED) {
-            return w.released;
-        }
+        return w.released;
     }
 
     /** Takes a window's bytes off the budget and lets its memory go (readers holding it fall back to a GET). */

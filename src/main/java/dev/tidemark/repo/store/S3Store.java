@@ -324,7 +324,8 @@ public final class S3Store implements Store {
             buf.finish();
             try {
                 if (buf.size() <= SINGLE_PUT) {
-                    RequestBody body = buf.bytes() != null ? RequestBody.fromBytes(buf.bytes())
+                    byte[] inMemory = buf.bytes(); // a copy each call: taken once
+                    RequestBody body = inMemory != null ? RequestBody.fromBytes(inMemory)
                             : RequestBody.fromFile(buf.file());
                     try {
                         s3.putObject(r -> {
