@@ -63,15 +63,22 @@ class PruneKillTest {
         Path pristine = h.copyTo(tmp.resolve("pristine"));
         Map<String, Long> untouched = listing(pristine.resolve("repo"));
 
-        // How long a whole prune takes here: kills land from the late start-up to a little after the end.
-        Env timing = new Env(tmp.resolve("timing"), "t");
-        History.copyTree(pristine, timing.base);
-        long t0 = System.nanoTime();
-        Process full = prune(timing);
-        assertTrue(full.waitFor(5, TimeUnit.MINUTES));
-        assertEquals(0, full.exitValue(), Files.readString(timing.base.resolve("prune.log")));
-        long fullMillis = (System.nanoTime() - t0) / 1_000_000;
-        Map<String, Long> done = listing(timing.repo);
+        // How long a whole prune takes here: kills land from the late start-up to a little after the end. The
+        // shortest of three runs: the first one alone pays for cold caches, and timed by it most kills landed after
+        // the end (once 15 of 30, and too few midway).
+        long fullMillis = Long.MAX_VALUE;
+        Map<String, Long> done = null;
+        for (int run = 0; run < 3; run++) {
+            Env timing = new Env(tmp.resolve("timing-" + run), "t");
+            History.copyTree(pristine, timing.base);
+            long t0 = System.nanoTime();
+            Process full = prune(timing);
+            assertTrue(full.waitFor(5, TimeUnit.MINUTES));
+            assertEquals(0, full.exitValue(), Files.readString(timing.base.resolve("prune.log")));
+            fullMillis = Math.min(fullMillis, (System.nanoTime() - t0) / 1_000_000);
+            done = listing(timing.repo);
+            Trees.deleteRecursively(timing.base);
+        }
 
         Random rnd = new Random(17);
         int beforeAnyChange = 0;
