@@ -23,10 +23,22 @@ import java.util.List;
  * @param retention  which points to keep, and how the repository is pruned; null: every point is kept
  * @param passwordFile the file holding an encrypted repository's password; null: from the environment only
  * @param replicas   further repositories kept the same as this one ({@code tidemark copy}, the daemon)
+ * @param http       where the daemon serves its status page and metrics; null: it serves none
  */
 public record Config(Path file, StoreLocation repository, Path state, List<String> exclude, List<TreeConfig> trees,
                      ScanOptions scan, RunOptions run, DatabaseConfig database, Hooks hooks, Retention retention,
-                     Path passwordFile, List<Replica> replicas) {
+                     Path passwordFile, List<Replica> replicas, Http http) {
+
+    /**
+     * The daemon's status page, JSON API and metrics.
+     *
+     * @param listen    address and port (port 0: any free one)
+     * @param tokenFile a file holding the token every request must carry; null: none (loopback only); files of
+     *                  restore points are served only with a token
+     */
+    public record Http(java.net.InetSocketAddress listen, Path tokenFile) {
+        public static final int DEFAULT_PORT = 7427;
+    }
 
     /** A replica: a name (for --replica and copy --to) and where it is. */
     public record Replica(String name, StoreLocation location) {
@@ -49,7 +61,7 @@ public record Config(Path file, StoreLocation repository, Path state, List<Strin
     /** This config with {@code location} as its repository (reading a replica as if it were the primary). */
     public Config withRepository(StoreLocation location) {
         return new Config(file, location, state, exclude, trees, scan, run, database, hooks, retention, passwordFile,
-                replicas);
+                replicas, http);
     }
 
     /** Opens a replica's store (uploads spooled in the state directory). */

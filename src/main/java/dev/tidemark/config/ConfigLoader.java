@@ -7,12 +7,9 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import dev.tidemark.TidemarkException;
-import dev.tidemark.repo.store.S3Location;
 import dev.tidemark.repo.store.StoreLocation;
 import dev.tidemark.util.Json;
 import java.io.IOException;
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -30,7 +27,7 @@ import java.util.stream.Collectors;
  * to exit code 2; nothing is touched before the config is valid.
  */
 public final class ConfigLoader {
-    private static final Pattern TREE_NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+    static final Pattern TREE_NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
 
     /** The file as written; null means "not given". */
     record RawConfig(@JsonProperty("repository") String repository, @JsonProperty("state") String state,
@@ -39,16 +36,10 @@ public final class ConfigLoader {
                      @JsonProperty("run") RawRun run, @JsonProperty("database") RawDatabase database,
                      @JsonProperty("hooks") RawHooks hooks,
                      @JsonProperty("retention") RetentionSection.Raw retention,
-                     @JsonProperty("s3") RawS3 s3, @JsonProperty("repositoryPasswordFile") String repositoryPasswordFile,
-                     @JsonProperty("replicas") List<RawReplica> replicas) {
-    }
-
-    record RawReplica(@JsonProperty("name") String name, @JsonProperty("repository") String repository,
-                      @JsonProperty("s3") RawS3 s3) {
-    }
-
-    record RawS3(@JsonProperty("endpoint") String endpoint, @JsonProperty("region") String region,
-                 @JsonProperty("pathStyle") Boolean pathStyle) {
+                     @JsonProperty("s3") StoreSection.RawS3 s3,
+                     @JsonProperty("repositoryPasswordFile") String repositoryPasswordFile,
+                     @JsonProperty("replicas") List<StoreSection.RawReplica> replicas,
+                     @JsonProperty("http") HttpSection.Raw http) {
     }
 
     record RawDatabase(@JsonProperty("url") String url, @JsonProperty("user") String user,
@@ -196,51 +187,11 @@ public final class ConfigLoader {
     }
 
     private static Config validate(Path file, RawConfig raw) {
-        StoreLocation repository = repository(file, "", raw.repository(), raw.s3());
+        StoreLocation repository = StoreSection.repository(file, "", raw.repository(), raw.s3());
         Path state = absolute(file, "state", raw.state());
         List<String> globalExclude = raw.exclude() == null ? List.of() : raw.exclude();
-        checkGlobs(file, "exclude", globalExclude);
-        if (raw.trees() == null || raw.trees().isEmpty()) {
-            throw bad(file, "trees", "is missing or empty: list at least one tree with a name and an absolute path");
-        }
-        List<TreeConfig> trees = new ArrayList<>();
-        Set<String> names = new HashSet<>();
-        for (int i = 0; i < raw.trees().size(); i++) {
-            RawTree t = raw.trees().get(i);
-            String f = "trees[" + i + "]";
-            if (t == null) {
-                throw bad(file, f, "is null: give an object with name and path");
-            }
-            if (t.name() == null || !TREE_NAME.matcher(t.name()).matches()) {
-                throw bad(file, f + ".name", (t.name() == null ? "is missing" : "'" + t.name() + "' is not allowed")
-                        + ": use 1-64 of A-Z a-z 0-9 . _ -");
-            }
-            if (!names.add(t.name())) {
-                throw bad(file, f + ".name", "'" + t.name() + "' is used by two trees: names must be unique");
-            }
-            Path p = absolute(file, f + ".path", t.path());
-            List<String> ex = t.exclude() == null ? List.of() : t.exclude();
-            checkGlobs(file, f + ".exclude", ex);
-            trees.add(new TreeConfig(t.name(), p, ex));
-        }
-        for (int i = 0; i < trees.size(); i++) {
-            Path a = real(trees.get(i).path());
-            for (int j = 0; j < trees.size(); j++) {
-                Path b = real(trees.get(j).path());
-                if (i != j && b.startsWith(a)) {
-                    throw bad(file, "trees[" + j + "].path", b + " lies inside tree '" + trees.get(i).name()
-                            + "' (" + a + "): trees must not overlap; use one tree with excludes instead");
-                }
-            }
-            if (repository instanceof StoreLocation.Local l && real(l.dir()).startsWith(a)) {
-                throw bad(file, "repository", l.dir() + " lies inside tree '" + trees.get(i).name()
-                        + "': the repository would back itself up; move it outside every tree");
-            }
-            if (real(state).startsWith(a)) {
-                throw bad(file, "state", state + " lies inside tree '" + trees.get(i).name()
-                        + "': move the state directory outside every tree");
-            }
-        }
+        TreesSection.checkGlobs(file, "exclude", globalExclude);
+        List<TreeConfig> trees = TreesSection.trees(file, raw.trees(), repository, state);
         Config.ScanOptions scan = Config.ScanOptions.DEFAULTS;
         if (raw.scan() != null && raw.scan().threads() != null) {
             int n = raw.scan().threads();
@@ -255,30 +206,11 @@ public final class ConfigLoader {
                 hook(file, "hooks.preRestore", raw.hooks().preRestore()),
                 hook(file, "hooks.postRestore", raw.hooks().postRestore()));
         Retention retention = raw.retention() == null ? null : RetentionSection.validate(file, raw.retention());
-        List<Config.Replica> replicas = new ArrayList<>();
-        if (raw.replicas() != null) {
-            Set<String> replicaNames = new HashSet<>();
-            for (int i = 0; i < raw.replicas().size(); i++) {
-                RawReplica r = raw.replicas().get(i);
-                String f = "replicas[" + i + "]";
-                if (r == null || r.name() == null || !TREE_NAME.matcher(r.name()).matches()) {
-                    throw bad(file, f + ".name", (r == null || r.name() == null ? "is missing"
-                            : "'" + r.name() + "' is not allowed") + ": use 1-64 of A-Z a-z 0-9 . _ -");
-                }
-                if (!replicaNames.add(r.name())) {
-                    throw bad(file, f + ".name", "'" + r.name() + "' is used by two replicas: names must be unique");
-                }
-                StoreLocation loc = repository(file, f + ".", r.repository(), r.s3());
-                if (loc.toString().equals(repository.toString())) {
-                    throw bad(file, f + ".repository", "is the primary repository itself: give another location");
-                }
-                replicas.add(new Config.Replica(r.name(), loc));
-            }
-        }
+        List<Config.Replica> replicas = StoreSection.replicas(file, raw.replicas(), repository);
         Path passwordFile = raw.repositoryPasswordFile() == null ? null
                 : absolute(file, "repositoryPasswordFile", raw.repositoryPasswordFile());
-        return new Config(file, repository, state, globalExclude, List.copyOf(trees), scan, run(file, raw), db, hooks,
-                retention, passwordFile, List.copyOf(replicas));
+        return new Config(file, repository, state, globalExclude, trees, scan, run(file, raw), db, hooks,
+                retention, passwordFile, replicas, HttpSection.validate(file, raw.http()));
     }
 
     private static HookConfig hook(Path file, String field, RawHook h) {
@@ -396,51 +328,7 @@ public final class ConfigLoader {
         return ms % 1000 == 0 ? ms / 1000 + "s" : ms + "ms";
     }
 
-    /**
-     * {@code repository}: an absolute directory, or {@code s3://bucket/prefix} with the {@code s3} section;
-     * {@code at} is the field's parent ("" at the top, "replicas[0]." in a replica).
-     */
-    private static StoreLocation repository(Path file, String at, String value, RawS3 s3) {
-        if (!S3Location.isS3(value)) {
-            if (value != null && value.matches("[A-Za-z][A-Za-z0-9+.-]*://.*")) {
-                throw bad(file, at + "repository", "is '" + value + "': give an absolute path or s3://BUCKET/PREFIX");
-            }
-            if (s3 != null) {
-                throw bad(file, at + "s3", "is given but 'repository' is not an s3:// location: remove it, or write "
-                        + "repository as s3://BUCKET/PREFIX");
-            }
-            return new StoreLocation.Local(absolute(file, at + "repository", value));
-        }
-        URI endpoint = null;
-        String region = null;
-        Boolean pathStyle = null;
-        if (s3 != null) {
-            if (s3.endpoint() != null) {
-                try {
-                    endpoint = new URI(s3.endpoint());
-                } catch (URISyntaxException e) {
-                    endpoint = null;
-                }
-                if (endpoint == null || endpoint.getHost() == null
-                        || !("http".equals(endpoint.getScheme()) || "https".equals(endpoint.getScheme()))
-                        || endpoint.getUserInfo() != null) {
-                    throw bad(file, at + "s3.endpoint", "is '" + s3.endpoint() + "': give the server as "
-                            + "https://HOST[:PORT] (credentials go in AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or "
-                            + "~/.aws/credentials, never here)");
-                }
-            }
-            region = s3.region();
-            pathStyle = s3.pathStyle();
-        }
-        try {
-            // A server of one's own (an endpoint) addresses buckets in the path; AWS by host name.
-            return S3Location.parse(value, endpoint, region, pathStyle != null ? pathStyle : endpoint != null);
-        } catch (IllegalArgumentException e) {
-            throw bad(file, at + "repository", e.getMessage());
-        }
-    }
-
-    private static Path absolute(Path file, String field, String value) {
+    static Path absolute(Path file, String field, String value) {
         if (value == null || value.isBlank()) {
             throw bad(file, field, "is missing: give an absolute path");
         }
@@ -449,33 +337,6 @@ public final class ConfigLoader {
             throw bad(file, field, "is '" + value + "', a relative path: give an absolute path");
         }
         return p.normalize();
-    }
-
-    /** The real path where it exists (so a symlinked tree cannot hide an overlap), else the normalized path. */
-    private static Path real(Path p) {
-        try {
-            return p.toRealPath();
-        } catch (IOException e) {
-            return p.normalize();
-        }
-    }
-
-    private static void checkGlobs(Path file, String field, List<String> globs) {
-        for (int i = 0; i < globs.size(); i++) {
-            String g = globs.get(i);
-            if (g == null || g.isEmpty()) {
-                throw bad(file, field + "[" + i + "]", "is empty: remove it or give a glob such as *.tmp");
-            }
-            try {
-                FileSystems.getDefault().getPathMatcher("glob:" + g);
-            } catch (java.util.regex.PatternSyntaxException e) {
-                throw bad(file, field + "[" + i + "]", "'" + g + "' is not a valid glob: " + e.getDescription()
-                        + " at index " + e.getIndex());
-            } catch (RuntimeException e) {
-                throw bad(file, field + "[" + i + "]", "'" + g + "' is not a valid glob: "
-                        + String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
-            }
-        }
     }
 
     /** For commands that read the trees: every tree must exist and be a directory. */
@@ -489,6 +350,7 @@ public final class ConfigLoader {
             }
         }
     }
+
 
     static String names(List<TreeConfig> trees) {
         return trees.stream().map(TreeConfig::name).collect(Collectors.joining(", "));

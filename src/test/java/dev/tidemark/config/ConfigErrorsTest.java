@@ -76,6 +76,15 @@ class ConfigErrorsTest {
                 Arguments.of("max delay under the settle time", "{" + ok + ", \"run\": {\"settle\": \"5s\", "
                         + "\"maxDelay\": \"2s\"}, \"trees\": [{\"name\": \"a\", \"path\": \"@T@/tree\"}]}",
                         "'run.maxDelay' is shorter than run.settle"),
+                Arguments.of("http listen without a port", "{" + ok + ", \"http\": {\"listen\": \"127.0.0.1\"}, "
+                        + "\"trees\": [{\"name\": \"a\", \"path\": \"@T@/tree\"}]}",
+                        "'http.listen' is '127.0.0.1': give ADDRESS:PORT"),
+                Arguments.of("http on the network without a token", "{" + ok + ", \"http\": {\"listen\": "
+                        + "\"0.0.0.0:7427\"}, \"trees\": [{\"name\": \"a\", \"path\": \"@T@/tree\"}]}",
+                        "'http.listen' is 0.0.0.0:7427, not a loopback address: give http.tokenFile too"),
+                Arguments.of("http token file relative", "{" + ok + ", \"http\": {\"listen\": \"0.0.0.0:7427\", "
+                        + "\"tokenFile\": \"token\"}, \"trees\": [{\"name\": \"a\", \"path\": \"@T@/tree\"}]}",
+                        "'http.tokenFile' is 'token', a relative path"),
                 Arguments.of("tree that does not exist (point)", "{" + ok + ", \"trees\": [{\"name\": \"a\", \"path\": "
                         + "\"@T@/nope\"}]}", "'trees[0].path' @T@/nope does not exist"),
                 db(ok, "database without url", "\"user\": \"u\", \"schemas\": [\"s01\"]", "'database.url' is missing"),
@@ -140,7 +149,24 @@ class ConfigErrorsTest {
         assertEquals(7, c.retention().policy().daily());
         assertEquals(java.time.Duration.ofDays(7), c.retention().journalWithin());
         assertEquals(5.0, c.retention().maxUnused().percent());
+        assertEquals(new java.net.InetSocketAddress("127.0.0.1", Config.Http.DEFAULT_PORT), c.http().listen());
         assertFalse(new DatabaseConfig.Secret("hunter2").toString().contains("hunter2"), "a secret hides itself");
+    }
+
+    @org.junit.jupiter.api.Test
+    void httpDefaultsToLoopbackAndCanBeSwitchedOff(@TempDir Path t) throws Exception {
+        Files.createDirectories(t.resolve("tree"));
+        String base = "\"repository\": \"" + t.resolve("repo") + "\", \"state\": \"" + t.resolve("state")
+                + "\", \"trees\": [{\"name\": \"a\", \"path\": \"" + t.resolve("tree") + "\"}]";
+        Path file = t.resolve("c.json");
+        Files.writeString(file, "{" + base + "}");
+        Config c = ConfigLoader.load(file);
+        assertTrue(c.http().listen().getAddress().isLoopbackAddress());
+        assertEquals(Config.Http.DEFAULT_PORT, c.http().listen().getPort());
+        Files.writeString(file, "{" + base + ", \"http\": {\"listen\": \"off\"}}");
+        assertEquals(null, ConfigLoader.load(file).http());
+        Files.writeString(file, "{" + base + ", \"http\": {\"listen\": \"[::1]:0\"}}");
+        assertEquals(0, ConfigLoader.load(file).http().listen().getPort());
     }
 
     @ParameterizedTest(name = "missing config file")

@@ -40,6 +40,9 @@ public final class Env {
     public void writeConfig(String extra) throws IOException {
         StringBuilder sb = new StringBuilder("{\n  \"repository\": \"" + repository + "\",\n  \"state\": \"" + state + "\",\n");
         sb.append(extra);
+        if (!extra.contains("\"http\"")) {
+            sb.append("  \"http\": {\"listen\": \"127.0.0.1:0\"},\n"); // daemons of tests run side by side
+        }
         sb.append("  \"trees\": [\n");
         int i = 0;
         for (Map.Entry<String, Path> t : trees.entrySet()) {
