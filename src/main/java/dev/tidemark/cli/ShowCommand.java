@@ -98,15 +98,7 @@ final class ShowCommand implements Callable<Integer> {
             }
             try (ManifestReader r = new ManifestReader(s.contents(), t.manifest())) {
                 for (FileEntry e = r.nextOrNull(); e != null; e = r.nextOrNull()) {
-                    java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
-                    m.put("message_type", "entry");
-                    m.put("tree", t.name());
-                    m.put("type", e.isFile() ? "file" : e.isSymlink() ? "symlink" : "dir");
-                    m.put("mode", e.mode());
-                    m.put("size", e.isFile() ? e.size() : null);
-                    m.put("mtime", FileEntry.instant(e.mtimeNanos()).toString());
-                    m.put("path", e.path());
-                    m.put("target", e.isSymlink() ? e.target() : null);
+                    java.util.Map<String, Object> m = dev.tidemark.point.PointBrowser.json(t.name(), e);
                     w.println(dev.tidemark.util.Json.MAPPER.writeValueAsString(m));
                 }
             }

@@ -60,13 +60,13 @@ public final class PointStore {
         }
     }
 
-    /** Every point, oldest first; one forgotten between the listing and its reading is passed over. */
     /** The newest point (points sort by time, see {@link RestorePoint}), or null if there is none. */
     public RestorePoint latest() throws IOException {
         List<String> ids = ids();
         return ids.isEmpty() ? null : load(ids.get(ids.size() - 1));
     }
 
+    /** Every point, oldest first; one forgotten between the listing and its reading is passed over. */
     public List<RestorePoint> all() throws IOException {
         List<RestorePoint> out = new ArrayList<>();
         for (String id : ids()) {
