@@ -6,15 +6,11 @@ import dev.tidemark.config.Config;
 import dev.tidemark.index.Index;
 import dev.tidemark.index.IndexSync;
 import dev.tidemark.journal.JournalWriter;
-import dev.tidemark.point.FileEntry;
-import dev.tidemark.point.PointStore;
 import dev.tidemark.point.RestorePoint;
-import dev.tidemark.progress.Progress;
 import dev.tidemark.repo.PackWriter;
 import dev.tidemark.repo.Repository;
 import dev.tidemark.repo.WriterLock;
 import dev.tidemark.scan.ContentReader;
-import dev.tidemark.scan.PointTaker;
 import dev.tidemark.scan.SourceFiles;
 import dev.tidemark.util.Sizes;
 import dev.tidemark.util.Threads;
@@ -23,11 +19,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Supplier;
@@ -72,13 +66,7 @@ public final class Daemon {
     private final ChangeQueue queue;
     private final Follower follower;
     private final DaemonStatus status = new DaemonStatus();
-    /** Work handed to the worker by other threads; each can be refused if the worker will never run it. */
-    private record Request(Runnable run, java.util.function.Consumer<Throwable> refuse) {
-    }
-
-    private final ConcurrentLinkedQueue<Request> requests = new ConcurrentLinkedQueue<>();
-    /** Set (under {@code requests}' lock) once the worker takes no more requests: later ones are refused. */
-    private boolean closed;
+    private final WorkerRequests requests;
     private final CompletableFuture<Void> started = new CompletableFuture<>();
     private volatile boolean stopping;
     private ExecutorService pool;
@@ -89,6 +77,7 @@ public final class Daemon {
     private JournalWriter journal;
     private volatile dev.tidemark.binlog.BinlogFollower binlog;
     private volatile ReplicaKeeper replicas;
+    private volatile String statusPage;
     private final DaemonPoints points;
     private final Instant startedAt;
     private long summaryChanges;
@@ -104,6 +93,7 @@ public final class Daemon {
         this.opts = opts;
         Config.RunOptions run = config.run();
         this.queue = new ChangeQueue(run.settle().toNanos(), run.maxDelay().toNanos());
+        this.requests = new WorkerRequests(queue::wake);
         this.follower = new Follower(config, index, clock, queue, task -> submit(() -> {
             task.run();
             return null;
@@ -126,27 +116,7 @@ public final class Daemon {
 
     /** Runs {@code task} on the worker between batches; the future completes with its result. Any thread. */
     public <T> CompletableFuture<T> submit(Supplier<T> task) {
-        CompletableFuture<T> f = new CompletableFuture<>();
-        synchronized (requests) {
-            if (stopping || closed) {
-                f.completeExceptionally(stoppingError());
-                return f;
-            }
-            requests.add(new Request(() -> {
-                try {
-                    f.complete(task.get());
-                } catch (Throwable t) {
-                    f.completeExceptionally(t);
-                }
-            }, f::completeExceptionally));
-        }
-        queue.wake();
-        return f;
-    }
-
-    private static TidemarkException stoppingError() {
-        return TidemarkException.failed("the daemon is stopping: nothing was done; once it has stopped, run the "
-                + "command again (it then works on the repository itself)");
+        return requests.submit(task, () -> stopping);
     }
 
     /** Takes a restore point now, on the worker. Any thread. */
@@ -228,12 +198,7 @@ public final class Daemon {
                     Thread.currentThread().interrupt();
                 }
             }
-            synchronized (requests) {
-                closed = true;
-            }
-            for (Request r = requests.poll(); r != null; r = requests.poll()) {
-                r.refuse().accept(stoppingError()); // late requests fail fast rather than hang their clients
-            }
+            requests.close();
         }
         LOG.info("stopped: {} changes journaled since start, {} files copied, {} stored",
                 status.changesJournaled.get(), status.filesCopied.get(), Sizes.bytes(status.bytesStored.get()));
@@ -361,9 +326,7 @@ public final class Daemon {
     }
 
     private void runRequests() {
-        for (Request r = requests.poll(); r != null; r = requests.poll()) {
-            r.run().run();
-        }
+        requests.runAll();
     }
 
     private void summary(long now) {
@@ -385,7 +348,17 @@ public final class Daemon {
 
     /** A snapshot of what the daemon is doing, for {@code tidemark status}. Any thread. */
     public Map<String, Object> status() {
-        return status.report(startedAt, follower, queue, points, maintenance, config, binlog, replicas);
+        Map<String, Object> s = status.report(startedAt, follower, queue, points, maintenance, config, binlog,
+                replicas);
+        if (statusPage != null) {
+            s.put("statusPage", statusPage);
+        }
+        return s;
+    }
+
+    /** Where the status page is served (shown by {@code tidemark status}). Any thread. */
+    public void statusPage(String url) {
+        statusPage = url;
     }
 
     private String describeTrees() {
