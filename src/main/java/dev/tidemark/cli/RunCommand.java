@@ -2,7 +2,11 @@ package dev.tidemark.cli;
 
 import dev.tidemark.config.Config;
 import dev.tidemark.daemon.Control;
+import dev.tidemark.TidemarkException;
 import dev.tidemark.daemon.Daemon;
+import dev.tidemark.repo.BlobLocation;
+import dev.tidemark.repo.BlobLocator;
+import dev.tidemark.web.StatusServer;
 import java.time.Clock;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
@@ -27,11 +31,47 @@ import sun.misc.Signal;
     "SIGTERM or Ctrl-C: copies what is in hand, commits, exits 0. After SIGKILL or a power cut the next",
     "start redoes whatever was not yet durable.",
     "",
+    "Status page and Prometheus metrics: http://127.0.0.1:7427/ and /metrics (the config's 'http'",
+    "section: another port, another address with a token file, or \"off\").",
+    "",
     "Examples:",
     "  tidemark run                      # foreground; logs to the console and <state>/logs",
     "  tidemark run --verbose            # one line per file copied or deleted",
     "  systemd: ExecStart=/opt/tidemark/bin/tidemark run --config /etc/tidemark.json --no-progress"})
 final class RunCommand implements Callable<Integer> {
+    /**
+     * The status page and metrics, if the config asks for them (it does unless http.listen is "off"). A port in use
+     * does not stop the daemon: backups matter more than the page; the failure is logged as an error.
+     */
+    private static StatusServer statusPage(Config config, RepoSession s, Daemon daemon) throws java.io.IOException {
+        if (config.http() == null) {
+            return null;
+        }
+        // The daemon's index, read only: it is the writer, so the index is always current and never refreshed here.
+        BlobLocator locator = new BlobLocator() {
+            @Override
+            public java.util.List<BlobLocation> copies(dev.tidemark.hash.ContentKey key) throws java.io.IOException {
+                return s.index.copies(key);
+            }
+
+            @Override
+            public boolean refresh() {
+                return false;
+            }
+        };
+        try {
+            StatusServer page = StatusServer.start(config, s.repo, locator, daemon::status);
+            daemon.statusPage(page.url());
+            return page;
+        } catch (TidemarkException e) {
+            if (e.exitCode() == dev.tidemark.ExitCode.USAGE) {
+                throw e;
+            }
+            LOG.error("{} (the daemon runs on without it)", e.getMessage());
+            return null;
+        }
+    }
+
     private static final Logger LOG = LoggerFactory.getLogger(RunCommand.class);
 
     @Mixin
@@ -52,7 +92,8 @@ final class RunCommand implements Callable<Integer> {
                 LOG.info("interrupted: finishing the copies in hand, then stopping");
                 daemon.stop();
             });
-            try (Control.Server control = Control.Server.start(config.controlSocket(), daemon)) {
+            try (Control.Server control = Control.Server.start(config.controlSocket(), daemon);
+                 StatusServer page = statusPage(config, s, daemon)) {
                 LOG.debug("control socket {}", config.controlSocket());
                 daemon.run();
             }

@@ -120,6 +120,10 @@ final class StatusCommand implements Callable<Integer> {
                     r.has("lastError") ? "; " + r.path("lastError").asText() : "");
         }
         w.printf("resident memory: %s%n", Sizes.bytes(st.path("residentBytes").asLong()));
+        if (st.hasNonNull("statusPage")) {
+            w.printf("status page: %s (metrics: %smetrics)%n", st.path("statusPage").asText(),
+                    st.path("statusPage").asText());
+        }
         return st.path("healthy").asBoolean() ? 0 : ExitCode.FAILED.code();
     }
 

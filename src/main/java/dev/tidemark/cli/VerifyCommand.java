@@ -58,8 +58,21 @@ final class VerifyCommand implements Callable<Integer> {
             readData = true;
         }
         Checker.Report r;
-        try (RepoSession s = RepoSession.read(replica.apply(common.load()), "tidemark verify")) {
+        dev.tidemark.config.Config config = replica.apply(common.load());
+        long t0 = System.nanoTime();
+        try (RepoSession s = RepoSession.read(config, "tidemark verify")) {
             r = new Checker(s.repo, common.progress()).check(readData, fraction);
+        }
+        if (replica.name == null) { // the status page shows the primary's last verify
+            try {
+                new dev.tidemark.check.LastVerify(java.time.Instant.now(), config.repository().toString(), r.ok(),
+                        readData, r.packsRead(), r.packs(), r.damage().size(),
+                        r.damage().isEmpty() ? null : r.damage().get(0), (System.nanoTime() - t0) / 1_000_000)
+                        .save(config.state());
+            } catch (java.io.IOException e) {
+                org.slf4j.LoggerFactory.getLogger(VerifyCommand.class).warn("could not record the verify's outcome "
+                        + "in {}: {}", config.state(), e.getMessage());
+            }
         }
         PrintWriter w = spec.commandLine().getOut();
         if (json) {

@@ -299,6 +299,9 @@ final class Maintenance {
                 return;
             }
             planning = null;
+            sizedAt = clock.instant();
+            packBytes = plan.bytes().total();
+            reclaimableBytes = plan.bytes().total() - plan.afterBytes() + plan.journalBytes();
             run = new PruneRun(plan, repo, index, lock, deletes);
             for (ContentKey k : usedMeanwhile) {
                 run.noteLive(k);
@@ -337,6 +340,11 @@ final class Maintenance {
         packCompactor.load(); // the packs changed under it
     }
 
+    /** The packs' bytes and what the prune would take away, as its last plan found them; null before one. */
+    private volatile Instant sizedAt;
+    private volatile long packBytes;
+    private volatile long reclaimableBytes;
+
     /** For status. */
     Map<String, Object> status() {
         Map<String, Object> s = new LinkedHashMap<>();
@@ -355,6 +363,11 @@ final class Maintenance {
             s.put("lastMaintenanceError", lastError);
         }
         s.put("maintenanceFailures", failures);
+        if (sizedAt != null) {
+            s.put("packBytes", packBytes);
+            s.put("reclaimableBytes", reclaimableBytes);
+            s.put("sizedAt", sizedAt.toString());
+        }
         return s;
     }
 

@@ -24,15 +24,15 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** {@code tidemark run} as a real process, stopped by SIGTERM and killed by SIGKILL. */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
-class DaemonProcessTest {
+public class DaemonProcessTest {
     @TempDir
     Path tmp;
 
     /** A started daemon process and a latch that opens once it follows its trees. */
-    record Proc(Process process, StringBuffer output) {
+    public record Proc(Process process, StringBuffer output) {
     }
 
-    static Proc start(Env env) throws Exception {
+    public static Proc start(Env env) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         ProcessBuilder pb = new ProcessBuilder(java, "-Xmx256m", "-cp", dev.tidemark.testing.RuntimeClasspath.get(),
                 "dev.tidemark.cli.Main", "run", "--config", env.configFile.toString(), "--no-progress");
