@@ -63,6 +63,14 @@ final class VerifyCommand implements Callable<Integer> {
         try (RepoSession s = RepoSession.read(config, "tidemark verify")) {
             r = new Checker(s.repo, common.progress()).check(readData, fraction);
         }
+        if (replica.name == null && config.alerts() != null) {
+            // Raised once per alerts.repeat; cleared only by a verify that read every pack and found nothing.
+            boolean whole = readData && subset == null;
+            new dev.tidemark.alert.Alerter(config.alerts(), config.state(), java.time.Clock.systemUTC()).reconcile(
+                    r.ok() ? java.util.Map.of() : java.util.Map.of("verify-damage", "verify found " + r.damage().size()
+                            + " problems in " + config.repository() + ", the first: " + r.damage().get(0)),
+                    c -> whole && c.equals("verify-damage"));
+        }
         if (replica.name == null) { // the status page shows the primary's last verify
             try {
                 new dev.tidemark.check.LastVerify(java.time.Instant.now(), config.repository().toString(), r.ok(),

@@ -24,10 +24,27 @@ import java.util.List;
  * @param passwordFile the file holding an encrypted repository's password; null: from the environment only
  * @param replicas   further repositories kept the same as this one ({@code tidemark copy}, the daemon)
  * @param http       where the daemon serves its status page and metrics; null: it serves none
+ * @param alerts     who is told when something goes wrong; null: nobody (the log and the status page only)
  */
 public record Config(Path file, StoreLocation repository, Path state, List<String> exclude, List<TreeConfig> trees,
                      ScanOptions scan, RunOptions run, DatabaseConfig database, Hooks hooks, Retention retention,
-                     Path passwordFile, List<Replica> replicas, Http http) {
+                     Path passwordFile, List<Replica> replicas, Http http, Alerts alerts) {
+
+    /**
+     * Where alerts go, and how often.
+     *
+     * @param command     run for each alert (argv, no shell), with TIDEMARK_ALERT_CONDITION, _MESSAGE, _RESOLVED,
+     *                    _HOST in its environment; null: none
+     * @param webhook     POSTed a JSON object for each alert; null: none
+     * @param healthcheck a healthchecks-style ping URL: pinged after each point while all is well, and
+     *                    {@code <url>/fail} on an alert; null: none
+     * @param repeat      at most one alert per condition per this
+     * @param missedAfter a point is missed when the newest is older than this
+     * @param check       how often the daemon looks for conditions
+     */
+    public record Alerts(List<String> command, java.net.URI webhook, java.net.URI healthcheck, Duration repeat,
+                         Duration missedAfter, Duration check) {
+    }
 
     /**
      * The daemon's status page, JSON API and metrics.
@@ -61,7 +78,7 @@ public record Config(Path file, StoreLocation repository, Path state, List<Strin
     /** This config with {@code location} as its repository (reading a replica as if it were the primary). */
     public Config withRepository(StoreLocation location) {
         return new Config(file, location, state, exclude, trees, scan, run, database, hooks, retention, passwordFile,
-                replicas, http);
+                replicas, http, alerts);
     }
 
     /** Opens a replica's store (uploads spooled in the state directory). */

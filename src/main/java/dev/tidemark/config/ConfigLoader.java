@@ -39,7 +39,8 @@ public final class ConfigLoader {
                      @JsonProperty("s3") StoreSection.RawS3 s3,
                      @JsonProperty("repositoryPasswordFile") String repositoryPasswordFile,
                      @JsonProperty("replicas") List<StoreSection.RawReplica> replicas,
-                     @JsonProperty("http") HttpSection.Raw http) {
+                     @JsonProperty("http") HttpSection.Raw http,
+                     @JsonProperty("alerts") AlertsSection.Raw alerts) {
     }
 
     record RawDatabase(@JsonProperty("url") String url, @JsonProperty("user") String user,
@@ -210,7 +211,8 @@ public final class ConfigLoader {
         Path passwordFile = raw.repositoryPasswordFile() == null ? null
                 : absolute(file, "repositoryPasswordFile", raw.repositoryPasswordFile());
         return new Config(file, repository, state, globalExclude, trees, scan, run(file, raw), db, hooks,
-                retention, passwordFile, replicas, HttpSection.validate(file, raw.http()));
+                retention, passwordFile, replicas, HttpSection.validate(file, raw.http()),
+                AlertsSection.validate(file, raw.alerts()));
     }
 
     private static HookConfig hook(Path file, String field, RawHook h) {

@@ -78,6 +78,7 @@ public final class Daemon {
     private volatile dev.tidemark.binlog.BinlogFollower binlog;
     private volatile ReplicaKeeper replicas;
     private volatile String statusPage;
+    private volatile AlertWatch alerts;
     private final DaemonPoints points;
     private final Instant startedAt;
     private long summaryChanges;
@@ -142,6 +143,7 @@ public final class Daemon {
         maintenance.start();
         binlog = BinlogArchiving.start(config, repo, lock, clock);
         replicas = ReplicaKeeper.start(config, repo, clock);
+        alerts = AlertWatch.start(config, this::status, clock);
         pool = Executors.newFixedThreadPool(config.scan().threads(), Threads.daemon("tidemark-copy", true));
         packs = new PackWriter(repo.store(), repo.hasher(), repo.config().packSize(), index::hasBlob, (id, blobs) -> {
             index.addPack(id, blobs);
@@ -190,6 +192,9 @@ public final class Daemon {
             maintenance.close();
             if (binlog != null) {
                 binlog.close();
+            }
+            if (alerts != null) {
+                alerts.close();
             }
             if (replicas != null) {
                 try {
@@ -352,6 +357,10 @@ public final class Daemon {
                 replicas);
         if (statusPage != null) {
             s.put("statusPage", statusPage);
+        }
+        AlertWatch a = alerts;
+        if (a != null) {
+            s.put("alerts", a.raised());
         }
         return s;
     }

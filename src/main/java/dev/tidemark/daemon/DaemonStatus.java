@@ -97,6 +97,7 @@ final class DaemonStatus {
         latencies(s);
         RestorePoint p = points.last;
         s.put("lastPoint", p == null ? null : p.id());
+        s.put("lastPointTime", p == null ? null : p.time().toString());
         s.put("nextPoint", String.valueOf(points.next));
         List<String> problems = points.lastProblems;
         if (!problems.isEmpty()) {

@@ -85,6 +85,15 @@ class ConfigErrorsTest {
                 Arguments.of("http token file relative", "{" + ok + ", \"http\": {\"listen\": \"0.0.0.0:7427\", "
                         + "\"tokenFile\": \"token\"}, \"trees\": [{\"name\": \"a\", \"path\": \"@T@/tree\"}]}",
                         "'http.tokenFile' is 'token', a relative path"),
+                Arguments.of("alerts sent nowhere", "{" + ok + ", \"alerts\": {\"repeat\": \"1h\"}, "
+                        + "\"trees\": [{\"name\": \"a\", \"path\": \"@T@/tree\"}]}",
+                        "'alerts' names nowhere to send alerts"),
+                Arguments.of("alert command without a path", "{" + ok + ", \"alerts\": {\"command\": "
+                        + "[\"notify\"]}, \"trees\": [{\"name\": \"a\", \"path\": \"@T@/tree\"}]}",
+                        "'alerts.command' must be a list of arguments starting with an absolute program path"),
+                Arguments.of("alert webhook not a URL", "{" + ok + ", \"alerts\": {\"webhook\": \"hooks.example\"}"
+                        + ", \"trees\": [{\"name\": \"a\", \"path\": \"@T@/tree\"}]}",
+                        "'alerts.webhook' is 'hooks.example': give an http:// or https:// URL"),
                 Arguments.of("tree that does not exist (point)", "{" + ok + ", \"trees\": [{\"name\": \"a\", \"path\": "
                         + "\"@T@/nope\"}]}", "'trees[0].path' @T@/nope does not exist"),
                 db(ok, "database without url", "\"user\": \"u\", \"schemas\": [\"s01\"]", "'database.url' is missing"),
