@@ -100,7 +100,9 @@ function renderStatus(s) {
   fill(document.getElementById('checks'), [
     ['last verify', v ? ago(v.at, now) + (v.readData ? ', data read (' + v.packsRead + ' of ' + v.packs + ' packs)' : ', structure only') : 'never on this host', !v],
     ['its result', v ? (v.ok ? 'no damage' : v.damage + ' problems: ' + v.firstDamage) : '–', v && !v.ok],
-    ['last drill', s.drill ? ago(s.drill.at, now) : 'none recorded'],
+    ['last drill', s.drill ? ago(s.drill.at, now) + ' (point ' + s.drill.point + ')' : 'none recorded (tidemark drill)', !s.drill],
+    ['its result', s.drill ? (s.drill.ok ? 'passed: ' + s.drill.files + ' files; a whole restore ≈ ' + Math.round(s.drill.expectedRestoreSeconds) + ' s'
+      : 'FAILED: ' + s.drill.problems[0]) : '–', s.drill && !s.drill.ok],
     ['alerts raised', d.alerts ? (Object.keys(d.alerts).join(', ') || 'none') : 'no alerts section in the config',
       d.alerts && Object.keys(d.alerts).length > 0]]);
 

@@ -198,16 +198,7 @@ final class DatabaseRestore {
 
     /** Runs the reference queries against what was restored; null if there are none. */
     List<ReferenceCheck.Result> references(Map<String, Path> trees) {
-        List<DatabaseConfig.ReferenceQuery> queries = config.database().referenceQueries();
-        if (queries.isEmpty()) {
-            // None declared: the references the point was sealed with, as tidemark discovered them.
-            queries = new ArrayList<>();
-            for (DatabaseSnapshot.References r : snap.references()) {
-                if (DatabaseSnapshot.References.DISCOVERED.equals(r.origin()) && r.sql() != null) {
-                    queries.add(new DatabaseConfig.ReferenceQuery(r.name(), r.tree(), r.schema(), r.sql()));
-                }
-            }
-        }
+        List<DatabaseConfig.ReferenceQuery> queries = ReferenceCheck.queries(config.database(), snap);
         if (queries.isEmpty()) {
             return null;
         }

@@ -23,7 +23,7 @@ import picocli.CommandLine;
             "a restore point seals every tree at one moment; the index is a local cache of the repository."},
         subcommands = {InitCommand.class, PointCommand.class, RunCommand.class, StatusCommand.class, PointsCommand.class, ShowCommand.class,
             DiffCommand.class, RestoreCommand.class, DbCommand.class, VerifyCommand.class, ForgetCommand.class, PruneCommand.class,
-            IndexCommand.class, KeyCommand.class, CopyCommand.class, LsCommand.class, CatCommand.class, CompletionCommand.class, DemoCommand.class, Main.VersionCommand.class,
+            IndexCommand.class, KeyCommand.class, CopyCommand.class, LsCommand.class, CatCommand.class, DrillCommand.class, CompletionCommand.class, DemoCommand.class, Main.VersionCommand.class,
             HelpCommand.class},
         footerHeading = "%nExit codes:%n",
         footer = {

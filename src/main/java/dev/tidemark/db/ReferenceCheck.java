@@ -29,6 +29,24 @@ public final class ReferenceCheck {
     }
 
     /**
+     * The queries to check a restore of {@code snap} with: the config's, or if it declares none, the ones tidemark
+     * discovered when the point was sealed.
+     */
+    public static List<DatabaseConfig.ReferenceQuery> queries(DatabaseConfig config,
+                                                              dev.tidemark.point.DatabaseSnapshot snap) {
+        if (!config.referenceQueries().isEmpty()) {
+            return config.referenceQueries();
+        }
+        List<DatabaseConfig.ReferenceQuery> out = new ArrayList<>();
+        for (dev.tidemark.point.DatabaseSnapshot.References r : snap.references()) {
+            if (dev.tidemark.point.DatabaseSnapshot.References.DISCOVERED.equals(r.origin()) && r.sql() != null) {
+                out.add(new DatabaseConfig.ReferenceQuery(r.name(), r.tree(), r.schema(), r.sql()));
+            }
+        }
+        return out;
+    }
+
+    /**
      * @param schemas where each configured schema was restored to
      * @param trees   where each tree is now (restored target, or its configured path)
      */
@@ -41,6 +59,25 @@ public final class ReferenceCheck {
     public static List<Result> run(DatabaseConfig config, List<DatabaseConfig.ReferenceQuery> queries,
                                    Map<String, String> schemas, Map<String, Path> trees,
                                    Map<String, Path> configuredRoots) {
+        Map<String, java.util.function.Predicate<String>> present = new java.util.HashMap<>();
+        for (Map.Entry<String, Path> t : trees.entrySet()) {
+            Path root = t.getValue();
+            present.put(t.getKey(), rel -> {
+                Path f = root.resolve(rel);
+                return Files.isRegularFile(f) || Files.isSymbolicLink(f) && Files.exists(f, LinkOption.NOFOLLOW_LINKS);
+            });
+        }
+        return run(config, queries, schemas, trees, configuredRoots, present);
+    }
+
+    /**
+     * The same, with each tree's files known by {@code present} (a path relative to the tree root → whether the
+     * tree has it): files on disk, or a point's manifest (a drill).
+     */
+    public static List<Result> run(DatabaseConfig config, List<DatabaseConfig.ReferenceQuery> queries,
+                                   Map<String, String> schemas, Map<String, Path> trees,
+                                   Map<String, Path> configuredRoots,
+                                   Map<String, java.util.function.Predicate<String>> present) {
         List<Result> out = new ArrayList<>();
         try (Connection c = Db.connect(config); Statement st = c.createStatement()) {
             for (DatabaseConfig.ReferenceQuery q : queries) {
@@ -64,9 +101,7 @@ public final class ReferenceCheck {
                         }
                         rows++;
                         String rel = relative(configured, p);
-                        Path f = rel == null ? null : root.resolve(rel);
-                        if (f == null || !(Files.isRegularFile(f) || Files.isSymbolicLink(f)
-                                && Files.exists(f, LinkOption.NOFOLLOW_LINKS))) {
+                        if (rel == null || !present.get(q.tree()).test(rel)) {
                             dangling++;
                             if (examples.size() < 5) {
                                 examples.add(p);

@@ -22,7 +22,8 @@ import java.util.function.ToDoubleFunction;
  */
 final class Metrics {
     /** What one scrape reads. */
-    record Snapshot(Map<String, Object> status, RestorePoint latest, int points, LastVerify verify) {
+    record Snapshot(Map<String, Object> status, RestorePoint latest, int points, LastVerify verify,
+                    dev.tidemark.check.Drill.Result drill) {
     }
 
     private final PrometheusRegistry registry = new PrometheusRegistry();
@@ -72,6 +73,13 @@ final class Metrics {
                 s -> s.verify() == null ? Double.NaN : seconds(s.verify().at()));
         gauge("tidemark_last_verify_damage", "Problems the last 'tidemark verify' found (0: none)",
                 s -> s.verify() == null ? Double.NaN : s.verify().damage());
+        gauge("tidemark_last_drill_timestamp_seconds", "When the newest restore drill finished",
+                s -> s.drill() == null ? Double.NaN : seconds(s.drill().at()));
+        gauge("tidemark_last_drill_success", "1 if the newest restore drill passed, else 0",
+                s -> s.drill() == null ? Double.NaN : s.drill().ok() ? 1 : 0);
+        gauge("tidemark_last_drill_expected_restore_seconds", "How long restoring the drilled point's files whole "
+                + "would take, at the drill's pace", s -> s.drill() == null ? Double.NaN
+                : s.drill().expectedRestoreSeconds());
         GaugeWithCallback.builder().name("tidemark_tree_alarm").help("1 while a tree has an alarm (root gone, not "
                 + "followed), else 0").labelNames("tree").callback(cb -> each(m -> list(m.get("trees")), t ->
                 cb.call(t.get("alarm") != null ? 1 : 0, String.valueOf(t.get("name"))))).register(registry);

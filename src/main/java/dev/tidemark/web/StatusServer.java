@@ -3,6 +3,7 @@ package dev.tidemark.web;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.tidemark.TidemarkException;
+import dev.tidemark.check.Drill;
 import dev.tidemark.check.LastVerify;
 import dev.tidemark.config.Config;
 import dev.tidemark.point.FileEntry;
@@ -244,7 +245,7 @@ public final class StatusServer implements AutoCloseable {
         m.put("retention", config.retention() == null ? null : config.retention().policy().toString());
         m.put("pointInterval", config.run().pointInterval().toSeconds());
         m.put("verify", LastVerify.load(config.state()));
-        m.put("drill", null); // tidemark drill is not built yet
+        m.put("drill", drill());
         m.put("browse", token != null);
         return m;
     }
@@ -276,6 +277,25 @@ public final class StatusServer implements AutoCloseable {
         return m;
     }
 
+    private Drill.Result lastDrill;
+    private long drillReadAt;
+    private boolean drillRead;
+
+    /** The newest drill in the repository, read again at most once a minute. */
+    private synchronized Drill.Result drill() {
+        long now = System.nanoTime();
+        if (!drillRead || now - drillReadAt > 60_000_000_000L) {
+            try {
+                lastDrill = Drill.latest(repo);
+            } catch (IOException e) {
+                LOG.warn("status page: cannot read the drills: {}", e.getMessage());
+            }
+            drillReadAt = now;
+            drillRead = true;
+        }
+        return lastDrill;
+    }
+
     private Metrics.Snapshot snapshot() {
         List<RestorePoint> all;
         try {
@@ -285,7 +305,7 @@ public final class StatusServer implements AutoCloseable {
             all = List.of();
         }
         return new Metrics.Snapshot(status.get(), all.isEmpty() ? null : all.get(all.size() - 1), all.size(),
-                LastVerify.load(config.state()));
+                LastVerify.load(config.state()), drill());
     }
 
     private void ls(HttpExchange x, String pointSpec, String path) throws IOException {

@@ -61,6 +61,7 @@ class StatusPageTest {
         env.ok("point");
         Files.writeString(t.resolve("2026/notes.txt"), "a second point adds this\n");
         env.ok("point", "--tag", "second");
+        env.ok("drill", "--no-db");
         return env;
     }
 
@@ -110,6 +111,7 @@ class StatusPageTest {
             assertEquals(latest.id(), s.path("repository").path("latest").path("id").asText());
             assertTrue(s.path("browse").asBoolean());
             assertEquals(url, s.path("daemon").path("statusPage").asText());
+            assertEquals(latest.id(), s.path("drill").path("point").asText());
 
             // /metrics, parsed by Prometheus's client library.
             HttpResponse<byte[]> mr = get(url + "metrics", TOKEN);
@@ -120,6 +122,7 @@ class StatusPageTest {
                     (long) Double.parseDouble(metrics.get("tidemark_last_point_timestamp_seconds gauge")));
             assertEquals("1.0", metrics.get("tidemark_healthy gauge"));
             assertEquals("0.0", metrics.get("tidemark_tree_alarm{tree=photos} gauge"));
+            assertEquals("1.0", metrics.get("tidemark_last_drill_success gauge"));
             assertTrue(metrics.containsKey("tidemark_changes_journaled_total counter"), metrics.toString());
             assertTrue(metrics.containsKey("tidemark_stored_bytes_total counter"), metrics.toString());
 
@@ -153,6 +156,8 @@ class StatusPageTest {
             assertEquals(2, ch.eval("document.querySelectorAll('#chart-durations rect.bar').length").asInt());
             assertTrue(ch.eval("document.querySelectorAll('#chart-days rect.bar').length").asInt() >= 1);
             assertEquals(1, ch.eval("document.querySelectorAll('#trees tbody tr').length").asInt());
+            assertTrue(ch.eval("document.getElementById('checks').textContent").asText().contains("passed: 3 files"),
+                    ch.eval("document.getElementById('checks').textContent").asText());
             // Into the tree, down to the crop, and download it as a user would: by clicking.
             clickWhenThere(ch, "#entries a", "photos/");
             clickWhenThere(ch, "#entries a", "2026/");
