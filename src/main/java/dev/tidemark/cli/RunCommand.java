@@ -4,8 +4,6 @@ import dev.tidemark.config.Config;
 import dev.tidemark.daemon.Control;
 import dev.tidemark.TidemarkException;
 import dev.tidemark.daemon.Daemon;
-import dev.tidemark.repo.BlobLocation;
-import dev.tidemark.repo.BlobLocator;
 import dev.tidemark.web.StatusServer;
 import java.time.Clock;
 import java.util.concurrent.Callable;
@@ -47,20 +45,8 @@ final class RunCommand implements Callable<Integer> {
         if (config.http() == null) {
             return null;
         }
-        // The daemon's index, read only: it is the writer, so the index is always current and never refreshed here.
-        BlobLocator locator = new BlobLocator() {
-            @Override
-            public java.util.List<BlobLocation> copies(dev.tidemark.hash.ContentKey key) throws java.io.IOException {
-                return s.index.copies(key);
-            }
-
-            @Override
-            public boolean refresh() {
-                return false;
-            }
-        };
         try {
-            StatusServer page = StatusServer.start(config, s.repo, locator, daemon::status);
+            StatusServer page = StatusServer.start(config, s.repo, s.index.readOnlyLocator(), daemon::status);
             daemon.statusPage(page.url());
             return page;
         } catch (TidemarkException e) {

@@ -7,14 +7,34 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
-/** Validates the {@code alerts} section; every error is one line naming the field and the fix (exit code 2). */
+/**
+ * Validates the {@code alerts} and {@code drills} sections (what watches over the backups); every error is one line
+ * naming the field and the fix (exit code 2).
+ */
 final class AlertsSection {
     record Raw(@JsonProperty("command") List<String> command, @JsonProperty("webhook") String webhook,
                @JsonProperty("healthcheck") String healthcheck, @JsonProperty("repeat") String repeat,
                @JsonProperty("missedAfter") String missedAfter, @JsonProperty("check") String check) {
     }
 
+    record RawDrills(@JsonProperty("every") String every, @JsonProperty("files") Integer files,
+                     @JsonProperty("database") Boolean database) {
+    }
+
     private AlertsSection() {
+    }
+
+    static Config.Drills drills(Path file, RawDrills r) {
+        if (r == null) {
+            return null;
+        }
+        Duration every = ConfigLoader.duration(file, "drills.every", r.every(), Duration.ofDays(7),
+                Duration.ofSeconds(10), Duration.ofDays(366));
+        int files = r.files() == null ? 100 : r.files();
+        if (files < 1 || files > 1_000_000) {
+            throw ConfigLoader.bad(file, "drills.files", "is " + files + ": use 1 to 1000000");
+        }
+        return new Config.Drills(every, files, r.database() == null || r.database());
     }
 
     static Config.Alerts validate(Path file, Raw r) {

@@ -25,10 +25,21 @@ import java.util.List;
  * @param replicas   further repositories kept the same as this one ({@code tidemark copy}, the daemon)
  * @param http       where the daemon serves its status page and metrics; null: it serves none
  * @param alerts     who is told when something goes wrong; null: nobody (the log and the status page only)
+ * @param drills     how often the daemon rehearses a restore; null: never by itself ('tidemark drill' by hand)
  */
 public record Config(Path file, StoreLocation repository, Path state, List<String> exclude, List<TreeConfig> trees,
                      ScanOptions scan, RunOptions run, DatabaseConfig database, Hooks hooks, Retention retention,
-                     Path passwordFile, List<Replica> replicas, Http http, Alerts alerts) {
+                     Path passwordFile, List<Replica> replicas, Http http, Alerts alerts, Drills drills) {
+
+    /**
+     * The daemon's restore drills.
+     *
+     * @param every    how often (measured from the newest drill recorded in the repository)
+     * @param files    files restored and checked each time
+     * @param database whether the database is loaded into scratch schemas too
+     */
+    public record Drills(Duration every, int files, boolean database) {
+    }
 
     /**
      * Where alerts go, and how often.
@@ -78,7 +89,7 @@ public record Config(Path file, StoreLocation repository, Path state, List<Strin
     /** This config with {@code location} as its repository (reading a replica as if it were the primary). */
     public Config withRepository(StoreLocation location) {
         return new Config(file, location, state, exclude, trees, scan, run, database, hooks, retention, passwordFile,
-                replicas, http, alerts);
+                replicas, http, alerts, drills);
     }
 
     /** Opens a replica's store (uploads spooled in the state directory). */

@@ -40,7 +40,8 @@ public final class ConfigLoader {
                      @JsonProperty("repositoryPasswordFile") String repositoryPasswordFile,
                      @JsonProperty("replicas") List<StoreSection.RawReplica> replicas,
                      @JsonProperty("http") HttpSection.Raw http,
-                     @JsonProperty("alerts") AlertsSection.Raw alerts) {
+                     @JsonProperty("alerts") AlertsSection.Raw alerts,
+                     @JsonProperty("drills") AlertsSection.RawDrills drills) {
     }
 
     record RawDatabase(@JsonProperty("url") String url, @JsonProperty("user") String user,
@@ -212,7 +213,7 @@ public final class ConfigLoader {
                 : absolute(file, "repositoryPasswordFile", raw.repositoryPasswordFile());
         return new Config(file, repository, state, globalExclude, trees, scan, run(file, raw), db, hooks,
                 retention, passwordFile, replicas, HttpSection.validate(file, raw.http()),
-                AlertsSection.validate(file, raw.alerts()));
+                AlertsSection.validate(file, raw.alerts()), AlertsSection.drills(file, raw.drills()));
     }
 
     private static HookConfig hook(Path file, String field, RawHook h) {

@@ -79,6 +79,7 @@ public final class Daemon {
     private volatile ReplicaKeeper replicas;
     private volatile String statusPage;
     private volatile AlertWatch alerts;
+    private DrillSchedule drills;
     private final DaemonPoints points;
     private final Instant startedAt;
     private long summaryChanges;
@@ -144,6 +145,7 @@ public final class Daemon {
         binlog = BinlogArchiving.start(config, repo, lock, clock);
         replicas = ReplicaKeeper.start(config, repo, clock);
         alerts = AlertWatch.start(config, this::status, clock);
+        drills = DrillSchedule.start(config, repo, index, clock);
         pool = Executors.newFixedThreadPool(config.scan().threads(), Threads.daemon("tidemark-copy", true));
         packs = new PackWriter(repo.store(), repo.hasher(), repo.config().packSize(), index::hasBlob, (id, blobs) -> {
             index.addPack(id, blobs);
@@ -195,6 +197,9 @@ public final class Daemon {
             }
             if (alerts != null) {
                 alerts.close();
+            }
+            if (drills != null) {
+                drills.close(); // before the index is closed: a drill reads through it
             }
             if (replicas != null) {
                 try {

@@ -218,6 +218,25 @@ public final class Index implements AutoCloseable {
         return !c.isEmpty() && c.get(0).list() ? c.get(0) : null;
     }
 
+    /**
+     * Where blobs are, for readers on other threads while this process's writer (the daemon's worker) keeps the
+     * index current: it is never refreshed from the repository here, so the worker stays its only writer.
+     */
+    public dev.tidemark.repo.BlobLocator readOnlyLocator() {
+        Index self = this;
+        return new dev.tidemark.repo.BlobLocator() {
+            @Override
+            public List<BlobLocation> copies(ContentKey key) throws IOException {
+                return self.copies(key);
+            }
+
+            @Override
+            public boolean refresh() {
+                return false;
+            }
+        };
+    }
+
     /** A reader of {@code repo}'s content through this index. */
     public dev.tidemark.repo.BlobReader reader(dev.tidemark.repo.Repository repo) {
         return new dev.tidemark.repo.BlobReader(repo, locator(repo));

@@ -94,6 +94,9 @@ class ConfigErrorsTest {
                 Arguments.of("alert webhook not a URL", "{" + ok + ", \"alerts\": {\"webhook\": \"hooks.example\"}"
                         + ", \"trees\": [{\"name\": \"a\", \"path\": \"@T@/tree\"}]}",
                         "'alerts.webhook' is 'hooks.example': give an http:// or https:// URL"),
+                Arguments.of("drills of no files", "{" + ok + ", \"drills\": {\"files\": 0}, "
+                        + "\"trees\": [{\"name\": \"a\", \"path\": \"@T@/tree\"}]}",
+                        "'drills.files' is 0: use 1 to 1000000"),
                 Arguments.of("tree that does not exist (point)", "{" + ok + ", \"trees\": [{\"name\": \"a\", \"path\": "
                         + "\"@T@/nope\"}]}", "'trees[0].path' @T@/nope does not exist"),
                 db(ok, "database without url", "\"user\": \"u\", \"schemas\": [\"s01\"]", "'database.url' is missing"),
@@ -159,6 +162,8 @@ class ConfigErrorsTest {
         assertEquals(java.time.Duration.ofDays(7), c.retention().journalWithin());
         assertEquals(5.0, c.retention().maxUnused().percent());
         assertEquals(new java.net.InetSocketAddress("127.0.0.1", Config.Http.DEFAULT_PORT), c.http().listen());
+        assertEquals(java.time.Duration.ofDays(7), c.drills().every());
+        assertEquals(List.of("/usr/bin/logger", "-t", "tidemark-alert"), c.alerts().command());
         assertFalse(new DatabaseConfig.Secret("hunter2").toString().contains("hunter2"), "a secret hides itself");
     }
 
