@@ -34,6 +34,19 @@ public final class CommonOptions {
         return quiet ? new java.io.PrintWriter(java.io.Writer.nullWriter()) : out;
     }
 
+    /**
+     * Progress for a command run with {@code --json --json-progress} (line-delimited status objects on {@code out},
+     * before the JSON summary) or without (a bar or log lines, or none).
+     */
+    dev.tidemark.progress.Progress.Mode progress(boolean json, JsonProgressOption jsonProgress,
+                                                 java.io.PrintWriter out) {
+        if (!json || jsonProgress == null || !jsonProgress.on) {
+            return progress();
+        }
+        dev.tidemark.progress.Progress.jsonTo(out);
+        return dev.tidemark.progress.Progress.Mode.JSON;
+    }
+
     dev.tidemark.progress.Progress.Mode progress() {
         if (noProgress || quiet) {
             return dev.tidemark.progress.Progress.Mode.OFF;

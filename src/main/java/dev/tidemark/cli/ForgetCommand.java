@@ -101,7 +101,7 @@ final class ForgetCommand implements Callable<Integer> {
                     }
                 }
                 return PruneCommand.prune(s, PruneCommand.options(config, null, null), forgetting, dryRun, json, w,
-                        common);
+                        common, null);
             }
         }
         return 0;

@@ -33,6 +33,9 @@ final class PointCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common;
 
+    @Mixin
+    JsonProgressOption jsonProgress;
+
     @Option(names = {"-t", "--tag"}, paramLabel = "TAG", description = "Tag the point (repeatable).")
     List<String> tags = new ArrayList<>();
 
@@ -70,7 +73,8 @@ final class PointCommand implements Callable<Integer> {
         ConfigLoader.requireTreesExist(config);
         PointTaker.Outcome out;
         try (RepoSession s = RepoSession.write(config, Clock.systemUTC(), "tidemark point")) {
-            out = new PointTaker(config, s.repo, s.index, s.lock, Clock.systemUTC(), common.progress()).take(tags, allowEmpty);
+            out = new PointTaker(config, s.repo, s.index, s.lock, Clock.systemUTC(),
+                    common.progress(json, jsonProgress, spec.commandLine().getOut())).take(tags, allowEmpty);
         }
         RestorePoint p = out.point();
         if (json) {

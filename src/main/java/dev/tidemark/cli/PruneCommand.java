@@ -39,6 +39,9 @@ final class PruneCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common;
 
+    @Mixin
+    JsonProgressOption jsonProgress;
+
     @Option(names = "--dry-run", description = "Print the plan; change nothing.")
     boolean dryRun;
 
@@ -63,7 +66,7 @@ final class PruneCommand implements Callable<Integer> {
         try (RepoSession s = dryRun ? RepoSession.withIndex(config, "tidemark prune --dry-run")
                 : RepoSession.write(config, Clock.systemUTC(), "tidemark prune",
                 "the daemon prunes by itself every retention.every (see 'tidemark status'); stop it to prune now")) {
-            return prune(s, o, dryRun, json, w, common);
+            return prune(s, o, dryRun, json, w, common, jsonProgress);
         }
     }
 
@@ -78,14 +81,15 @@ final class PruneCommand implements Callable<Integer> {
 
     /** Plans, prints, and (unless a dry run) carries out a prune in session {@code s}. */
     static int prune(RepoSession s, Pruner.Options o, boolean dryRun, boolean json, PrintWriter w,
-                     CommonOptions common) throws Exception {
-        return prune(s, o, Set.of(), dryRun, json, w, common);
+                     CommonOptions common, JsonProgressOption jp) throws Exception {
+        return prune(s, o, Set.of(), dryRun, json, w, common, jp);
     }
 
     /** As above, treating the points in {@code forgetting} as gone (a dry run of forget --prune). */
     static int prune(RepoSession s, Pruner.Options o, Set<String> forgetting, boolean dryRun, boolean json,
-                     PrintWriter w, CommonOptions common) throws Exception {
-        PrunePlan plan = new Pruner(s.repo, s.index, Clock.systemUTC(), common.progress()).plan(o, forgetting);
+                     PrintWriter w, CommonOptions common, JsonProgressOption jp) throws Exception {
+        PrunePlan plan = new Pruner(s.repo, s.index, Clock.systemUTC(), common.progress(json, jp, w)).plan(o,
+                forgetting);
         if (!json) {
             printPlan(w, plan, s.repo.location(), dryRun);
         }

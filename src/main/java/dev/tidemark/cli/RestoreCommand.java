@@ -67,6 +67,9 @@ final class RestoreCommand implements Callable<Integer> {
     CommonOptions common;
 
     @Mixin
+    JsonProgressOption jsonProgress;
+
+    @Mixin
     ReplicaOption replica;
 
     @Parameters(paramLabel = "POINT", arity = "0..1",
@@ -216,7 +219,7 @@ final class RestoreCommand implements Callable<Integer> {
             long totalBytes = 0;
             try (BlobReader blobs = s.index.reader(s.repo)) {
                 Restorer restorer = new Restorer(blobs, new Restorer.Options(mirror, dryRun, paths, asRoot,
-                        threads, common.progress()));
+                        threads, common.progress(json, jsonProgress, spec.commandLine().getOut())));
                 for (RestoreJobs.Job j : jobs) {
                     Restorer.Result r = restorer.restore(j.tree(), j.target(), j.entries());
                     String verb = dryRun ? "would restore" : "restored";

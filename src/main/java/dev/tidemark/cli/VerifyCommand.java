@@ -23,6 +23,9 @@ final class VerifyCommand implements Callable<Integer> {
     CommonOptions common;
 
     @Mixin
+    JsonProgressOption jsonProgress;
+
+    @Mixin
     ReplicaOption replica;
 
     @Option(names = "--read-data", description = "Read and check all data (slow: reads the whole repository).")
@@ -61,7 +64,7 @@ final class VerifyCommand implements Callable<Integer> {
         dev.tidemark.config.Config config = replica.apply(common.load());
         long t0 = System.nanoTime();
         try (RepoSession s = RepoSession.read(config, "tidemark verify")) {
-            r = new Checker(s.repo, common.progress()).check(readData, fraction);
+            r = new Checker(s.repo, common.progress(json, jsonProgress, spec.commandLine().getOut())).check(readData, fraction);
         }
         if (replica.name == null && config.alerts() != null) {
             // Raised once per alerts.repeat; cleared only by a verify that read every pack and found nothing.

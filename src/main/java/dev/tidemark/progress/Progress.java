@@ -22,7 +22,19 @@ public final class Progress implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger("tidemark.progress");
     public static final Duration LOG_EVERY = Duration.ofSeconds(10);
 
-    public enum Mode { TERMINAL, LOG, OFF }
+    /**
+     * TERMINAL: a live bar on stderr. LOG: a log line every {@link #LOG_EVERY}. JSON: a line-delimited JSON status
+     * object every second on the writer {@link #jsonTo} gave (a command's standard output, beside its --json
+     * summary: restic's {@code message_type} convention). OFF: nothing.
+     */
+    public enum Mode { TERMINAL, LOG, JSON, OFF }
+
+    private static volatile java.io.PrintWriter jsonOut;
+
+    /** Where JSON progress goes (set by a command run with --json). */
+    public static void jsonTo(java.io.PrintWriter out) {
+        jsonOut = out;
+    }
 
     private final String what;
     private final long totalFiles;
@@ -32,6 +44,7 @@ public final class Progress implements AutoCloseable {
     private final long startNanos = System.nanoTime();
     private final ProgressBar bar;
     private final ScheduledExecutorService ticker;
+    private final java.io.PrintWriter json;
 
     private Progress(String what, long totalFiles, long totalBytes, Mode mode) {
         this.what = what;
@@ -45,13 +58,17 @@ public final class Progress implements AutoCloseable {
         } else {
             bar = null;
         }
-        if (mode == Mode.OFF) {
+        json = mode == Mode.JSON ? jsonOut : null;
+        if (mode == Mode.OFF || mode == Mode.JSON && json == null) {
             ticker = null;
         } else {
             ticker = Executors.newSingleThreadScheduledExecutor(Threads.daemon("tidemark-progress", false));
-            long every = mode == Mode.TERMINAL ? 500 : LOG_EVERY.toMillis();
-            ticker.scheduleAtFixedRate(mode == Mode.TERMINAL ? this::renderBar : this::logLine, every, every,
-                    TimeUnit.MILLISECONDS);
+            long every = mode == Mode.TERMINAL ? 500 : mode == Mode.JSON ? 1000 : LOG_EVERY.toMillis();
+            ticker.scheduleAtFixedRate(mode == Mode.TERMINAL ? this::renderBar : mode == Mode.JSON ? this::jsonLine
+                    : this::logLine, every, every, TimeUnit.MILLISECONDS);
+            if (mode == Mode.JSON) {
+                jsonLine(); // one at the start, however short the work
+            }
         }
     }
 
@@ -111,6 +128,34 @@ public final class Progress implements AutoCloseable {
                 + " files");
     }
 
+    /** One status object: what, elapsed, done and total files and bytes, the share done and the time left. */
+    private void jsonLine() {
+        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("message_type", "status");
+        m.put("what", what);
+        double elapsed = elapsed().toMillis() / 1000.0;
+        m.put("seconds_elapsed", elapsed);
+        m.put("files_done", files.get());
+        m.put("bytes_done", bytes.get());
+        if (totalFiles > 0) {
+            m.put("total_files", totalFiles);
+        }
+        if (totalBytes > 0) {
+            double frac = Math.min(1, (double) bytes.get() / totalBytes);
+            m.put("total_bytes", totalBytes);
+            m.put("percent_done", frac);
+            if (frac > 0) {
+                m.put("seconds_remaining", Math.max(0, elapsed * (1 - frac) / frac));
+            }
+        }
+        try {
+            json.println(dev.tidemark.util.Json.MAPPER.writeValueAsString(m));
+            json.flush();
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     private void logLine() {
         LOG.info("{}: {}", what, summary());
     }
@@ -119,6 +164,11 @@ public final class Progress implements AutoCloseable {
     public void close() {
         if (ticker != null) {
             ticker.shutdownNow();
+            try {
+                ticker.awaitTermination(5, TimeUnit.SECONDS); // no status line after the summary
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
         if (bar != null) {
             renderBar();

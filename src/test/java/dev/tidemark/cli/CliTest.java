@@ -288,6 +288,18 @@ class CliTest {
         JsonNode rs = r.get(r.size() - 1);
         assertEquals("summary", rs.get("message_type").asText());
         assertEquals(0, rs.get("failed").asLong());
+
+        // --json-progress: status lines first (one at the start, then every second), the summary last.
+        java.util.List<JsonNode> withProgress = lines(env.ok("restore", "one", "--json", "--json-progress", "--to",
+                tmp.resolve("out2").toString(), "--no-sync").out());
+        JsonNode status = withProgress.get(0);
+        assertEquals("status", status.get("message_type").asText(), withProgress.toString());
+        assertTrue(status.has("seconds_elapsed") && status.has("files_done") && status.has("bytes_done"),
+                status.toString());
+        assertEquals("summary", withProgress.get(withProgress.size() - 1).get("message_type").asText());
+        java.util.List<JsonNode> pointProgress = lines(env.ok("point", "--json", "--json-progress").out());
+        assertEquals("status", pointProgress.get(0).get("message_type").asText());
+        assertEquals("summary", pointProgress.get(pointProgress.size() - 1).get("message_type").asText());
     }
 
     private static java.util.List<JsonNode> lines(String out) throws Exception {
