@@ -11,10 +11,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Duration;
@@ -207,17 +205,7 @@ public final class Alerter {
             Map<String, Sent> before = new TreeMap<>(sent);
             change.apply(sent);
             if (!sent.equals(before)) {
-                Path tmp = Files.createTempFile(state, "alerts-", ".tmp");
-                try {
-                    Json.MAPPER.writeValue(tmp.toFile(), sent);
-                    try {
-                        Files.move(tmp, state.resolve(FILE), StandardCopyOption.ATOMIC_MOVE);
-                    } catch (AtomicMoveNotSupportedException e) {
-                        Files.move(tmp, state.resolve(FILE), StandardCopyOption.REPLACE_EXISTING);
-                    }
-                } finally {
-                    Files.deleteIfExists(tmp);
-                }
+                dev.tidemark.util.LocalFiles.writeAtomically(state.resolve(FILE), Json.MAPPER.writeValueAsBytes(sent));
             }
         }
     }

@@ -3,10 +3,7 @@ package dev.tidemark.check;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import dev.tidemark.util.Json;
 import java.io.IOException;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 
 /**
@@ -30,18 +27,7 @@ public record LastVerify(Instant at, String repository, boolean ok, boolean read
 
     /** Writes it under {@code state}, whole or not at all. */
     public void save(Path state) throws IOException {
-        Files.createDirectories(state);
-        Path tmp = Files.createTempFile(state, "last-verify-", ".tmp");
-        try {
-            Json.MAPPER.writeValue(tmp.toFile(), this);
-            try {
-                Files.move(tmp, state.resolve(FILE), StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, state.resolve(FILE), StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        dev.tidemark.util.LocalFiles.writeAtomically(state.resolve(FILE), Json.MAPPER.writeValueAsBytes(this));
     }
 
     /** The record under {@code state}, or null if there is none or it cannot be read. */

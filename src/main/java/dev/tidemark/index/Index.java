@@ -189,19 +189,24 @@ public final class Index implements AutoCloseable {
 
     /** The index as a {@link dev.tidemark.repo.BlobLocator} of {@code repo}: a refresh syncs it with the pack list. */
     public dev.tidemark.repo.BlobLocator locator(dev.tidemark.repo.Repository repo) {
-        Index self = this;
-        return new dev.tidemark.repo.BlobLocator() {
-            @Override
-            public List<BlobLocation> copies(ContentKey key) throws IOException {
-                return self.copies(key);
-            }
+        return new Locator(this, repo);
+    }
 
-            @Override
-            public boolean refresh() throws IOException {
-                IndexSync.Result r = IndexSync.syncPacks(repo, self);
-                return r.packsAdded() > 0 || r.packsRemoved() > 0;
+    /** Where blobs are, by the index; refreshed from {@code repo}'s packs, or never if it is null. */
+    private record Locator(Index index, dev.tidemark.repo.Repository repo) implements dev.tidemark.repo.BlobLocator {
+        @Override
+        public List<BlobLocation> copies(ContentKey key) throws IOException {
+            return index.copies(key);
+        }
+
+        @Override
+        public boolean refresh() throws IOException {
+            if (repo == null) {
+                return false;
             }
-        };
+            IndexSync.Result r = IndexSync.syncPacks(repo, index);
+            return r.packsAdded() > 0 || r.packsRemoved() > 0;
+        }
     }
 
     /**
@@ -223,18 +228,7 @@ public final class Index implements AutoCloseable {
      * index current: it is never refreshed from the repository here, so the worker stays its only writer.
      */
     public dev.tidemark.repo.BlobLocator readOnlyLocator() {
-        Index self = this;
-        return new dev.tidemark.repo.BlobLocator() {
-            @Override
-            public List<BlobLocation> copies(ContentKey key) throws IOException {
-                return self.copies(key);
-            }
-
-            @Override
-            public boolean refresh() {
-                return false;
-            }
-        };
+        return new Locator(this, null);
     }
 
     /** A reader of {@code repo}'s content through this index. */
