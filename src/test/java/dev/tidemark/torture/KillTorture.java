@@ -1,0 +1,301 @@
+package dev.tidemark.torture;
+
+import dev.tidemark.testing.Cli;
+import dev.tidemark.testing.Env;
+import dev.tidemark.testing.History;
+import dev.tidemark.testing.RuntimeClasspath;
+import dev.tidemark.testing.Trees;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * SIGKILL of real tidemark processes at random moments, subject by subject, and what each kill must leave: the
+ * repository verifies ({@code verify --read-data} exits 0), every point committed before restores byte-exact, a point
+ * the killed process managed to commit restores exactly what the tree held, and the next run of the same work
+ * converges. Half the kills of each subject land at a random moment of the whole run, half in its busy middle (from
+ * the first change it makes to the repository or the target). Prints a table; returns the failures.
+ *
+ * <p>Driven by {@code TortureTest} (a few trials a subject, in CI) and {@code bench/torture} (hundreds).
+ */
+public final class KillTorture {
+    /** What is killed. */
+    public enum Subject {
+        POINT("tidemark point"), RESTORE("tidemark restore"), INDEX_REBUILD("tidemark index rebuild"),
+        PRUNE("tidemark prune"), RUN("tidemark run, under load");
+
+        final String label;
+
+        Subject(String label) {
+            this.label = label;
+        }
+    }
+
+    /** Outcomes of one subject's trials. */
+    public static final class Tally {
+        int trials;
+        int beforeChange;
+        int midway;
+        int afterEnd;
+        final List<String> failures = new ArrayList<>();
+    }
+
+    private final Path base;
+    private final Random rnd;
+
+    public KillTorture(Path base, long seed) {
+        this.base = base;
+        this.rnd = new Random(seed);
+    }
+
+    /** Runs {@code trials} kills of each subject; the table is printed. */
+    public Map<Subject, Tally> run(List<Subject> subjects, int trials) throws Exception {
+        Map<Subject, Tally> out = new EnumMap<>(Subject.class);
+        for (Subject s : subjects) {
+            out.put(s, subject(s, trials));
+        }
+        System.out.println(table(out));
+        return out;
+    }
+
+    public static String table(Map<Subject, Tally> tallies) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format("%-28s %7s %8s %7s %7s %9s%n", "subject", "trials", "before", "midway", "after",
+                "failures"));
+        int trials = 0;
+        int failures = 0;
+        for (Map.Entry<Subject, Tally> e : tallies.entrySet()) {
+            Tally t = e.getValue();
+            sb.append(String.format("%-28s %7d %8d %7d %7d %9d%n", e.getKey().label, t.trials, t.beforeChange,
+                    t.midway, t.afterEnd, t.failures.size()));
+            trials += t.trials;
+            failures += t.failures.size();
+            for (String f : t.failures) {
+                sb.append("  FAILED ").append(f).append('\n');
+            }
+        }
+        sb.append(String.format("%-28s %7d %35d%n", "total", trials, failures));
+        return sb.toString();
+    }
+
+    private Tally subject(Subject s, int trials) throws Exception {
+        Path dir = base.resolve(s.name().toLowerCase(java.util.Locale.ROOT));
+        History h = History.build(dir.resolve("h"), 600, 4, 0.25, 48 << 10, rnd.nextLong());
+        if (s == Subject.PRUNE) {
+            h.env.ok("forget", "--keep-last", "2");
+        }
+        if (s == Subject.POINT || s == Subject.RUN) {
+            h.change(0.3); // work for the point to do
+        }
+        Map<String, Path> before = h.restore(dir.resolve("before"), h.points);
+        Path pristine = h.copyTo(dir.resolve("pristine"));
+        History.copyTree(h.env.tree("t"), pristine.resolve("src/t"));
+        Map<String, Long> untouched = listing(pristine.resolve("repo"));
+        long full = Long.MAX_VALUE;
+        Map<String, Long> finished = null;
+        for (int run = 0; run < 2; run++) { // the shorter of two: the first pays for cold caches
+            Env e = trialEnv(dir.resolve("timing-" + run), pristine, h);
+            long t0 = System.nanoTime();
+            Process p = start(s, e, h);
+            if (s == Subject.RUN) {
+                Thread.sleep(3000);
+                p.destroy();
+            }
+            if (!p.waitFor(5, TimeUnit.MINUTES)) {
+                p.destroyForcibly();
+                throw new AssertionError(s.label + " did not finish: " + Files.readString(e.base.resolve("out.log")));
+            }
+            full = Math.min(full, (System.nanoTime() - t0) / 1_000_000);
+            finished = listing(watched(s, e));
+            Trees.deleteRecursively(e.base);
+        }
+        Map<String, Long> untouchedWatched = s == Subject.RESTORE ? Map.of() : s == Subject.INDEX_REBUILD
+                ? listing(pristine.resolve("state")) : untouched;
+        Tally t = new Tally();
+        for (int i = 1; i <= trials; i++) {
+            Env e = trialEnv(dir.resolve("trial-" + i), pristine, h);
+            String trial = s.label + " #" + i;
+            Process p = start(s, e, h);
+            Thread writer = s == Subject.RUN ? writer(e) : null;
+            if (i % 2 == 1 || s == Subject.RUN) {
+                Thread.sleep((long) (full * (0.2 + rnd.nextDouble())));
+            } else {
+                awaitChange(watched(s, e), untouchedWatched, p);
+                Thread.sleep((long) (full * 0.3 * rnd.nextDouble()));
+            }
+            p.destroyForcibly(); // SIGKILL
+            p.waitFor(1, TimeUnit.MINUTES);
+            if (writer != null) {
+                writer.interrupt();
+                writer.join();
+            }
+            Map<String, Long> now = listing(watched(s, e));
+            if (now.equals(untouchedWatched)) {
+                t.beforeChange++;
+            } else if (now.equals(finished)) {
+                t.afterEnd++;
+            } else {
+                t.midway++;
+            }
+            t.trials++;
+            try {
+                check(s, e, before, trial);
+            } catch (AssertionError | RuntimeException err) {
+                t.failures.add(trial + ": " + String.valueOf(err.getMessage()).lines().findFirst().orElse("")
+                        + " (kept in " + e.base + ")");
+                continue;
+            }
+            Trees.deleteRecursively(e.base);
+        }
+        return t;
+    }
+
+    /** What a kill changes first: the repository, the restore's target, or the index. */
+    private static Path watched(Subject s, Env e) {
+        return switch (s) {
+            case RESTORE -> e.base.resolve("target");
+            case INDEX_REBUILD -> e.state;
+            default -> e.repo;
+        };
+    }
+
+    private static Env trialEnv(Path dir, Path pristine, History h) throws IOException {
+        Env e = new Env(dir, "t");
+        History.copyTree(pristine.resolve("repo"), e.repo);
+        History.copyTree(pristine.resolve("state"), e.state);
+        History.copyTree(pristine.resolve("src/t"), e.tree("t"));
+        e.writeConfig(Files.readString(h.env.configFile).contains("\"run\"") ? "" : "  \"run\": {\"settle\": "
+                + "\"100ms\", \"maxDelay\": \"1s\"},\n");
+        return e;
+    }
+
+    private static Process start(Subject s, Env e, History h) throws IOException {
+        List<String> args = switch (s) {
+            case POINT -> List.of("point", "--tag", "killed");
+            case RESTORE -> List.of("restore", h.points.get(h.points.size() - 1), "--to",
+                    e.base.resolve("target").toString(), "--no-sync");
+            case INDEX_REBUILD -> List.of("index", "rebuild");
+            case PRUNE -> List.of("prune", "--max-unused", "0%");
+            case RUN -> List.of("run");
+        };
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp", RuntimeClasspath.get(), "dev.tidemark.cli.Main"));
+        cmd.addAll(args);
+        cmd.addAll(List.of("--no-progress", "-q", "--config", e.configFile.toString()));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(e.base.resolve("out.log").toFile());
+        pb.environment().put("LC_ALL", "C.UTF-8");
+        return pb.start();
+    }
+
+    /** For RUN: an app writing new files and rewriting old ones, 20 times a second, until interrupted. */
+    private Thread writer(Env e) {
+        Random r = new Random(rnd.nextLong());
+        Thread w = new Thread(() -> {
+            Path t = e.tree("t");
+            try {
+                for (int n = 0; !Thread.currentThread().isInterrupted(); n++) {
+                    Trees.write(t.resolve("d" + (n % 20)).resolve("live-" + n + ".bin"), r, 4096 + r.nextInt(8192));
+                    Thread.sleep(50);
+                }
+            } catch (InterruptedException | IOException ignored) {
+                // stopped
+            }
+        }, "torture-writer");
+        w.start();
+        return w;
+    }
+
+    /** What a kill must leave, subject by subject. */
+    private static void check(Subject s, Env e, Map<String, Path> before, String trial) throws Exception {
+        Cli.Result v = e.cli("verify", "--read-data");
+        if (v.code() != 0) {
+            throw new AssertionError("verify --read-data exited " + v.code() + ": " + v.out() + v.err());
+        }
+        for (Map.Entry<String, Path> k : before.entrySet()) {
+            Path to = e.base.resolve("restored-" + k.getKey());
+            e.ok("restore", k.getKey(), "--to", to.toString(), "--no-sync", "-q");
+            Trees.assertSame(k.getValue(), to.resolve("t"));
+        }
+        switch (s) {
+            case POINT, RUN -> {
+                // A point the killed process committed holds what the tree held (it did not change during a
+                // point trial); and the next point converges and holds the tree as it is now.
+                Cli.Result killed = e.cli("show", "killed");
+                if (s == Subject.POINT && killed.code() == 0) {
+                    Path to = e.base.resolve("restored-killed");
+                    e.ok("restore", "killed", "--to", to.toString(), "--no-sync", "-q");
+                    Trees.assertSame(e.tree("t"), to.resolve("t"));
+                }
+                e.ok("point", "--tag", "after", "-q");
+                Path to = e.base.resolve("restored-after");
+                e.ok("restore", "after", "--to", to.toString(), "--no-sync", "-q");
+                Trees.assertSame(e.tree("t"), to.resolve("t"));
+            }
+            case RESTORE -> {
+                // The target is whatever was written; the same restore again (made exact with --mirror) converges.
+                Path target = e.base.resolve("target");
+                String last = before.keySet().stream().reduce((a, b) -> b).orElseThrow();
+                e.ok("restore", last, "--to", target.toString(), "--mirror", "--no-sync", "-q");
+                Trees.assertSame(before.get(last), target.resolve("t"));
+            }
+            case INDEX_REBUILD -> {
+                Cli.Result p = e.cli("point", "-q");
+                if (p.code() != 0) {
+                    // A half-rebuilt index must say so and be rebuilt, not be used.
+                    e.ok("index", "rebuild", "-q");
+                    e.ok("point", "-q");
+                }
+            }
+            case PRUNE -> {
+                e.ok("prune", "--max-unused", "0%", "-q");
+                String again = e.ok("prune", "--dry-run").out();
+                if (!again.contains("nothing to prune")) {
+                    throw new AssertionError("the next prune did not converge: " + again);
+                }
+            }
+            default -> throw new IllegalStateException(trial);
+        }
+    }
+
+    private static void awaitChange(Path watched, Map<String, Long> untouched, Process p) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+        while (unchanged(watched, untouched) && p.isAlive() && System.nanoTime() < deadline) {
+            Thread.sleep(2);
+        }
+    }
+
+    private static boolean unchanged(Path dir, Map<String, Long> untouched) {
+        try {
+            return listing(dir).equals(untouched);
+        } catch (IOException | java.io.UncheckedIOException e) {
+            return false; // a file went away while listed: it is changing
+        }
+    }
+
+    /** Files under {@code dir} with their sizes, leases, locks, temporaries and logs left out. */
+    static Map<String, Long> listing(Path dir) throws IOException {
+        Map<String, Long> out = new TreeMap<>();
+        if (!Files.isDirectory(dir)) {
+            return out;
+        }
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.filter(Files::isRegularFile).toList()) {
+                String k = dir.relativize(p).toString();
+                if (!k.startsWith("leases/") && !k.startsWith("locks/") && !k.startsWith("tmp/")
+                        && !k.startsWith("logs/") && !k.endsWith(".log") && !k.contains("LOCK")) {
+                    out.put(k, Files.size(p));
+                }
+            }
+        }
+        return out;
+    }
+}
