@@ -4,9 +4,6 @@ import dev.tidemark.ExitCode;
 import dev.tidemark.TidemarkException;
 import dev.tidemark.config.Config;
 import dev.tidemark.config.TreeConfig;
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.tidemark.daemon.Control;
-import dev.tidemark.scan.PointTaker;
 import dev.tidemark.point.PointStore;
 import dev.tidemark.point.RestorePoint;
 import dev.tidemark.repo.BlobReader;
@@ -193,7 +190,14 @@ final class RestoreCommand implements Callable<Integer> {
                     }
                 }
             }
-            undoPoint(config, filesInPlace, dbInPlace);
+            UndoPoint undo = new UndoPoint(config, common, replica.name != null, json, spec.commandLine().getOut(),
+                    spec.commandLine().getErr());
+            RestorePoint taken = undo.take(filesInPlace, dbInPlace);
+            if (taken != null && filesInPlace && mirror) {
+                try (RepoSession s = RepoSession.withIndex(config, "tidemark restore")) {
+                    undo.removals(s, taken, jobs(config, s, time, dbOnly), paths.isEmpty());
+                }
+            }
         }
         DatabaseRestore dbr = null;
         try (RepoSession s = RepoSession.withIndex(config, "tidemark restore")) {
@@ -317,43 +321,6 @@ final class RestoreCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         out.println(dev.tidemark.util.Json.MAPPER.writeValueAsString(m));
         out.flush();
-    }
-
-    /**
-     * Takes a point of the trees (and, with a database, the live schema) as they are now, tagged before-restore, by
-     * the daemon if one runs; says how to go back to it. Not from a replica: a replica is only ever written by copy.
-     */
-    private void undoPoint(Config config, boolean files, boolean database) throws Exception {
-        PrintWriter err = spec.commandLine().getErr();
-        if (replica.name != null) {
-            err.println("tidemark: no undo point: --replica reads a replica, which only 'tidemark copy' writes; "
-                    + "what the restore replaces is not kept");
-            return;
-        }
-        String tag = "before-restore";
-        RestorePoint undo;
-        JsonNode reply = Control.call(config.controlSocket(), Map.of("command", "point", "tags", List.of(tag)));
-        if (reply != null) {
-            undo = StatusCommand.point(reply);
-        } else {
-            try (RepoSession s = RepoSession.write(config, java.time.Clock.systemUTC(), "tidemark restore (undo point)")) {
-                // allowEmpty: a tree that is empty now is what there is to keep
-                undo = new PointTaker(config, s.repo, s.index, s.lock, java.time.Clock.systemUTC(),
-                        common.progress()).take(List.of(tag), true).point();
-            }
-        }
-        String how = files && database ? " --db" : database ? " --db-only" : " --mirror";
-        if (json) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("message_type", "undo");
-            m.put("point", undo.id());
-            m.put("undo", "tidemark restore " + undo.id() + how);
-            jsonLine(m);
-            return;
-        }
-        common.summary(spec.commandLine().getOut()).printf("undo point %s holds the %s as they were before this "
-                + "restore; to go back: tidemark restore %s%s (--no-undo skips it)%n", undo.id(),
-                files && database ? "trees and the database" : database ? "database" : "trees", undo.id(), how);
     }
 
     /**

@@ -133,7 +133,7 @@ class RoundTripTest {
 
     /**
      * A restore in place first takes a point of what is there (a file never backed up was deleted silently before),
-     * says how to go back, and going back brings it all again; --no-undo takes none.
+     * says what it will remove and how to go back, and going back brings it all again; --no-undo takes none.
      */
     @Test
     void anInPlaceRestoreTakesAnUndoPointFirstAndItBringsBackWhatWasReplaced() throws Exception {
@@ -153,6 +153,8 @@ class RoundTripTest {
                 + "before this restore; to go back: tidemark restore (\\S+) --mirror").matcher(r.out());
         assertTrue(m.find(), r.out());
         assertEquals(m.group(1), m.group(2));
+        assertTrue(r.out().contains("tree qr: the restore removes 1 entries the point does not have (kept in the "
+                + "undo point): never-backed-up.png\n"), r.out());
         assertFalse(Files.exists(src.resolve("never-backed-up.png")), "the restore itself did what it was asked");
         assertEquals("{\"v\": 1}", Files.readString(src.resolve("settings.json")));
 

@@ -149,8 +149,15 @@ public final class KillTorture {
             try {
                 check(s, e, before, trial);
             } catch (AssertionError | RuntimeException err) {
+                Path kept = Path.of("target", "torture-failures", s.name().toLowerCase(java.util.Locale.ROOT) + "-" + i
+                        + "-" + System.currentTimeMillis());
+                try {
+                    History.copyTree(e.base, kept);
+                } catch (IOException copyFailed) {
+                    kept = e.base;
+                }
                 t.failures.add(trial + ": " + String.valueOf(err.getMessage()).lines().findFirst().orElse("")
-                        + " (kept in " + e.base + ")");
+                        + " (kept in " + kept.toAbsolutePath() + ")");
                 continue;
             }
             Trees.deleteRecursively(e.base);
