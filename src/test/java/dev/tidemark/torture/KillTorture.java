@@ -95,7 +95,8 @@ public final class KillTorture {
         if (s == Subject.POINT || s == Subject.RUN) {
             h.change(0.3); // work for the point to do
         }
-        Map<String, Path> before = h.restore(dir.resolve("before"), h.points);
+        List<String> live = s == Subject.PRUNE ? h.points.subList(h.points.size() - 2, h.points.size()) : h.points;
+        Map<String, Path> before = h.restore(dir.resolve("before"), live);
         Path pristine = h.copyTo(dir.resolve("pristine"));
         History.copyTree(h.env.tree("t"), pristine.resolve("src/t"));
         Map<String, Long> untouched = listing(pristine.resolve("repo"));

@@ -12,13 +12,13 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The kill torture's short form for CI: {@code -Dtidemark.torture.trials=N} kills of each subject (default 4;
+ * The kill torture's short form for CI: {@code -Dtidemark.torture.trials=N} kills of each subject (default 3;
  * {@code bench/torture} runs hundreds). No failure is allowed: each names its trial and keeps its directory.
  */
 @Tag("slow")
 @Timeout(value = 40, unit = TimeUnit.MINUTES)
 class TortureTest {
-    static final int TRIALS = Integer.getInteger("tidemark.torture.trials", 4);
+    static final int TRIALS = Integer.getInteger("tidemark.torture.trials", 3);
 
     @TempDir
     Path tmp;
