@@ -100,7 +100,7 @@ final class DbCommand implements Callable<Integer> {
         "",
         "A point keeps rows and files in agreement by the columns that name files: the ones",
         "declared in database.referenceQueries, or, when none are declared, the ones tidemark",
-        "finds itself: string columns where at least 80 % of the values name an existing file of a",
+        "finds itself: string columns where at least 80 %% of the values name an existing file of a",
         "tree (relative to it, or absolute under its path), on a sample of 200 and then on the",
         "whole column. This looks now and prints what it found as a snippet to paste into the",
         "config's \"database\" section, with how sure it is and the near misses.",

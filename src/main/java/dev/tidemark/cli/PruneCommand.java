@@ -33,7 +33,7 @@ import picocli.CommandLine.Spec;
     "",
     "Examples:",
     "  tidemark prune --dry-run",
-    "  tidemark prune --max-unused 0%            # repack until nothing unused is left",
+    "  tidemark prune --max-unused 0%%           # repack until nothing unused is left",
     "  tidemark prune --max-repack 2GiB --json   # bound the work of one run"})
 final class PruneCommand implements Callable<Integer> {
     @Mixin
@@ -46,7 +46,7 @@ final class PruneCommand implements Callable<Integer> {
     boolean dryRun;
 
     @Option(names = "--max-unused", paramLabel = "LIMIT", description = {"Unused data tolerated after the prune: a",
-        "percentage (default: retention.maxUnused, else 5%), a size (200MiB), or 'unlimited' (no repacking)."})
+        "percentage (default: retention.maxUnused, else 5%%), a size (200MiB), or 'unlimited' (no repacking)."})
     String maxUnused;
 
     @Option(names = "--max-repack", paramLabel = "SIZE", description = "Repack at most SIZE (500MiB, 2GiB) in this run.")

@@ -32,7 +32,7 @@ final class VerifyCommand implements Callable<Integer> {
     boolean readData;
 
     @Option(names = "--read-data-subset", paramLabel = "PERCENT", description = {"Read and check the data of a random",
-        "PERCENT of the packs, dumps and binlog pieces (e.g. 10%: a different tenth each run), and the structure of",
+        "PERCENT of the packs, dumps and binlog pieces (e.g. 10%%: a different tenth each run), and the structure of",
         "all. For a nightly check that reads everything over ten nights."})
     String subset;
 
