@@ -238,6 +238,16 @@ public final class Drill {
         }
     }
 
+    /** Raises the {@code drill-failed} alert for a failed drill, or clears it for a passing one (if alerts are set). */
+    public static void alert(Config config, Result r, Clock clock) {
+        if (config.alerts() == null) {
+            return;
+        }
+        new dev.tidemark.alert.Alerter(config.alerts(), config.state(), clock).reconcile(r.ok() ? Map.of()
+                : Map.of("drill-failed", "drill of point " + r.point() + " found " + r.problems().size()
+                + " problems, the first: " + r.problems().get(0)), "drill-failed"::equals);
+    }
+
     /** Records {@code r} in the repository. */
     public static void record(Repository repo, Result r) throws IOException {
         String base = PREFIX + NAME.format(r.at()) + "-" + r.host().replaceAll("[^A-Za-z0-9._-]", "_") + "-"

@@ -76,12 +76,7 @@ final class DrillCommand implements Callable<Integer> {
                     scratch != null ? scratch : config.state().resolve("drill"), !noDb, new Random());
             Drill.record(s.repo, r);
         }
-        if (config.alerts() != null) {
-            new dev.tidemark.alert.Alerter(config.alerts(), config.state(), Clock.systemUTC()).reconcile(
-                    r.ok() ? Map.of() : Map.of("drill-failed", "drill of point " + r.point() + " found "
-                            + r.problems().size() + " problems, the first: " + r.problems().get(0)),
-                    "drill-failed"::equals);
-        }
+        Drill.alert(config, r, Clock.systemUTC());
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter w = r.ok() ? common.summary(out) : out; // -q: silent when it passed
         if (json) {

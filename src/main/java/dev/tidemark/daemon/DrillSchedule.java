@@ -1,6 +1,5 @@
 package dev.tidemark.daemon;
 
-import dev.tidemark.alert.Alerter;
 import dev.tidemark.check.Drill;
 import dev.tidemark.config.Config;
 import dev.tidemark.index.Index;
@@ -15,7 +14,6 @@ import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -83,11 +81,7 @@ final class DrillSchedule implements AutoCloseable {
                 LOG.error("drill of point {} FAILED: {} problems, the first: {}", r.point(), r.problems().size(),
                         r.problems().get(0));
             }
-            if (config.alerts() != null) {
-                new Alerter(config.alerts(), config.state(), clock).reconcile(r.ok() ? Map.of()
-                        : Map.of("drill-failed", "drill of point " + r.point() + " found " + r.problems().size()
-                        + " problems, the first: " + r.problems().get(0)), "drill-failed"::equals);
-            }
+            Drill.alert(config, r, clock);
         } catch (IOException | RuntimeException e) {
             LOG.warn("drill: {} (tried again at the next check)", e.getMessage() == null ? e.toString()
                     : e.getMessage());
