@@ -41,7 +41,8 @@ public final class BinlogArchive {
         for (String key : repo.store().list(Piece.PREFIX)) {
             if (key.startsWith(Piece.GAPS)) {
                 try {
-                    a.gaps.add(Json.MAPPER.readValue(repo.store().get(key), Piece.Gap.class));
+                    a.gaps.add(Json.MAPPER.readValue(dev.tidemark.repo.CheckedRecord.open(repo.store().get(key), key),
+                            Piece.Gap.class));
                 } catch (ObjectNotFoundException gone) {
                     // removed by a prune since the listing
                 }

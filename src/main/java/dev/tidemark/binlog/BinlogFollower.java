@@ -253,7 +253,7 @@ public final class BinlogFollower implements AutoCloseable {
                         "the server purged binlog files after " + end + " before they were archived (the daemon was "
                                 + "stopped longer than the server keeps them, expire_logs_days/binlog_expire_logs_seconds)");
                 lock.check();
-                repo.store().put(g.key(), Json.MAPPER.writeValueAsBytes(g));
+                repo.store().put(g.key(), dev.tidemark.repo.CheckedRecord.seal(Json.MAPPER.writeValueAsBytes(g)));
                 gapsRecorded++;
                 LOG.warn("binlog: gap: {}; the database cannot be restored to a time between {} and the next point",
                         g.why(), archive.lastCommit());

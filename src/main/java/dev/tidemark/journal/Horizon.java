@@ -1,6 +1,7 @@
 package dev.tidemark.journal;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.tidemark.repo.CheckedRecord;
 import dev.tidemark.repo.WriterLock;
 import dev.tidemark.repo.store.ObjectNotFoundException;
 import dev.tidemark.repo.store.Store;
@@ -27,7 +28,8 @@ public record Horizon(long seq, Instant time, String point) {
     /** The horizon, or null if the journal was never pruned. */
     public static Horizon read(Store store) throws IOException {
         try {
-            return Json.MAPPER.readValue(store.get(KEY), Horizon.class);
+            return Json.MAPPER.readValue(CheckedRecord.open(store.get(KEY), "the journal's horizon (" + KEY + ")"),
+                    Horizon.class);
         } catch (ObjectNotFoundException e) {
             return null;
         }
@@ -36,6 +38,6 @@ public record Horizon(long seq, Instant time, String point) {
     /** Makes this the horizon (the writer lock is checked first). */
     public void write(Store store, WriterLock lock) throws IOException {
         lock.check();
-        store.put(KEY, Json.MAPPER.writeValueAsBytes(this));
+        store.put(KEY, CheckedRecord.seal(Json.MAPPER.writeValueAsBytes(this)));
     }
 }

@@ -2,6 +2,8 @@ package dev.tidemark.point;
 
 import dev.tidemark.ExitCode;
 import dev.tidemark.TidemarkException;
+import dev.tidemark.repo.CheckedRecord;
+import dev.tidemark.repo.DamageException;
 import dev.tidemark.repo.Repository;
 import dev.tidemark.repo.WriterLock;
 import dev.tidemark.repo.store.ObjectNotFoundException;
@@ -81,9 +83,13 @@ public final class PointStore {
     /** The point, or null if there is none (any more) by that id. */
     public RestorePoint loadIfPresent(String id) throws IOException {
         try {
-            return Json.MAPPER.readValue(repo.store().get(PREFIX + id), RestorePoint.class);
+            byte[] stored = repo.store().get(PREFIX + id);
+            return Json.MAPPER.readValue(CheckedRecord.open(stored, "restore point " + id + " in " + repo.location()),
+                    RestorePoint.class);
         } catch (ObjectNotFoundException e) {
             return null;
+        } catch (DamageException e) {
+            throw new TidemarkException(ExitCode.DAMAGED, e.getMessage() + "; run 'tidemark verify'", e);
         } catch (com.fasterxml.jackson.core.JacksonException e) {
             throw new TidemarkException(ExitCode.DAMAGED, "restore point " + id + " in " + repo.location()
                     + " is unreadable (" + e.getOriginalMessage() + "); run 'tidemark verify'", e);
@@ -181,7 +187,7 @@ public final class PointStore {
      */
     public void save(RestorePoint p, WriterLock lock) throws IOException {
         lock.check();
-        if (!repo.store().putIfAbsent(PREFIX + p.id(), Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(p))) {
+        if (!repo.store().putIfAbsent(PREFIX + p.id(), CheckedRecord.seal(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(p)))) {
             throw TidemarkException.failed("restore point " + p.id() + " exists already in " + repo.location()
                     + ": another writer is using the repository; nothing was replaced");
         }

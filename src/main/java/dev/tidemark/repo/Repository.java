@@ -79,7 +79,7 @@ public final class Repository {
         requireEmpty(store);
         RepositoryConfig cfg = newConfig(clock, packSize);
         // config before version: a repository without a version file is not yet a repository.
-        store.put(CONFIG_KEY, Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(cfg));
+        store.put(CONFIG_KEY, CheckedRecord.seal(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(cfg)));
         store.put(VERSION_KEY, (VERSION_PREFIX + FORMAT + "\n").getBytes(StandardCharsets.US_ASCII));
         return new Repository(store, cfg, FORMAT, null);
     }
@@ -95,7 +95,7 @@ public final class Repository {
         String keyId = Keys.add(raw, master, password, clock.instant());
         EncryptedStore store = new EncryptedStore(raw, master);
         RepositoryConfig cfg = newConfig(clock, packSize);
-        store.put(CONFIG_KEY, Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(cfg));
+        store.put(CONFIG_KEY, CheckedRecord.seal(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(cfg)));
         raw.put(VERSION_KEY, (VERSION_PREFIX + ENCRYPTED_FORMAT + "\n").getBytes(StandardCharsets.US_ASCII));
         return new Repository(store, cfg, FORMAT, keyId);
     }
@@ -117,16 +117,14 @@ public final class Repository {
             throw new TidemarkException(ExitCode.USAGE, "no tidemark repository at " + store.location()
                     + ": run 'tidemark init' first, or fix 'repository' in the config");
         }
-        String version = new String(v, StandardCharsets.US_ASCII).trim();
-        if (!version.startsWith(VERSION_PREFIX)) {
-            throw TidemarkException.failed("repository " + store.location() + ": unreadable version file: " + version);
+        String version = new String(v, StandardCharsets.US_ASCII);
+        java.util.regex.Matcher m = VERSION_LINE.matcher(version);
+        if (!m.matches()) {
+            throw new TidemarkException(ExitCode.DAMAGED, "repository " + store.location() + ": its version object is "
+                    + "damaged (" + printable(version) + "); put back 'tidemark repository format N' from a replica "
+                    + "or a copy");
         }
-        int format;
-        try {
-            format = Integer.parseInt(version.substring(VERSION_PREFIX.length()));
-        } catch (NumberFormatException e) {
-            throw TidemarkException.failed("repository " + store.location() + ": unreadable version file: " + version);
-        }
+        int format = Integer.parseInt(m.group(1));
         String keyId = null;
         if (format == ENCRYPTED_FORMAT) {
             char[] password = passwords.password();
@@ -147,8 +145,42 @@ public final class Repository {
             throw TidemarkException.failed("repository " + store.location() + " has format " + format
                     + "; this tidemark reads format " + ENCRYPTED_FORMAT + " and older: upgrade tidemark");
         }
-        RepositoryConfig cfg = Json.MAPPER.readValue(store.get(CONFIG_KEY), RepositoryConfig.class);
+        RepositoryConfig cfg = readConfig(store);
+        if (cfg.format() > format) {
+            throw new TidemarkException(ExitCode.DAMAGED, "repository " + store.location() + ": its version object "
+                    + "says format " + format + " but its config was written at format " + cfg.format()
+                    + ": the version object is damaged");
+        }
         return new Repository(store, cfg, format, keyId);
+    }
+
+    private static final java.util.regex.Pattern VERSION_LINE =
+            java.util.regex.Pattern.compile(java.util.regex.Pattern.quote(VERSION_PREFIX) + "([1-9][0-9]{0,3})\\n?");
+
+    private static RepositoryConfig readConfig(Store store) throws IOException {
+        String what = "repository " + store.location() + ": its config object";
+        try {
+            return Json.MAPPER.readValue(CheckedRecord.open(store.get(CONFIG_KEY), what), RepositoryConfig.class);
+        } catch (DamageException e) {
+            throw new TidemarkException(ExitCode.DAMAGED, e.getMessage() + "; copy it back from a replica", e);
+        } catch (com.fasterxml.jackson.core.JacksonException e) {
+            throw new TidemarkException(ExitCode.DAMAGED, what + " is damaged (" + e.getOriginalMessage()
+                    + "); copy it back from a replica", e);
+        } catch (ObjectNotFoundException e) {
+            throw new TidemarkException(ExitCode.DAMAGED, what + " is missing; copy it back from a replica", e);
+        }
+    }
+
+    /** A damaged text, shown safely on one line. */
+    private static String printable(String s) {
+        StringBuilder b = new StringBuilder();
+        for (char c : s.toCharArray()) {
+            b.append(c >= 0x20 && c < 0x7f ? String.valueOf(c) : String.format("\\x%02x", (int) c));
+            if (b.length() > 60) {
+                return b.append("...").toString();
+            }
+        }
+        return b.toString();
     }
 
     public Store store() {

@@ -26,17 +26,17 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
 /** A daemon running in this JVM on a real repository, index, lock and watcher, for as long as a test needs it. */
-final class Running implements AutoCloseable {
-    final Env env;
+public final class Running implements AutoCloseable {
+    public final Env env;
     final Config config;
-    final Repository repo;
+    public final Repository repo;
     final WriterLock lock;
     final Index index;
-    final Daemon daemon;
+    public final Daemon daemon;
     private final Thread thread;
     private volatile Throwable error;
 
-    Running(Env env) throws Exception {
+    public Running(Env env) throws Exception {
         this(env, SourceFiles.DEFAULT);
     }
 
@@ -68,7 +68,7 @@ final class Running implements AutoCloseable {
     }
 
     /** The settings these tests use: a short settle window, points only on demand. */
-    static String fastConfig() {
+    public static String fastConfig() {
         return "  \"points\": {\"interval\": \"1h\"},\n  \"run\": {\"settle\": \"100ms\", \"maxDelay\": \"2s\"},\n";
     }
 
@@ -99,7 +99,7 @@ final class Running implements AutoCloseable {
     }
 
     /** What the repository says the tree was at {@code at}: the last point before it plus the journal. */
-    static Map<String, FileEntry> stateAt(Repository repo, String tree, Instant at) throws IOException {
+    public static Map<String, FileEntry> stateAt(Repository repo, String tree, Instant at) throws IOException {
         Map<String, FileEntry> out = new TreeMap<>();
         try (Entries en = AtTime.of(repo, at).entries(dev.tidemark.testing.TestContents.reader(repo), tree).open()) {
             for (FileEntry e = en.nextOrNull(); e != null; e = en.nextOrNull()) {
@@ -141,7 +141,7 @@ final class Running implements AutoCloseable {
     }
 
     /** Waits until the repository's latest state of {@code tree} matches its source. */
-    void awaitReplicated(String tree, Duration timeout) throws Exception {
+    public void awaitReplicated(String tree, Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         List<String> diff;
         do {

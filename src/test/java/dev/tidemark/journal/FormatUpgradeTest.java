@@ -106,6 +106,9 @@ class FormatUpgradeTest {
             json.put("time", pointTime.toString());
             store.put(PointStore.PREFIX + p.id(), Json.MAPPER.writeValueAsBytes(json));
             store.put(Repository.VERSION_KEY, "tidemark repository format 1\n".getBytes(StandardCharsets.US_ASCII));
+            ObjectNode config = (ObjectNode) Json.MAPPER.readTree(store.get(Repository.CONFIG_KEY));
+            config.put("format", 1); // and the config as 0.1 wrote it: format 1, no check line
+            store.put(Repository.CONFIG_KEY, Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(config));
             Map<String, FileEntry> files = new TreeMap<>();
             try (ManifestReader r = new ManifestReader(dev.tidemark.testing.TestContents.reader(repo), p.trees().get(0).manifest())) {
                 for (FileEntry e = r.nextOrNull(); e != null; e = r.nextOrNull()) {
