@@ -143,6 +143,7 @@ final class BatchWriter {
             return;
         }
         if (st.type() == null) {
+            dev.tidemark.scan.SpecialFiles.skipped(c.tree(), c.path(), p);
             return; // a socket, fifo or device: not backed up
         }
         switch (st.type()) {

@@ -186,7 +186,8 @@ final class Reconciler implements AutoCloseable {
         try (TreeCursor cursor = index.cursor(ts.name(), dir)) {
             List<byte[]> stale = new ArrayList<>();
             sink.differs(dir); // the directory itself: new, changed or gone
-            walk(ts, start, dir, cursor, stale, known, sink, seenDirs, seen);
+            dev.tidemark.util.Threads.onDeepStack("tidemark-reconcile-" + ts.name(),
+                    () -> walk(ts, start, null, dir, cursor, stale, known, sink, seenDirs, seen));
             cursor.finish(stale);
             if (dir.equals(FileEntry.ROOT) && seen[0] == 0 && !stale.isEmpty()) {
                 return "root " + ts.cfg.path() + " is gone or empty but files were recorded in it "
@@ -242,7 +243,7 @@ final class Reconciler implements AutoCloseable {
     /** The highest code point: a path with it as its last name sorts after every path under the same directory. */
     private static final String LAST = new String(Character.toChars(Character.MAX_CODE_POINT));
 
-    private void walk(FollowedTree ts, Path dir, String rel, TreeCursor cursor, List<byte[]> stale,
+    private void walk(FollowedTree ts, Path dir, FileStat dirStat, String rel, TreeCursor cursor, List<byte[]> stale,
                       java.util.NavigableMap<String, FileEntry> known, Sink sink, Set<String> seenNonFiles,
                       long[] seen) throws IOException {
         if (closed) {
@@ -250,7 +251,7 @@ final class Reconciler implements AutoCloseable {
         }
         List<DirectoryListing.Child> children;
         try {
-            children = DirectoryListing.list(dir, rel, ts.excludes, (p, why) -> LOG.debug("tree {}: {}: {}",
+            children = DirectoryListing.list(dir, dirStat, rel, ts.excludes, (p, why) -> LOG.debug("tree {}: {}: {}",
                     ts.name(), p, why));
         } catch (IOException e) {
             // Left out, not a reason to stop (an EACCES directory, @Recycle, lost+found): what was recorded under it
@@ -270,6 +271,7 @@ final class Reconciler implements AutoCloseable {
             FileStat st = c.stat();
             seen[0]++;
             if (st.type() == null) {
+                dev.tidemark.scan.SpecialFiles.skipped(ts.name(), childRel, child);
                 continue;
             }
             switch (st.type()) {
@@ -287,7 +289,7 @@ final class Reconciler implements AutoCloseable {
                         sink.differs(childRel);
                     }
                     if (st.type() == EntryType.DIR) {
-                        walk(ts, child, childRel, cursor, stale, known, sink, seenNonFiles, seen);
+                        walk(ts, child, st, childRel, cursor, stale, known, sink, seenNonFiles, seen);
                     }
                 }
                 default -> throw new AssertionError(st.type());

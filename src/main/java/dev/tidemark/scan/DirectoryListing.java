@@ -33,14 +33,64 @@ public final class DirectoryListing {
         void leftOut(String rel, String why);
     }
 
+    private static List<Child> replaced(String rel, LeftOut leftOut) {
+        leftOut.leftOut(rel, "was replaced while it was being read (by a symlink or another directory); what is in it "
+                + "is left out of this point");
+        return List.of();
+    }
+
+    private static final java.util.regex.Pattern UNIX_KEY =
+            java.util.regex.Pattern.compile("\\(dev=([0-9a-f]+),ino=([0-9]+)\\)");
+
+    /**
+     * Whether the directory the stream has open (by its handle, whatever its path names now) is the one seen. The
+     * JDK's Unix file key prints as {@code (dev=<hex>,ino=<decimal>)}; a key in another shape is not compared here
+     * and the check after the listing remains.
+     */
+    private static boolean opened(DirectoryStream<Path> ds, FileStat seen) {
+        if (!(ds instanceof java.nio.file.SecureDirectoryStream<Path> sds)) {
+            return true;
+        }
+        try {
+            Object key = sds.getFileAttributeView(java.nio.file.attribute.BasicFileAttributeView.class).readAttributes()
+                    .fileKey();
+            java.util.regex.Matcher m = UNIX_KEY.matcher(String.valueOf(key));
+            if (!m.matches()) {
+                return true;
+            }
+            return Long.parseUnsignedLong(m.group(1), 16) == seen.dev() && Long.parseLong(m.group(2)) == seen.inode();
+        } catch (IOException | RuntimeException e) {
+            return true;
+        }
+    }
+
+    private static boolean stillTheSame(Path dir, FileStat seen) {
+        try {
+            FileStat now = FileStat.lstat(dir);
+            return now.type() == dev.tidemark.point.EntryType.DIR && now.inode() == seen.inode() && now.dev() == seen.dev();
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     /** The path of {@code name} in the directory {@code rel} ("." for the root). */
     public static String child(String rel, String name) {
         return rel.equals(FileEntry.ROOT) ? name : rel + "/" + name;
     }
 
-    public static List<Child> list(Path dir, String rel, Excludes excludes, LeftOut leftOut) throws IOException {
+    /**
+     * The children of {@code dir}. {@code seen} is what lstat said of {@code dir} when its parent was listed (null if
+     * unknown): a directory that is no longer that directory once listed (replaced by a symlink to elsewhere, or
+     * by another directory, while the walk was on its way) gives an empty listing and is reported, so a walk never
+     * follows a symlink out of the tree and never records another directory's children under this name.
+     */
+    public static List<Child> list(Path dir, FileStat seen, String rel, Excludes excludes, LeftOut leftOut)
+            throws IOException {
         List<String> names = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+            if (seen != null && !opened(ds, seen)) {
+                return replaced(rel, leftOut);
+            }
             for (Path p : ds) {
                 String name = p.getFileName().toString();
                 if (!dir.resolve(name).equals(p)) {
@@ -70,6 +120,9 @@ public final class DirectoryListing {
             } catch (IOException e) {
                 leftOut.leftOut(rel2, "cannot stat (" + Problems.reason(e) + ")");
             }
+        }
+        if (seen != null && !stillTheSame(dir, seen)) {
+            return replaced(rel, leftOut);
         }
         return out;
     }

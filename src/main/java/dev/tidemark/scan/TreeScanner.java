@@ -136,7 +136,7 @@ final class TreeScanner {
         try (TreeCursor cursor = index.cursor(tree.name())) {
             Walk w = new Walk(queue, consumer, cursor);
             put(queue, done(Item.of(entry(FileEntry.ROOT, rootStat, null, null))));
-            walk(w, root, FileEntry.ROOT);
+            dev.tidemark.util.Threads.onDeepStack("tidemark-walk-" + tree.name(), () -> walk(w, root, rootStat, FileEntry.ROOT));
             cursor.finish(w.stale);
             w.flushStale();
         } catch (Throwable t) {
@@ -223,14 +223,14 @@ final class TreeScanner {
         }
     }
 
-    private void walk(Walk w, Path dir, String rel) throws IOException {
+    private void walk(Walk w, Path dir, FileStat dirStat, String rel) throws IOException {
         BlockingQueue<Future<List<Item>>> queue = w.queue;
         if (w.consumer.error != null) {
             return; // the consumer failed: stop early, the error is reported by scan()
         }
         List<DirectoryListing.Child> children;
         try {
-            children = DirectoryListing.list(dir, rel, excludes, (p, why) -> problem(p + ": " + why));
+            children = DirectoryListing.list(dir, dirStat, rel, excludes, (p, why) -> problem(p + ": " + why));
         } catch (IOException e) {
             problem(rel + ": cannot list directory (" + Problems.reason(e) + "); left out of this point");
             return;
@@ -241,7 +241,7 @@ final class TreeScanner {
             Path child = c.path();
             FileStat st = c.stat();
             if (st.type() == null) {
-                LOG.debug("{}:{}: not a file, directory or symlink; skipped", tree.name(), childRel);
+                SpecialFiles.skipped(tree.name(), childRel, child);
                 continue;
             }
             if (st.type() != EntryType.FILE || chunk.size() == CHUNK) {
@@ -250,7 +250,7 @@ final class TreeScanner {
             switch (st.type()) {
                 case DIR -> {
                     put(queue, done(Item.of(entry(childRel, st, null, null))));
-                    walk(w, child, childRel);
+                    walk(w, child, st, childRel);
                 }
                 case SYMLINK -> {
                     String target;

@@ -31,6 +31,55 @@ public final class Threads {
         }
     }
 
+    /** Work that may throw an {@link java.io.IOException}. */
+    @FunctionalInterface
+    public interface IoWork {
+        void run() throws java.io.IOException;
+    }
+
+    /** Stack for walks that recurse once per directory level: 2,048 levels (a 4,096-byte path) with room to spare. */
+    static final long DEEP_STACK = 256L << 20;
+
+    /**
+     * Runs {@code work} on a thread of its own with a deep stack and waits for it: a tree walk recurses once per
+     * level, and a tree 2,000 levels deep overflowed the default 1 MiB stack (a StackOverflowError instead of a
+     * point). The stack is address space, committed only as deep as the walk goes.
+     */
+    public static void onDeepStack(String name, IoWork work) throws java.io.IOException {
+        Throwable[] failure = new Throwable[1];
+        Thread t = new Thread(null, () -> {
+            try {
+                work.run();
+            } catch (Throwable e) {
+                failure[0] = e;
+            }
+        }, name, DEEP_STACK);
+        t.start();
+        boolean interrupted = false;
+        while (true) {
+            try {
+                t.join();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true; // the walk holds native handles: wait for it, keep the interrupt
+                t.interrupt();
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        Throwable e = failure[0];
+        if (e instanceof java.io.IOException io) {
+            throw io;
+        } else if (e instanceof RuntimeException re) {
+            throw re;
+        } else if (e instanceof Error err) {
+            throw err;
+        } else if (e != null) {
+            throw new java.io.IOException(e);
+        }
+    }
+
     /** A factory of daemon threads named {@code name}, or {@code name-N} when {@code numbered}. */
     public static ThreadFactory daemon(String name, boolean numbered) {
         AtomicInteger n = new AtomicInteger();
