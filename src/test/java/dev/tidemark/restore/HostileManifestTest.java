@@ -35,7 +35,7 @@ class HostileManifestTest {
     Path tmp;
 
     @Test
-    void dotDotPathsAndSymlinkedDirectoriesCannotEscapeTheTarget() throws Exception {
+    void dotDotAndAbsolutePathsAndSymlinkedDirectoriesCannotEscapeTheTarget() throws Exception {
         Env env = new Env(tmp, "t");
         Path outside = tmp.resolve("outside");
         Files.createDirectories(outside);
@@ -53,6 +53,8 @@ class HostileManifestTest {
             try (dev.tidemark.repo.PackWriter mwPacks = dev.tidemark.testing.TestContents.packs(repo);
                  ManifestWriter mw = new ManifestWriter(repo, mwPacks, "t")) {
                 mw.add(dir(".", t));
+                mw.add(new FileEntry(outside.resolve("absolute.txt").toString(), EntryType.FILE, evil.length, t, t,
+                        0644, 0, 0, 5, key, null));
                 mw.add(new FileEntry("../escape.txt", EntryType.FILE, evil.length, t, t, 0644, 0, 0, 1, key, null));
                 mw.add(new FileEntry("link", EntryType.SYMLINK, 0, t, t, 0777, 0, 0, 2, null, outside.toString()));
                 mw.add(new FileEntry("link/evil.txt", EntryType.FILE, evil.length, t, t, 0644, 0, 0, 3, key, null));
