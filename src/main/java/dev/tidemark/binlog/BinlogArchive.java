@@ -3,7 +3,6 @@ package dev.tidemark.binlog;
 import dev.tidemark.repo.Repository;
 import dev.tidemark.repo.SegmentedInputStream;
 import dev.tidemark.repo.store.ObjectNotFoundException;
-import dev.tidemark.util.Json;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.SequenceInputStream;
@@ -41,8 +40,7 @@ public final class BinlogArchive {
         for (String key : repo.store().list(Piece.PREFIX)) {
             if (key.startsWith(Piece.GAPS)) {
                 try {
-                    a.gaps.add(Json.MAPPER.readValue(dev.tidemark.repo.CheckedRecord.open(repo.store().get(key), key),
-                            Piece.Gap.class));
+                    a.gaps.add(dev.tidemark.repo.CheckedRecord.read(repo.store().get(key), Piece.Gap.class, key));
                 } catch (ObjectNotFoundException gone) {
                     // removed by a prune since the listing
                 }

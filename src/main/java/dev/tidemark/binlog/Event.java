@@ -26,6 +26,8 @@ public final class Event {
     static final int FL_STANDALONE = 1;
     /** No event is larger than this (the server's max_allowed_packet tops out at 1 GiB). */
     static final int MAX_SIZE = 1 << 30;
+    /** Events up to this size are read into a buffer of their size at once; larger ones as their bytes arrive. */
+    private static final int PREALLOCATE = 1 << 20;
 
     private final byte[] bytes;
 
@@ -57,6 +59,17 @@ public final class Event {
         long size = u32(head, 9);
         if (size < HEADER || size > MAX_SIZE) {
             throw new IOException(what + ": an event claims " + size + " bytes; this is not a binlog (or it is damaged)");
+        }
+        if (size > PREALLOCATE) {
+            // Read as it arrives, not allocated up front: a damaged size field must not cost a gigabyte of heap
+            // (the fuzzer's 20-byte piece did). The JDK's readNBytes(len) grows its buffer with what it has read.
+            byte[] body = in.readNBytes((int) size - HEADER);
+            if (body.length < size - HEADER) {
+                throw new EOFException(what + ": ends inside an event");
+            }
+            byte[] all = Arrays.copyOf(head, (int) size);
+            System.arraycopy(body, 0, all, HEADER, body.length);
+            return new Event(all);
         }
         byte[] all = Arrays.copyOf(head, (int) size);
         if (in.readNBytes(all, HEADER, all.length - HEADER) < all.length - HEADER) {

@@ -28,8 +28,7 @@ public record Horizon(long seq, Instant time, String point) {
     /** The horizon, or null if the journal was never pruned. */
     public static Horizon read(Store store) throws IOException {
         try {
-            return Json.MAPPER.readValue(CheckedRecord.open(store.get(KEY), "the journal's horizon (" + KEY + ")"),
-                    Horizon.class);
+            return CheckedRecord.read(store.get(KEY), Horizon.class, "the journal's horizon (" + KEY + ")");
         } catch (ObjectNotFoundException e) {
             return null;
         }

@@ -84,15 +84,11 @@ public final class PointStore {
     public RestorePoint loadIfPresent(String id) throws IOException {
         try {
             byte[] stored = repo.store().get(PREFIX + id);
-            return Json.MAPPER.readValue(CheckedRecord.open(stored, "restore point " + id + " in " + repo.location()),
-                    RestorePoint.class);
+            return CheckedRecord.read(stored, RestorePoint.class, "restore point " + id + " in " + repo.location());
         } catch (ObjectNotFoundException e) {
             return null;
         } catch (DamageException e) {
             throw new TidemarkException(ExitCode.DAMAGED, e.getMessage() + "; run 'tidemark verify'", e);
-        } catch (com.fasterxml.jackson.core.JacksonException e) {
-            throw new TidemarkException(ExitCode.DAMAGED, "restore point " + id + " in " + repo.location()
-                    + " is unreadable (" + e.getOriginalMessage() + "); run 'tidemark verify'", e);
         }
     }
 

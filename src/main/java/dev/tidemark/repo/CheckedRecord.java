@@ -70,6 +70,26 @@ public final class CheckedRecord {
         return s.chars().allMatch(c -> c >= 0x20 && c < 0x7f) ? s.substring(0, 8) : "unreadable";
     }
 
+    /** A checked record's JSON as {@code type}: damage of any kind (check, syntax, encoding) is damage naming it. */
+    public static <T> T read(byte[] stored, Class<T> type, String what) throws DamageException {
+        return parse(open(stored, what), type, what);
+    }
+
+    /**
+     * JSON as {@code type}; bytes that are not such JSON are damage naming {@code what}. Every reader of a JSON
+     * object of the repository goes through here: the JSON library's own errors (a syntax error, or an encoding
+     * it guessed from the first bytes) are not all of one type, and none of them names the object.
+     */
+    public static <T> T parse(byte[] json, Class<T> type, String what) throws DamageException {
+        try {
+            return dev.tidemark.util.Json.MAPPER.readValue(json, type);
+        } catch (com.fasterxml.jackson.core.JacksonException e) {
+            throw new DamageException(what + " is damaged (" + e.getOriginalMessage() + ")", e);
+        } catch (java.io.IOException | RuntimeException e) {
+            throw new DamageException(what + " is damaged (" + e.getMessage() + ")", e);
+        }
+    }
+
     /** Where a well-formed check line starts (it must end the record), or -1. */
     private static int checkLineStart(byte[] b) {
         int at = b.length - LINE;

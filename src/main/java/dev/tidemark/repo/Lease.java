@@ -150,10 +150,10 @@ public final class Lease implements AutoCloseable {
     /** Reads a lease object; null if it is gone. An unreadable one reads as stale. */
     static Info read(Store store, String key) throws IOException {
         try {
-            return Json.MAPPER.readValue(store.get(key), Info.class);
+            return CheckedRecord.parse(store.get(key), Info.class, key);
         } catch (ObjectNotFoundException e) {
             return null;
-        } catch (com.fasterxml.jackson.core.JacksonException e) {
+        } catch (DamageException e) {
             // Half an object cannot exist (puts are atomic): an unreadable one is foreign or damaged.
             return new Info("?", -1, "unreadable lease object", Instant.EPOCH, Instant.EPOCH);
         }

@@ -160,12 +160,9 @@ public final class Repository {
     private static RepositoryConfig readConfig(Store store) throws IOException {
         String what = "repository " + store.location() + ": its config object";
         try {
-            return Json.MAPPER.readValue(CheckedRecord.open(store.get(CONFIG_KEY), what), RepositoryConfig.class);
+            return CheckedRecord.read(store.get(CONFIG_KEY), RepositoryConfig.class, what);
         } catch (DamageException e) {
             throw new TidemarkException(ExitCode.DAMAGED, e.getMessage() + "; copy it back from a replica", e);
-        } catch (com.fasterxml.jackson.core.JacksonException e) {
-            throw new TidemarkException(ExitCode.DAMAGED, what + " is damaged (" + e.getOriginalMessage()
-                    + "); copy it back from a replica", e);
         } catch (ObjectNotFoundException e) {
             throw new TidemarkException(ExitCode.DAMAGED, what + " is missing; copy it back from a replica", e);
         }

@@ -58,16 +58,19 @@ public record KeyFile(@JsonProperty("kdf") String kdf, @JsonProperty("n") int n,
         }
     }
 
-    /** The master key, or null if {@code password} is not this key's. */
-    byte[] open(char[] password) throws IOException {
+    /** The master key, or null if {@code password} is not this key's; {@code what} names the key in errors. */
+    byte[] open(char[] password, String what) throws IOException {
         if (!"scrypt".equals(kdf) || n < 2 || Integer.bitCount(n) != 1 || n > (1 << 20) || r < 1 || r > 32 || p < 1
                 || p > 16) {
-            throw new IOException("a key of this repository has parameters this tidemark does not use (" + kdf
-                    + ", N=" + n + ", r=" + r + ", p=" + p + ")");
+            throw new IOException(what + " has parameters this tidemark does not use (" + kdf
+                    + ", N=" + n + ", r=" + r + ", p=" + p + "): damaged, or written by a newer tidemark");
+        }
+        if (salt == null || nonce == null || sealed == null) {
+            throw new dev.tidemark.repo.DamageException(what + " is damaged: its salt, nonce or sealed key is missing");
         }
         Base64.Decoder b = Base64.getDecoder();
-        byte[] kek = derive(password, b.decode(salt), n, r, p);
         try {
+            byte[] kek = derive(password, b.decode(salt), n, r, p);
             Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
             c.init(Cipher.DECRYPT_MODE, new SecretKeySpec(kek, "AES"), new GCMParameterSpec(128, b.decode(nonce)));
             c.updateAAD(AAD);
@@ -75,7 +78,7 @@ public record KeyFile(@JsonProperty("kdf") String kdf, @JsonProperty("n") int n,
         } catch (AEADBadTagException e) {
             return null;
         } catch (GeneralSecurityException | IllegalArgumentException e) {
-            throw new IOException("a key of this repository is unreadable: " + e.getMessage(), e);
+            throw new dev.tidemark.repo.DamageException(what + " is damaged: " + e.getMessage(), e);
         }
     }
 
@@ -96,7 +99,7 @@ public record KeyFile(@JsonProperty("kdf") String kdf, @JsonProperty("n") int n,
         return Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(this);
     }
 
-    static KeyFile parse(byte[] json) throws IOException {
-        return Json.MAPPER.readValue(json, KeyFile.class);
+    static KeyFile parse(byte[] json, String what) throws IOException {
+        return dev.tidemark.repo.CheckedRecord.parse(json, KeyFile.class, what);
     }
 }

@@ -32,18 +32,29 @@ public final class Keys {
         return k;
     }
 
-    /** Tries {@code password} on every key; null if none opens with it. */
+    /**
+     * Tries {@code password} on every key; null if none opens with it. A damaged key is passed over (another may
+     * open); if none opens and some were damaged, that is the error, naming them.
+     */
     public static Unlocked unlock(Store raw, char[] password) throws IOException {
+        List<String> damaged = new ArrayList<>();
         for (String k : raw.list(EncryptedStore.KEYS_PREFIX)) {
             byte[] master;
             try {
-                master = KeyFile.parse(raw.get(k)).open(password);
+                master = KeyFile.parse(raw.get(k), k).open(password, k);
             } catch (ObjectNotFoundException e) {
                 continue; // removed meanwhile
+            } catch (dev.tidemark.repo.DamageException e) {
+                damaged.add(e.getMessage());
+                continue;
             }
             if (master != null) {
                 return new Unlocked(idOf(k), master);
             }
+        }
+        if (!damaged.isEmpty()) {
+            throw new dev.tidemark.repo.DamageException("no key of " + raw.location() + " opens with this password, "
+                    + "and " + String.join("; ", damaged));
         }
         return null;
     }
@@ -61,7 +72,7 @@ public final class Keys {
         List<Entry> out = new ArrayList<>();
         for (String k : raw.list(EncryptedStore.KEYS_PREFIX)) {
             try {
-                out.add(new Entry(idOf(k), KeyFile.parse(raw.get(k)).created()));
+                out.add(new Entry(idOf(k), KeyFile.parse(raw.get(k), k).created()));
             } catch (ObjectNotFoundException e) {
                 // removed meanwhile
             }
