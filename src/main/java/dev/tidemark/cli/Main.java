@@ -6,6 +6,7 @@ import dev.tidemark.repo.DamageException;
 import java.io.PrintWriter;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -85,9 +86,13 @@ public final class Main implements Runnable {
                 msg = "internal error" + (ex.getMessage() == null ? "" : ": " + ex.getMessage())
                         + "; the log (logs/tidemark.log in the state directory) has the details: please report it";
             }
-            TRACE.error("{} failed: {}", cmd.getCommandName(), msg, ex);
             err.println("tidemark: " + msg);
             err.flush();
+            try {
+                TRACE.error("{} failed: {}", cmd.getCommandName(), msg, ex);
+            } catch (Throwable logFailed) {
+                // Said above already; a disk that fails every open (the fault torture) can fail the log too.
+            }
             return code.code();
         });
         cl.setParameterExceptionHandler((ex, args) -> {
@@ -113,9 +118,41 @@ public final class Main implements Runnable {
         }
     }
 
+    /**
+     * The classes the error path needs, loaded before anything can fail: a disk that fails every open() would
+     * otherwise fail loading them, and the reason would be lost behind a NoClassDefFoundError (the fault torture
+     * found this with classes on a directory classpath).
+     */
+    static void loadErrorPath() {
+        ExitCode.values();
+        List.of(TidemarkException.class, DamageException.class, java.io.UncheckedIOException.class,
+                NoSuchFileException.class, AccessDeniedException.class).forEach(Class::getName);
+    }
+
     public static void main(String[] args) {
-        int code = commandLine().execute(args);
+        loadErrorPath();
+        // An Error (not an Exception) escapes picocli's handler, and a thread's uncaught one is printed whole by the
+        // JVM: either way, one line here and the trace in the log.
+        Thread.setDefaultUncaughtExceptionHandler((t, e) -> internalError("in thread " + t.getName(), e));
+        int code;
+        try {
+            code = commandLine().execute(args);
+        } catch (Throwable e) {
+            internalError("", e);
+            code = ExitCode.FAILED.code();
+        }
         System.exit(code);
+    }
+
+    private static void internalError(String where, Throwable e) {
+        System.err.println("tidemark: internal error" + (where.isEmpty() ? "" : " " + where) + " (" + e
+                + "); the log (logs/tidemark.log in the state directory) has the details: please report it");
+        System.err.flush();
+        try {
+            TRACE.error("internal error {}", where, e);
+        } catch (Throwable logFailed) {
+            // said above already
+        }
     }
 
     /** The build's version and time (version.properties, filled in by the build), and the Java running it. */

@@ -55,8 +55,20 @@ public final class Index implements AutoCloseable {
     static final long BLOCK_CACHE_BYTES = 64L << 20;
     static final long WRITE_BUFFERS_BYTES = 64L << 20;
 
-    static {
-        RocksDB.loadLibrary();
+    /**
+     * Loads RocksDB's native library (once; RocksDB remembers). Not in a static initializer: a failure there (the
+     * library is unpacked into the temp directory, which can be full or failing: the fault torture's EIO on
+     * unlink) would be an ExceptionInInitializerError with a stack trace instead of one line.
+     */
+    private static void loadLibrary() {
+        try {
+            RocksDB.loadLibrary();
+        } catch (RuntimeException | LinkageError e) {
+            Throwable why = e.getCause() != null ? e.getCause() : e;
+            throw dev.tidemark.TidemarkException.failed("cannot load RocksDB's native library for the index ("
+                    + why.getMessage() + "); is the temp directory (" + System.getProperty("java.io.tmpdir")
+                    + ") writable, with room?");
+        }
     }
 
     private final Path dir;
@@ -132,6 +144,7 @@ public final class Index implements AutoCloseable {
     }
 
     private static Index openRaw(Path dir) throws IOException {
+        loadLibrary();
         Files.createDirectories(dir);
         DBOptions dbo = new DBOptions().setCreateIfMissing(true).setCreateMissingColumnFamilies(true)
                 .setMaxOpenFiles(512).setKeepLogFileNum(3).setMaxBackgroundJobs(2).setAtomicFlush(true)

@@ -45,15 +45,47 @@ public final class KillTorture {
         int beforeChange;
         int midway;
         int afterEnd;
+        /** Fault mode: how the faulted processes ended, by exit code. */
+        final Map<Integer, Integer> faultExits = new java.util.TreeMap<>();
         final List<String> failures = new ArrayList<>();
+    }
+
+    /**
+     * An I/O fault injected with libfiu ({@code fiu-run -x}, then {@code fiu-ctrl} at the trial's moment) instead of
+     * the kill: from then on every such call of the process fails with EIO, as on a disk going bad. The process must
+     * then finish, or fail with one line and no stack trace; the checks after it are the kill's.
+     */
+    public enum Fault {
+        FSYNC("posix/io/sync/fsync"), RENAME("posix/io/dir/rename"), UNLINK("posix/io/dir/unlink");
+        // Not open(2) or read(2): tests run tidemark from a directory of classes, and the JVM opens and reads each
+        // class file as it is first used, so those faults break class loading, not tidemark (tried: every such
+        // failure was a NoClassDefFoundError).
+
+        final String failpoint;
+
+        Fault(String failpoint) {
+            this.failpoint = failpoint;
+        }
     }
 
     private final Path base;
     private final Random rnd;
+    /** Inject I/O faults instead of killing (libfiu's fiu-run and fiu-ctrl must be installed). */
+    private final boolean faults;
 
     public KillTorture(Path base, long seed) {
+        this(base, seed, false);
+    }
+
+    public KillTorture(Path base, long seed, boolean faults) {
         this.base = base;
         this.rnd = new Random(seed);
+        this.faults = faults;
+    }
+
+    /** Whether libfiu's tools are installed (the fault mode needs them). */
+    public static boolean fiuInstalled() {
+        return Files.isExecutable(Path.of("/usr/bin/fiu-run")) && Files.isExecutable(Path.of("/usr/bin/fiu-ctrl"));
     }
 
     /** Runs {@code trials} kills of each subject; the table is printed. */
@@ -78,6 +110,9 @@ public final class KillTorture {
                     t.midway, t.afterEnd, t.failures.size()));
             trials += t.trials;
             failures += t.failures.size();
+            if (!t.faultExits.isEmpty()) {
+                sb.append("  ended with exit codes (code=trials): ").append(t.faultExits).append('\n');
+            }
             for (String f : t.failures) {
                 sb.append("  FAILED ").append(f).append('\n');
             }
@@ -132,8 +167,21 @@ public final class KillTorture {
                 awaitChange(watched(s, e), untouchedWatched, p);
                 Thread.sleep((long) (full * 0.3 * rnd.nextDouble()));
             }
-            p.destroyForcibly(); // SIGKILL
-            p.waitFor(1, TimeUnit.MINUTES);
+            String faulted = null;
+            if (faults) {
+                Fault f = Fault.values()[rnd.nextInt(Fault.values().length)];
+                faulted = f.name().toLowerCase(java.util.Locale.ROOT);
+                inject(p, f);
+                if (!p.waitFor(3, TimeUnit.MINUTES)) {
+                    p.destroyForcibly();
+                    p.waitFor(1, TimeUnit.MINUTES);
+                    t.failures.add(trial + " (" + faulted + "): hung after the fault");
+                    continue;
+                }
+            } else {
+                p.destroyForcibly(); // SIGKILL
+                p.waitFor(1, TimeUnit.MINUTES);
+            }
             if (writer != null) {
                 writer.interrupt();
                 writer.join();
@@ -148,6 +196,11 @@ public final class KillTorture {
             }
             t.trials++;
             try {
+                if (faulted != null) {
+                    trial += " (" + faulted + " fails)";
+                    t.faultExits.merge(p.exitValue(), 1, Integer::sum);
+                    checkFailedCleanly(p.exitValue(), Files.readString(e.base.resolve("out.log")));
+                }
                 check(s, e, before, trial);
             } catch (AssertionError | RuntimeException err) {
                 Path kept = Path.of("target", "torture-failures", s.name().toLowerCase(java.util.Locale.ROOT) + "-" + i
@@ -164,6 +217,38 @@ public final class KillTorture {
             Trees.deleteRecursively(e.base);
         }
         return t;
+    }
+
+    /** Enables {@code f} in the running process: every such call fails with EIO from now on. */
+    private static void inject(Process p, Fault f) throws Exception {
+        Process ctl = new ProcessBuilder("/usr/bin/fiu-ctrl", "-c", "enable name=" + f.failpoint + ",failinfo=5",
+                String.valueOf(p.pid())).redirectErrorStream(true).start();
+        String out = new String(ctl.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        ctl.waitFor(30, TimeUnit.SECONDS);
+        // A process that ended before the fault could be injected simply finished: its exit is checked all the same.
+        if (ctl.exitValue() != 0 && p.isAlive()) {
+            throw new IOException("fiu-ctrl failed: " + out);
+        }
+    }
+
+    /**
+     * A faulted process ended well: it finished (exit 0), or it said why it stopped in one line (exit 1 with
+     * "tidemark: ..." last; exit 5 for a point that left files out, each named) and printed no stack trace.
+     */
+    private static void checkFailedCleanly(int exit, String output) {
+        if (output.contains("\tat ") || output.contains("Exception in thread") || output.contains("hs_err")) {
+            throw new AssertionError("exit " + exit + " with a stack trace or a crash: " + output);
+        }
+        if (exit == 0) {
+            return;
+        }
+        if (exit != 1 && exit != 3 && exit != 4 && exit != 5) {
+            throw new AssertionError("exit " + exit + " is not one of tidemark's codes: " + output);
+        }
+        String last = output.strip().lines().reduce((a, b) -> b).orElse("");
+        if (!last.startsWith("tidemark: ")) {
+            throw new AssertionError("exit " + exit + " without a line saying why: " + output);
+        }
     }
 
     /** What a kill changes first: the repository, the restore's target, or the index. */
@@ -185,7 +270,7 @@ public final class KillTorture {
         return e;
     }
 
-    private static Process start(Subject s, Env e, History h) throws IOException {
+    private Process start(Subject s, Env e, History h) throws IOException {
         List<String> args = switch (s) {
             case POINT -> List.of("point", "--tag", "killed");
             case RESTORE -> List.of("restore", h.points.get(h.points.size() - 1), "--to",
@@ -194,7 +279,8 @@ public final class KillTorture {
             case PRUNE -> List.of("prune", "--max-unused", "0%");
             case RUN -> List.of("run");
         };
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        List<String> cmd = new ArrayList<>(faults ? List.of("/usr/bin/fiu-run", "-x") : List.of());
+        cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp", RuntimeClasspath.get(), "dev.tidemark.cli.Main"));
         cmd.addAll(args);
         cmd.addAll(List.of("--no-progress", "-q", "--config", e.configFile.toString()));

@@ -241,7 +241,21 @@ public final class LocalDirStore implements Store {
     static void forceDirectory(Path dir) throws IOException {
         try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
             ch.force(true);
+        } catch (IOException e) {
+            throw named(e, "cannot make " + dir + " durable");
         }
+    }
+
+    /**
+     * An I/O error that says where: the JDK names the file in errors of open, rename and the like, but not in those
+     * of write and force ("No space left on device", "Input/output error" alone, as a full disk and an injected
+     * EIO showed).
+     */
+    static IOException named(IOException e, String where) {
+        if (e instanceof java.nio.file.FileSystemException fse && fse.getFile() != null) {
+            return e;
+        }
+        return new IOException(where + ": " + e.getMessage(), e);
     }
 
     private final class LocalUpload implements Upload {
@@ -254,7 +268,7 @@ public final class LocalDirStore implements Store {
         LocalUpload(Path temp, FileChannel channel) {
             this.temp = temp;
             this.channel = channel;
-            this.counting = new CountingStream(Channels.newOutputStream(channel));
+            this.counting = new CountingStream(Channels.newOutputStream(channel), temp);
             this.out = new BufferedOutputStream(counting, WRITE_BUFFER);
         }
 
@@ -318,9 +332,13 @@ public final class LocalDirStore implements Store {
                 throw new IllegalStateException("upload already finished");
             }
             Path target = pathOf(key);
-            out.flush();
-            channel.force(true);
-            channel.close();
+            try {
+                out.flush();
+                channel.force(true);
+                channel.close();
+            } catch (IOException e) {
+                throw named(e, "cannot write " + target);
+            }
             Path parent = target.getParent();
             if (!Files.isDirectory(parent)) {
                 createDurably(parent);
@@ -361,21 +379,31 @@ public final class LocalDirStore implements Store {
 
     private static final class CountingStream extends OutputStream {
         private final OutputStream out;
+        private final Path file;
         long count;
 
-        CountingStream(OutputStream out) {
+        CountingStream(OutputStream out, Path file) {
             this.out = out;
+            this.file = file;
         }
 
         @Override
         public void write(int b) throws IOException {
-            out.write(b);
+            try {
+                out.write(b);
+            } catch (IOException e) {
+                throw named(e, "cannot write " + file);
+            }
             count++;
         }
 
         @Override
         public void write(byte[] b, int off, int len) throws IOException {
-            out.write(b, off, len);
+            try {
+                out.write(b, off, len);
+            } catch (IOException e) {
+                throw named(e, "cannot write " + file);
+            }
             count += len;
         }
     }
