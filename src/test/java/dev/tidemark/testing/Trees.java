@@ -168,6 +168,16 @@ public final class Trees {
         }
     }
 
+    /** Flips the bits of {@code mask} in the byte at {@code at} of {@code file}: damage, in place. */
+    public static void flip(Path file, long at, int mask) throws IOException {
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(file.toFile(), "rw")) {
+            f.seek(at);
+            int b = f.read();
+            f.seek(at);
+            f.write(b ^ mask);
+        }
+    }
+
     public static long count(Path root) throws IOException {
         try (Stream<Path> s = Files.walk(root)) {
             return s.filter(p -> Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)).count();

@@ -17,7 +17,6 @@ import dev.tidemark.testing.Env;
 import dev.tidemark.testing.MariaDb;
 import dev.tidemark.testing.Trees;
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -84,7 +83,7 @@ class DamageTableTest {
         second = all.get(1);
         assertTrue(second.database().dump() != null, "the second point has the database");
         pristine = base.resolve("pristine");
-        copy(env.repo, pristine);
+        dev.tidemark.testing.History.copyTree(env.repo, pristine);
     }
 
     @AfterAll
@@ -105,7 +104,7 @@ class DamageTableTest {
     @EnumSource(Kind.class)
     void aFlippedBitIsNamedByVerifyAndWhatDoesNotDependOnItStillRestores(Kind kind) throws Exception {
         Trees.deleteRecursively(env.repo);
-        copy(pristine, env.repo);
+        dev.tidemark.testing.History.copyTree(pristine, env.repo);
         String named; // what verify must name
         String restorePoint = second.id(); // a point that must still restore...
         Predicate<String> unaffected = p -> true; // ...these of its files, byte-exact
@@ -241,12 +240,7 @@ class DamageTableTest {
     }
 
     private static void flipAt(Path file, long at) throws IOException {
-        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
-            f.seek(at);
-            int b = f.read();
-            f.seek(at);
-            f.write(b ^ 0x04);
-        }
+        Trees.flip(file, at, 0x04);
     }
 
     private static List<Path> binlogPieces() throws IOException {
@@ -266,16 +260,4 @@ class DamageTableTest {
         return out;
     }
 
-    private static void copy(Path from, Path to) throws IOException {
-        try (Stream<Path> s = Files.walk(from)) {
-            for (Path p : s.toList()) {
-                Path t = to.resolve(from.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(t);
-                } else {
-                    Files.copy(p, t);
-                }
-            }
-        }
-    }
 }

@@ -13,9 +13,10 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The fault torture's short form for CI: I/O errors (EIO from fsync, rename or open, injected with libfiu at a
- * random moment, from then on) in real point, restore, index rebuild and prune processes;
- * {@code -Dtidemark.torture.trials=N} of each (default 3; {@code bench/torture N all faults} runs more). Each
+ * The fault torture's short form for CI: I/O errors (EIO from fsync, rename or unlink, injected with libfiu at a
+ * random moment, from then on) in real point (with and without a database), restore, index rebuild and prune
+ * processes;
+ * {@code -Dtidemark.torture.trials=N} of each (default 2; {@code bench/torture N all faults} runs more). Each
  * faulted process must finish or fail in one line without a stack trace, and what follows is the kill torture's
  * check: verify --read-data exits 0, every committed point restores byte-exact, the next run converges.
  */
@@ -31,11 +32,15 @@ class FaultTortureTest {
                 + ".ci/run installs them)");
         String only = System.getProperty("tidemark.torture.subjects");
         List<KillTorture.Subject> subjects = only == null ? List.of(KillTorture.Subject.POINT,
-                KillTorture.Subject.RESTORE, KillTorture.Subject.INDEX_REBUILD, KillTorture.Subject.PRUNE)
+                KillTorture.Subject.POINT_DB, KillTorture.Subject.RESTORE, KillTorture.Subject.INDEX_REBUILD,
+                KillTorture.Subject.PRUNE)
                 : java.util.Arrays.stream(only.split(",")).map(s -> KillTorture.Subject.valueOf(s.trim()
                         .toUpperCase(java.util.Locale.ROOT))).filter(s -> s != KillTorture.Subject.RUN).toList();
-        Map<KillTorture.Subject, KillTorture.Tally> t = new KillTorture(tmp, Long.getLong("tidemark.torture.seed",
-                System.nanoTime()), true).run(subjects, TortureTest.TRIALS);
+        Map<KillTorture.Subject, KillTorture.Tally> t;
+        try (KillTorture torture = new KillTorture(tmp, Long.getLong("tidemark.torture.seed", System.nanoTime()),
+                true)) {
+            t = torture.run(subjects, Integer.getInteger("tidemark.torture.trials", 2));
+        }
         assertEquals(0, t.values().stream().mapToInt(x -> x.failures.size()).sum(), KillTorture.table(t));
     }
 }

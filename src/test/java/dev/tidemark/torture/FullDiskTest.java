@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.tidemark.testing.Cli;
 import dev.tidemark.testing.Env;
+import dev.tidemark.testing.Shell;
 import dev.tidemark.testing.Trees;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
@@ -25,31 +25,23 @@ class FullDiskTest {
     @TempDir
     Path tmp;
 
-    private static void sh(String script) throws Exception {
-        Process p = new ProcessBuilder("bash", "-c", script).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (p.waitFor() != 0) {
-            throw new AssertionError(script + ": " + out);
-        }
-    }
-
     /** A tmpfs of {@code mib} MiB at {@code dir}; the test is skipped where mounting is not allowed. */
     private static void mount(Path dir, int mib) throws Exception {
         assumeTrue("root".equals(System.getProperty("user.name")), "needs root to mount");
         Files.createDirectories(dir);
         try {
-            sh("mount -t tmpfs -o size=" + mib + "m tmpfs '" + dir + "'");
+            Shell.run("mount -t tmpfs -o size=" + mib + "m tmpfs '" + dir + "'");
         } catch (AssertionError e) {
             assumeTrue(false, "cannot mount here: " + e.getMessage());
         }
     }
 
     private static void grow(Path dir, int mib) throws Exception {
-        sh("mount -o remount,size=" + mib + "m '" + dir + "'");
+        Shell.run("mount -o remount,size=" + mib + "m '" + dir + "'");
     }
 
     private static void umount(Path dir) throws Exception {
-        sh("umount -l '" + dir + "'");
+        Shell.run("umount -l '" + dir + "'");
     }
 
     private static void fill(Path tree, int files, int size, long seed) throws Exception {

@@ -19,9 +19,9 @@ import dev.tidemark.scan.Excludes;
 import dev.tidemark.scan.FileStat;
 import dev.tidemark.testing.Cli;
 import dev.tidemark.testing.Env;
+import dev.tidemark.testing.Shell;
 import java.io.IOException;
 import java.io.RandomAccessFile;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -76,18 +76,12 @@ class HostileSourcesTest {
         return "root".equals(System.getProperty("user.name"));
     }
 
-    private static void sh(String script) throws Exception {
-        Process p = new ProcessBuilder("bash", "-c", script).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertEquals(0, p.waitFor(), script + "\n" + out);
-    }
-
     @Test
     void socketsFifosAndDevicesAreSkippedWithAWarningNamingEach() throws Exception {
         Env env = new Env(tmp, "t");
         Path t = env.tree("t");
         Files.writeString(t.resolve("ok.txt"), "ok");
-        sh("cd '" + t + "' && mkfifo fifo && python3 -c \"import socket; socket.socket(socket.AF_UNIX).bind('sock')\""
+        Shell.run("cd '" + t + "' && mkfifo fifo && python3 -c \"import socket; socket.socket(socket.AF_UNIX).bind('sock')\""
                 + (root() ? " && mknod null-dev c 1 3" : ""));
         env.ok("init");
         Cli.Result r = env.ok("point");
@@ -110,7 +104,7 @@ class HostileSourcesTest {
         Env env = new Env(tmp, "t");
         Path t = env.tree("t");
         Files.writeString(t.resolve("ok.txt"), "ok");
-        sh("cd '" + t + "' && printf 'latin-1' > \"$(printf 'caf\\351.txt')\"");
+        Shell.run("cd '" + t + "' && printf 'latin-1' > \"$(printf 'caf\\351.txt')\"");
         env.ok("init");
         Cli.Result r = env.cli("point");
         assertEquals(5, r.code(), r.toString());
@@ -143,14 +137,14 @@ class HostileSourcesTest {
         }
         Files.writeString(t.resolve(rel + "/leaf.txt"), "deep leaf");
         // Deeper than any path can name: 2,100 levels, made one directory at a time (Java needs whole paths).
-        sh("cd '" + t + "' && python3 -c \"import os\nfd=os.open('.', os.O_RDONLY)\nfor n in ['deeper']+['d']*2100:\n"
+        Shell.run("cd '" + t + "' && python3 -c \"import os\nfd=os.open('.', os.O_RDONLY)\nfor n in ['deeper']+['d']*2100:\n"
                 + "    os.mkdir(n, dir_fd=fd); nfd=os.open(n, os.O_RDONLY, dir_fd=fd); os.close(fd); fd=nfd\n"
                 + "f=os.open('beyond.txt', os.O_WRONLY|os.O_CREAT, dir_fd=fd); os.write(f, b'beyond'); os.close(f)\"");
         try {
             deepTreeTakesAPointAndRestores(env, rel.toString(), deep, longAscii, longUtf8);
         } finally {
             // rm walks by directory handles; JUnit's clean-up cannot reach below PATH_MAX and is quadratic above it
-            sh("rm -rf '" + t.resolve("deeper") + "' '" + deep + "' '" + tmp.resolve("o") + "'");
+            Shell.run("rm -rf '" + t.resolve("deeper") + "' '" + deep + "' '" + tmp.resolve("o") + "'");
         }
     }
 
@@ -379,7 +373,7 @@ class HostileSourcesTest {
         Path mnt = tmp.resolve("ro");
         Files.createDirectories(mnt);
         try {
-            sh("mount -t tmpfs -o size=8m tmpfs '" + mnt + "'");
+            Shell.run("mount -t tmpfs -o size=8m tmpfs '" + mnt + "'");
         } catch (AssertionError e) {
             assumeTrue(false, "cannot mount here: " + e.getMessage());
         }
@@ -388,7 +382,7 @@ class HostileSourcesTest {
             for (int i = 0; i < 20; i++) {
                 Files.writeString(mnt.resolve("t/f" + i + ".txt"), "file " + i);
             }
-            sh("mount -o remount,ro '" + mnt + "'");
+            Shell.run("mount -o remount,ro '" + mnt + "'");
             Files.createDirectories(tmp.resolve("env"));
             Env env = new Env(tmp.resolve("env"));
             env.trees.put("t", mnt.resolve("t"));
@@ -403,7 +397,7 @@ class HostileSourcesTest {
             env.ok("restore", "latest", "--to", out.toString());
             assertEquals("file 7", Files.readString(out.resolve("t/f7.txt")));
         } finally {
-            sh("umount '" + mnt + "'");
+            Shell.run("umount '" + mnt + "'");
         }
     }
 }

@@ -26,10 +26,10 @@ import java.util.stream.Stream;
  *
  * <p>Driven by {@code TortureTest} (a few trials a subject, in CI) and {@code bench/torture} (hundreds).
  */
-public final class KillTorture {
+public final class KillTorture implements AutoCloseable {
     /** What is killed. */
     public enum Subject {
-        POINT("tidemark point"), RESTORE("tidemark restore"), INDEX_REBUILD("tidemark index rebuild"),
+        POINT("tidemark point"), POINT_DB("tidemark point, with database"), RESTORE("tidemark restore"), INDEX_REBUILD("tidemark index rebuild"),
         PRUNE("tidemark prune"), RUN("tidemark run, under load");
 
         final String label;
@@ -70,6 +70,11 @@ public final class KillTorture {
 
     private final Path base;
     private final Random rnd;
+    /** For POINT_DB: the server, the schema its points dump, its rows, and the config section naming it. */
+    private dev.tidemark.testing.MariaDb server;
+    private String schema;
+    private int rows;
+    private String dbSection = "";
     /** Inject I/O faults instead of killing (libfiu's fiu-run and fiu-ctrl must be installed). */
     private final boolean faults;
 
@@ -127,7 +132,13 @@ public final class KillTorture {
         if (s == Subject.PRUNE) {
             h.env.ok("forget", "--keep-last", "2");
         }
-        if (s == Subject.POINT || s == Subject.RUN) {
+        dbSection = "";
+        if (s == Subject.POINT_DB) {
+            database();
+            h.env.writeConfig(dbSection);
+            h.point("p-db");
+        }
+        if (s == Subject.POINT || s == Subject.POINT_DB || s == Subject.RUN) {
             h.change(0.3); // work for the point to do
         }
         List<String> live = s == Subject.PRUNE ? h.points.subList(h.points.size() - 2, h.points.size()) : h.points;
@@ -251,6 +262,53 @@ public final class KillTorture {
         }
     }
 
+    /** POINT_DB's database: a schema of its own on the tests' server, rows enough for a dump of some size. */
+    private void database() throws Exception {
+        if (server == null) {
+            server = dev.tidemark.testing.MariaDb.get();
+            schema = server.newSchema("torture");
+            rows = 3000;
+            server.exec("CREATE TABLE `" + schema + "`.faces (id INT PRIMARY KEY, crop VARCHAR(200), person INT, "
+                    + "embedding VARBINARY(512))");
+            StringBuilder insert = new StringBuilder();
+            for (int i = 0; i < rows; i++) {
+                insert.append(insert.length() == 0 ? "INSERT INTO `" + schema + "`.faces VALUES " : ", ")
+                        .append("(").append(i).append(", 'p").append(i % 50).append("/crop-").append(i)
+                        .append(".jpg', ").append(i % 97).append(", RANDOM_BYTES(512))");
+                if (i % 500 == 499) {
+                    server.exec(insert.toString());
+                    insert.setLength(0);
+                }
+            }
+        }
+        dbSection = server.configSection(List.of(schema), "");
+    }
+
+    /** Drops POINT_DB's schema, if one was made. */
+    @Override
+    public void close() {
+        if (server != null) {
+            server.drop(schema);
+        }
+    }
+
+    /** The point's database loads into a scratch schema whole: every row there. */
+    private void checkDatabase(Env e, String point) throws Exception {
+        String scratch = schema + "_r";
+        try {
+            e.ok("restore", point, "--db-only", "--db-into", scratch, "--force", "-q");
+            try (java.sql.Connection c = server.connect(); java.sql.ResultSet rs = c.createStatement().executeQuery(
+                    "SELECT COUNT(*), COUNT(DISTINCT embedding) FROM `" + scratch + "`.faces")) {
+                rs.next();
+                if (rs.getInt(1) != rows || rs.getInt(2) != rows) {
+                    throw new AssertionError("point " + point + " restored " + rs.getInt(1) + " rows of " + rows);
+                }
+            }
+        } finally {
+            server.drop(scratch);
+        }
+    }
+
     /** What a kill changes first: the repository, the restore's target, or the index. */
     private static Path watched(Subject s, Env e) {
         return switch (s) {
@@ -260,19 +318,19 @@ public final class KillTorture {
         };
     }
 
-    private static Env trialEnv(Path dir, Path pristine, History h) throws IOException {
+    private Env trialEnv(Path dir, Path pristine, History h) throws IOException {
         Env e = new Env(dir, "t");
         History.copyTree(pristine.resolve("repo"), e.repo);
         History.copyTree(pristine.resolve("state"), e.state);
         History.copyTree(pristine.resolve("src/t"), e.tree("t"));
-        e.writeConfig(Files.readString(h.env.configFile).contains("\"run\"") ? "" : "  \"run\": {\"settle\": "
-                + "\"100ms\", \"maxDelay\": \"1s\"},\n");
+        e.writeConfig((Files.readString(h.env.configFile).contains("\"run\"") ? "" : "  \"run\": {\"settle\": "
+                + "\"100ms\", \"maxDelay\": \"1s\"},\n") + dbSection);
         return e;
     }
 
     private Process start(Subject s, Env e, History h) throws IOException {
         List<String> args = switch (s) {
-            case POINT -> List.of("point", "--tag", "killed");
+            case POINT, POINT_DB -> List.of("point", "--tag", "killed");
             case RESTORE -> List.of("restore", h.points.get(h.points.size() - 1), "--to",
                     e.base.resolve("target").toString(), "--no-sync");
             case INDEX_REBUILD -> List.of("index", "rebuild");
@@ -309,7 +367,7 @@ public final class KillTorture {
     }
 
     /** What a kill must leave, subject by subject. */
-    private static void check(Subject s, Env e, Map<String, Path> before, String trial) throws Exception {
+    private void check(Subject s, Env e, Map<String, Path> before, String trial) throws Exception {
         Cli.Result v = e.cli("verify", "--read-data");
         if (v.code() != 0) {
             throw new AssertionError("verify --read-data exited " + v.code() + ": " + v.out() + v.err());
@@ -320,19 +378,25 @@ public final class KillTorture {
             Trees.assertSame(k.getValue(), to.resolve("t"));
         }
         switch (s) {
-            case POINT, RUN -> {
+            case POINT, POINT_DB, RUN -> {
                 // A point the killed process committed holds what the tree held (it did not change during a
                 // point trial); and the next point converges and holds the tree as it is now.
                 Cli.Result killed = e.cli("show", "killed");
-                if (s == Subject.POINT && killed.code() == 0) {
+                if (s != Subject.RUN && killed.code() == 0) {
                     Path to = e.base.resolve("restored-killed");
                     e.ok("restore", "killed", "--to", to.toString(), "--no-sync", "-q");
                     Trees.assertSame(e.tree("t"), to.resolve("t"));
+                    if (s == Subject.POINT_DB) {
+                        checkDatabase(e, "killed");
+                    }
                 }
                 e.ok("point", "--tag", "after", "-q");
                 Path to = e.base.resolve("restored-after");
                 e.ok("restore", "after", "--to", to.toString(), "--no-sync", "-q");
                 Trees.assertSame(e.tree("t"), to.resolve("t"));
+                if (s == Subject.POINT_DB) {
+                    checkDatabase(e, "after");
+                }
             }
             case RESTORE -> {
                 // The target is whatever was written; the same restore again (made exact with --mirror) converges.

@@ -21,7 +21,6 @@ import dev.tidemark.repo.SegmentedInputStream;
 import dev.tidemark.repo.SegmentedOutputStream;
 import dev.tidemark.repo.crypto.Keys;
 import dev.tidemark.repo.store.LocalDirStore;
-import dev.tidemark.repo.store.Store;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -29,8 +29,10 @@ class TortureTest {
         List<KillTorture.Subject> subjects = only == null ? List.of(KillTorture.Subject.values())
                 : java.util.Arrays.stream(only.split(",")).map(s -> KillTorture.Subject.valueOf(s.trim()
                         .toUpperCase(java.util.Locale.ROOT))).toList();
-        Map<KillTorture.Subject, KillTorture.Tally> t = new KillTorture(tmp, Long.getLong("tidemark.torture.seed",
-                System.nanoTime())).run(subjects, TRIALS);
+        Map<KillTorture.Subject, KillTorture.Tally> t;
+        try (KillTorture torture = new KillTorture(tmp, Long.getLong("tidemark.torture.seed", System.nanoTime()))) {
+            t = torture.run(subjects, TRIALS);
+        }
         assertEquals(0, t.values().stream().mapToInt(x -> x.failures.size()).sum(), KillTorture.table(t));
     }
 }

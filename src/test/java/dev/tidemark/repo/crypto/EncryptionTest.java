@@ -8,7 +8,6 @@ import dev.tidemark.testing.Cli;
 import dev.tidemark.testing.Env;
 import dev.tidemark.testing.MariaDb;
 import dev.tidemark.testing.Trees;
-import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -101,12 +100,7 @@ class EncryptionTest {
     }
 
     private static void flip(Path f, long at) throws Exception {
-        try (RandomAccessFile r = new RandomAccessFile(f.toFile(), "rw")) {
-            r.seek(at);
-            int b = r.read();
-            r.seek(at);
-            r.write(b ^ 0x01);
-        }
+        dev.tidemark.testing.Trees.flip(f, at, 0x01);
     }
 
     @Test
