@@ -64,10 +64,13 @@ public final class DirectoryListing {
         }
     }
 
-    private static boolean stillTheSame(Path dir, FileStat seen) {
+    /** Whether {@code dir} is still the directory seen: true, false (replaced), or null (gone, as deletions go). */
+    private static Boolean stillTheSame(Path dir, FileStat seen) {
         try {
             FileStat now = FileStat.lstat(dir);
             return now.type() == dev.tidemark.point.EntryType.DIR && now.inode() == seen.inode() && now.dev() == seen.dev();
+        } catch (NoSuchFileException | NotDirectoryException e) {
+            return null;
         } catch (IOException e) {
             return false;
         }
@@ -121,8 +124,13 @@ public final class DirectoryListing {
                 leftOut.leftOut(rel2, "cannot stat (" + Problems.reason(e) + ")");
             }
         }
-        if (seen != null && !stillTheSame(dir, seen)) {
-            return replaced(rel, leftOut);
+        if (seen != null) {
+            Boolean same = stillTheSame(dir, seen);
+            if (same == null) {
+                return List.of(); // removed since it was listed: as if it had been removed before
+            } else if (!same) {
+                return replaced(rel, leftOut);
+            }
         }
         return out;
     }
