@@ -45,6 +45,8 @@ public final class KillTorture implements AutoCloseable {
         int beforeChange;
         int midway;
         int afterEnd;
+        /** RUN: files the killed daemon said it had made durable, each then found in the trees as they were. */
+        int reportedDurable;
         /** Fault mode: how the faulted processes ended, by exit code. */
         final Map<Integer, Integer> faultExits = new java.util.TreeMap<>();
         final List<String> failures = new ArrayList<>();
@@ -115,6 +117,10 @@ public final class KillTorture implements AutoCloseable {
                     t.midway, t.afterEnd, t.failures.size()));
             trials += t.trials;
             failures += t.failures.size();
+            if (t.reportedDurable > 0) {
+                sb.append("  files reported durable before the end, each then restored as of that moment: ")
+                        .append(t.reportedDurable).append('\n');
+            }
             if (!t.faultExits.isEmpty()) {
                 sb.append("  ended with exit codes (code=trials): ").append(t.faultExits).append('\n');
             }
@@ -212,7 +218,7 @@ public final class KillTorture implements AutoCloseable {
                     t.faultExits.merge(p.exitValue(), 1, Integer::sum);
                     checkFailedCleanly(p.exitValue(), Files.readString(e.base.resolve("out.log")));
                 }
-                check(s, e, before, trial);
+                t.reportedDurable += check(s, e, before, trial);
             } catch (AssertionError | RuntimeException err) {
                 Path kept = Path.of("target", "torture-failures", s.name().toLowerCase(java.util.Locale.ROOT) + "-" + i
                         + "-" + System.currentTimeMillis());
@@ -341,7 +347,8 @@ public final class KillTorture implements AutoCloseable {
         cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp", RuntimeClasspath.get(), "dev.tidemark.cli.Main"));
         cmd.addAll(args);
-        cmd.addAll(List.of("--no-progress", "-q", "--config", e.configFile.toString()));
+        // run says per file what it made durable (-v), for checkReportedDurable
+        cmd.addAll(List.of("--no-progress", s == Subject.RUN ? "-v" : "-q", "--config", e.configFile.toString()));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(e.base.resolve("out.log").toFile());
         pb.environment().put("LC_ALL", "C.UTF-8");
@@ -366,8 +373,8 @@ public final class KillTorture implements AutoCloseable {
         return w;
     }
 
-    /** What a kill must leave, subject by subject. */
-    private void check(Subject s, Env e, Map<String, Path> before, String trial) throws Exception {
+    /** What a kill must leave, subject by subject; returns how many files RUN had reported durable. */
+    private int check(Subject s, Env e, Map<String, Path> before, String trial) throws Exception {
         Cli.Result v = e.cli("verify", "--read-data");
         if (v.code() != 0) {
             throw new AssertionError("verify --read-data exited " + v.code() + ": " + v.out() + v.err());
@@ -377,6 +384,7 @@ public final class KillTorture implements AutoCloseable {
             e.ok("restore", k.getKey(), "--to", to.toString(), "--no-sync", "-q");
             Trees.assertSame(k.getValue(), to.resolve("t"));
         }
+        int reported = s == Subject.RUN ? checkReportedDurable(e) : 0;
         switch (s) {
             case POINT, POINT_DB, RUN -> {
                 // A point the killed process committed holds what the tree held (it did not change during a
@@ -422,6 +430,43 @@ public final class KillTorture implements AutoCloseable {
             }
             default -> throw new IllegalStateException(trial);
         }
+        return reported;
+    }
+
+    /** A line {@code run --verbose} logs per file, after the journal batch holding it was committed. */
+    private static final java.util.regex.Pattern DURABLE = java.util.regex.Pattern.compile(
+            "\\bt:(.+?) (?:copied|recorded) \\(.*\\)$");
+
+    /**
+     * RUN: every file the killed daemon said it had made durable is in the trees as they were just after the kill
+     * ({@code restore --at}, from the journal: no point is taken first), with the bytes the tree holds (the writer
+     * never rewrites a file, and the history's changes were made before the daemon started).
+     */
+    private static int checkReportedDurable(Env e) throws Exception {
+        java.util.Set<String> said = new java.util.TreeSet<>();
+        for (String line : Files.readAllLines(e.base.resolve("out.log"), java.nio.charset.StandardCharsets.UTF_8)) {
+            java.util.regex.Matcher m = DURABLE.matcher(line);
+            if (m.find()) {
+                said.add(m.group(1));
+            }
+        }
+        if (said.isEmpty()) {
+            return 0;
+        }
+        Thread.sleep(1100); // --at is to the second: the next whole second is after every change the daemon saw
+        String at = java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
+        Path to = e.base.resolve("restored-at");
+        e.ok("restore", "--at", at, "--to", to.toString(), "--no-sync", "-q");
+        for (String p : said) {
+            Path got = to.resolve("t").resolve(p);
+            if (!Files.isRegularFile(got)) {
+                throw new AssertionError("t:" + p + " was reported durable and is missing from the trees as of " + at);
+            }
+            if (!java.util.Arrays.equals(Files.readAllBytes(got), Files.readAllBytes(e.tree("t").resolve(p)))) {
+                throw new AssertionError("t:" + p + " was reported durable and restores with other bytes as of " + at);
+            }
+        }
+        return said.size();
     }
 
     private static void awaitChange(Path watched, Map<String, Long> untouched, Process p) throws Exception {

@@ -1,6 +1,7 @@
 package dev.tidemark.torture;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -34,5 +35,10 @@ class TortureTest {
             t = torture.run(subjects, TRIALS);
         }
         assertEquals(0, t.values().stream().mapToInt(x -> x.failures.size()).sum(), KillTorture.table(t));
+        if (t.containsKey(KillTorture.Subject.RUN)) {
+            // The durable check read the daemon's own words: if it never found any, it checked nothing.
+            assertTrue(t.get(KillTorture.Subject.RUN).reportedDurable > 0, "no killed daemon reported a file "
+                    + "durable: the check found nothing to check\n" + KillTorture.table(t));
+        }
     }
 }
