@@ -41,9 +41,20 @@ public final class Running implements AutoCloseable {
     }
 
     Running(Env env, SourceFiles sources) throws Exception {
+        this(env, sources, store -> store);
+    }
+
+    /** A daemon whose repository is reached through {@code wrap} (a decorator that counts or injects faults). */
+    static Running through(Env env, java.util.function.UnaryOperator<dev.tidemark.repo.store.Store> wrap)
+            throws Exception {
+        return new Running(env, SourceFiles.DEFAULT, wrap);
+    }
+
+    private Running(Env env, SourceFiles sources, java.util.function.UnaryOperator<dev.tidemark.repo.store.Store> wrap)
+            throws Exception {
         this.env = env;
         this.config = env.config();
-        this.repo = Repository.open(config.openStore(), config.passwords());
+        this.repo = Repository.open(wrap.apply(config.openStore()), config.passwords());
         this.lock = WriterLock.acquire(repo.store(), Clock.systemUTC(), "tidemark run");
         this.index = Index.open(config.indexDir(), repo.id());
         this.daemon = new Daemon(config, repo, index, lock, Clock.systemUTC(), new Daemon.Options(false, sources));
