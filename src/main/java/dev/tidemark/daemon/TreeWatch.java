@@ -135,13 +135,35 @@ final class TreeWatch implements AutoCloseable {
         return s.isEmpty() ? FileEntry.ROOT : s;
     }
 
+    /** How long closing may wait for the JDK's watch service. */
+    static final java.time.Duration CLOSE_WAIT = java.time.Duration.ofSeconds(10);
+
+    /**
+     * Stops watching. Bounded: the JDK's watch service waits, without a limit, for its poller thread to acknowledge
+     * the close, and that thread is gone if a read of the inotify descriptor ever failed (seen under injected short
+     * reads): a daemon must stop all the same, so after {@link #CLOSE_WAIT} the close is abandoned with a warning
+     * (the process is about to end, or the tree is being dropped).
+     */
     @Override
     public void close() {
         closed = true;
+        Thread closer = new Thread(() -> {
+            try {
+                watcher.close();
+            } catch (IOException | RuntimeException e) {
+                LOG.debug("tree {}: closing the watcher of {}: {}", tree, root, e.toString());
+            }
+        }, "tidemark-unwatch-" + tree);
+        closer.setDaemon(true);
+        closer.start();
         try {
-            watcher.close();
-        } catch (IOException | RuntimeException e) {
-            LOG.debug("tree {}: closing the watcher of {}: {}", tree, root, e.toString());
+            closer.join(CLOSE_WAIT.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (closer.isAlive()) {
+            LOG.warn("tree {}: the file system's watch service did not close within {}; going on without it", tree,
+                    dev.tidemark.util.Sizes.duration(CLOSE_WAIT));
         }
         thread.shutdownNow();
     }

@@ -136,10 +136,20 @@ public final class StatusServer implements AutoCloseable {
         return (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort();
     }
 
+    /**
+     * Stops serving. It runs after the daemon stopped and everything it had was committed, so a failure here (the
+     * JDK's selector throws InternalError when waking it fails, as when a write to its eventfd is cut short) is
+     * only a warning: it must not turn a clean stop into a failed one.
+     */
     @Override
     public void close() {
-        server.stop(0);
-        threads.shutdownNow();
+        try {
+            server.stop(0);
+        } catch (RuntimeException | InternalError e) {
+            LOG.warn("status page: could not stop cleanly: {}", e.toString());
+        } finally {
+            threads.shutdownNow();
+        }
     }
 
     // ---- requests ----
