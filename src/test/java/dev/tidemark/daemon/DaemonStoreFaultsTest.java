@@ -80,7 +80,7 @@ class DaemonStoreFaultsTest {
     }
 
     /** The first commit of a batch's pack, or of its journal object, fails; the batch goes through on the retry. */
-    @ParameterizedTest(name = "the daemon's first {0} commit fails")
+    @ParameterizedTest(name = "the first {0} commit of the daemon fails")
     @ValueSource(strings = {"data", "journal"})
     void aBatchThatCannotBeCommittedIsSaidOnceRetriedAndNothingSeenIsDropped(String prefix) throws Exception {
         Env env = started();

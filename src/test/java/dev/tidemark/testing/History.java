@@ -128,14 +128,15 @@ public final class History {
         }
     }
 
-    /** Copies the repository and the state directory (the index) to {@code to}, for a fresh trial. */
+    /** Copies a trial's directories (repository, state, trees) for a fresh trial: directories, files and symlinks; sockets and FIFOs (a daemon's control socket) are left behind. */
     public static void copyTree(Path from, Path to) throws IOException {
         try (Stream<Path> s = Files.walk(from)) {
             for (Path p : s.toList()) {
                 Path q = to.resolve(from.relativize(p).toString());
                 if (Files.isDirectory(p)) {
                     Files.createDirectories(q);
-                } else {
+                } else if (Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                        || Files.isSymbolicLink(p)) {
                     Files.copy(p, q, StandardCopyOption.COPY_ATTRIBUTES, StandardCopyOption.REPLACE_EXISTING);
                 }
             }

@@ -100,7 +100,7 @@ class DamageTableTest {
         FILE_BLOB, CHUNK, CHUNK_LIST, PACK_TRAILER, PACK_FOOTER, MANIFEST, POINT, JOURNAL, DUMP, BINLOG, CONFIG, VERSION
     }
 
-    @ParameterizedTest
+    @ParameterizedTest(name = "a flipped bit in {0}")
     @EnumSource(Kind.class)
     void aFlippedBitIsNamedByVerifyAndWhatDoesNotDependOnItStillRestores(Kind kind) throws Exception {
         Trees.deleteRecursively(env.repo);

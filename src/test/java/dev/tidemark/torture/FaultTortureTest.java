@@ -13,12 +13,13 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The fault torture's short form for CI: I/O errors (EIO from fsync, rename or unlink, injected with libfiu at a
- * random moment, from then on) in real point (with and without a database), restore, index rebuild and prune
- * processes;
- * {@code -Dtidemark.torture.trials=N} of each (default 2; {@code bench/torture N all faults} runs more). Each
- * faulted process must finish or fail in one line without a stack trace, and what follows is the kill torture's
- * check: verify --read-data exits 0, every committed point restores byte-exact, the next run converges.
+ * The fault torture's short form for CI: I/O faults injected with libfiu at a random moment, from then on (EIO from
+ * open, read, write, fsync, rename or unlink; or short reads and writes) in real point (with and without a
+ * database), restore, index rebuild, prune and run processes; {@code -Dtidemark.torture.trials=N} of each (default
+ * 2; {@code bench/torture N all faults} runs more; {@code -Dtidemark.torture.faults=read,open} draws from those
+ * only). Each faulted process must finish, or fail in one line without a stack trace (short reads and writes are
+ * not errors: it must finish); what follows is the kill torture's check: verify --read-data exits 0, every committed
+ * point restores byte-exact, the next run converges.
  */
 @Tag("slow")
 @Timeout(value = 40, unit = TimeUnit.MINUTES)
@@ -31,11 +32,9 @@ class FaultTortureTest {
         assertTrue(KillTorture.fiuInstalled(), "libfiu's fiu-run and fiu-ctrl are needed (Debian: fiu-utils; "
                 + ".ci/run installs them)");
         String only = System.getProperty("tidemark.torture.subjects");
-        List<KillTorture.Subject> subjects = only == null ? List.of(KillTorture.Subject.POINT,
-                KillTorture.Subject.POINT_DB, KillTorture.Subject.RESTORE, KillTorture.Subject.INDEX_REBUILD,
-                KillTorture.Subject.PRUNE)
+        List<KillTorture.Subject> subjects = only == null ? List.of(KillTorture.Subject.values())
                 : java.util.Arrays.stream(only.split(",")).map(s -> KillTorture.Subject.valueOf(s.trim()
-                        .toUpperCase(java.util.Locale.ROOT))).filter(s -> s != KillTorture.Subject.RUN).toList();
+                        .toUpperCase(java.util.Locale.ROOT))).toList();
         Map<KillTorture.Subject, KillTorture.Tally> t;
         try (KillTorture torture = new KillTorture(tmp, Long.getLong("tidemark.torture.seed", System.nanoTime()),
                 true)) {
