@@ -4,9 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import dev.tidemark.testing.Env;
 import dev.tidemark.testing.FaultyStore;
 import dev.tidemark.testing.Trees;
@@ -16,13 +13,12 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import dev.tidemark.testing.CapturedLog;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.slf4j.LoggerFactory;
 
 /**
  * The daemon's commits failing (a full disk, a NAS share gone for a moment), through {@code FaultyStore}: a batch
@@ -34,23 +30,11 @@ class DaemonStoreFaultsTest {
     @TempDir
     Path tmp;
 
-    private final ListAppender<ILoggingEvent> log = new ListAppender<>();
-    private final Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-
-    @BeforeEach
-    void listen() {
-        log.start();
-        root.addAppender(log);
-    }
-
-    @AfterEach
-    void unlisten() {
-        root.detachAppender(log);
-    }
+    @RegisterExtension
+    final CapturedLog log = new CapturedLog();
 
     private List<String> errors() {
-        return List.copyOf(log.list).stream().filter(e -> e.getLevel() == ch.qos.logback.classic.Level.ERROR)
-                .map(ILoggingEvent::getFormattedMessage).toList();
+        return log.messages(ch.qos.logback.classic.Level.ERROR);
     }
 
     private Env started() throws Exception {

@@ -2,13 +2,9 @@ package dev.tidemark.torture;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import dev.tidemark.daemon.Running;
 import dev.tidemark.point.EntryType;
 import dev.tidemark.point.FileEntry;
@@ -31,11 +27,10 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import dev.tidemark.testing.CapturedLog;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 
 /**
  * Trees that fight back: special files, names the JVM cannot name, names and paths at the system's limits, symlinks
@@ -48,28 +43,11 @@ class HostileSourcesTest {
     @TempDir
     Path tmp;
 
-    private final ListAppender<ILoggingEvent> log = new ListAppender<>();
-    private final Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-
-    @BeforeEach
-    void listen() {
-        log.start();
-        root.addAppender(log);
-    }
-
-    @AfterEach
-    void unlisten() {
-        root.detachAppender(log);
-    }
+    @RegisterExtension
+    final CapturedLog log = new CapturedLog();
 
     private List<String> warnings() {
-        List<String> out = new ArrayList<>();
-        for (ILoggingEvent e : List.copyOf(log.list)) {
-            if (e.getLevel().isGreaterOrEqual(ch.qos.logback.classic.Level.WARN)) {
-                out.add(e.getFormattedMessage());
-            }
-        }
-        return out;
+        return log.messages(ch.qos.logback.classic.Level.WARN);
     }
 
     private static boolean root() {

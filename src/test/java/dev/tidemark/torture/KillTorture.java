@@ -47,6 +47,8 @@ public final class KillTorture implements AutoCloseable {
         int afterEnd;
         /** RUN: files the killed daemon said it had made durable, each then found in the trees as they were. */
         int reportedDurable;
+        /** Fault mode: which faults were drawn, and how many times each. */
+        final Map<String, Integer> faultsDrawn = new java.util.TreeMap<>();
         /** Fault mode: how the faulted processes ended, by exit code. */
         final Map<Integer, Integer> faultExits = new java.util.TreeMap<>();
         final List<String> failures = new ArrayList<>();
@@ -144,6 +146,9 @@ public final class KillTorture implements AutoCloseable {
                 sb.append("  files reported durable before the end, each then restored as of that moment: ")
                         .append(t.reportedDurable).append('\n');
             }
+            if (!t.faultsDrawn.isEmpty()) {
+                sb.append("  faults (fault=trials): ").append(t.faultsDrawn).append('\n');
+            }
             if (!t.faultExits.isEmpty()) {
                 sb.append("  ended with exit codes (code=trials): ").append(t.faultExits).append('\n');
             }
@@ -213,6 +218,7 @@ public final class KillTorture implements AutoCloseable {
                 List<Fault> kinds = faultKinds(s);
                 fault = kinds.get(rnd.nextInt(kinds.size()));
                 faulted = fault.name().toLowerCase(java.util.Locale.ROOT);
+                t.faultsDrawn.merge(faulted, 1, Integer::sum);
                 inject(p, fault);
                 if (s == Subject.RUN) {
                     Thread.sleep(3000); // the daemon under the fault and the writer's load, then SIGTERM
