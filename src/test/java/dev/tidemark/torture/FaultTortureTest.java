@@ -29,7 +29,7 @@ class FaultTortureTest {
 
     @Test
     void ioErrorsAtRandomMomentsFailInOneLineLeaveEveryCommittedPointAndConverge() throws Exception {
-        assertTrue(KillTorture.fiuInstalled(), "libfiu's fiu-run and fiu-ctrl are needed (Debian: fiu-utils; "
+        assertTrue(FaultInjection.fiuInstalled(), "libfiu's fiu-run and fiu-ctrl are needed (Debian: fiu-utils; "
                 + ".ci/run installs them)");
         String only = System.getProperty("tidemark.torture.subjects");
         List<KillTorture.Subject> subjects = only == null ? List.of(KillTorture.Subject.values())
