@@ -66,9 +66,9 @@ final class DatabaseSection {
                 String text = Files.readString(pf, StandardCharsets.UTF_8);
                 password = new DatabaseConfig.Secret(text.strip());
             } catch (IOException e) {
-                throw ConfigLoader.bad(file, "database.passwordFile", pf + " cannot be read ("
-                        + dev.tidemark.util.Problems.reason(e) + "): create it with the password on one line, "
-                        + "readable by this user only");
+                throw dev.tidemark.util.Problems.unreadable(e, file + ": 'database.passwordFile' " + pf
+                        + " cannot be read (" + dev.tidemark.util.Problems.reason(e) + "): create it with the password "
+                        + "on one line, readable by this user only");
             }
             source = "file " + pf;
         } else if (d.passwordEnv() != null) {

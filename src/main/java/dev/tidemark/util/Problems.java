@@ -45,4 +45,19 @@ public final class Problems {
         }
         return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
     }
+
+    /**
+     * The error for a file the user names (a config, a password or token file) that could not be read: a usage
+     * error (exit 2) when the user can fix it (missing, not permitted, not a file), a failure (exit 1) when the disk
+     * failed (EIO and the like), so that a script is not told its command line was wrong.
+     */
+    public static dev.tidemark.TidemarkException unreadable(java.io.IOException e, String message) {
+        boolean users = e instanceof java.nio.file.NoSuchFileException || e instanceof java.nio.file.AccessDeniedException
+                || e instanceof java.nio.file.NotDirectoryException || e instanceof java.nio.file.FileSystemLoopException
+                || e instanceof java.nio.charset.CharacterCodingException
+                || e instanceof java.nio.file.FileSystemException f && f.getReason() != null
+                && f.getReason().contains("Is a directory");
+        return users ? dev.tidemark.TidemarkException.usage(message)
+                : dev.tidemark.TidemarkException.failed(message);
+    }
 }

@@ -99,8 +99,8 @@ public final class StatusServer implements AutoCloseable {
             try {
                 t = Files.readString(http.tokenFile()).strip();
             } catch (IOException e) {
-                throw TidemarkException.usage("http.tokenFile " + http.tokenFile() + " cannot be read (" + e
-                        .getMessage() + "): write a secret of 16 or more characters into it");
+                throw dev.tidemark.util.Problems.unreadable(e, "http.tokenFile " + http.tokenFile()
+                        + " cannot be read (" + e.getMessage() + "): write a secret of 16 or more characters into it");
             }
             if (t.length() < 16) {
                 throw TidemarkException.usage("http.tokenFile " + http.tokenFile() + " holds " + t.length()

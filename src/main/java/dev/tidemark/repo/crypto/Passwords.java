@@ -65,8 +65,8 @@ public final class Passwords {
             }
             return line.toCharArray();
         } catch (IOException e) {
-            throw TidemarkException.usage("password file " + file + " (" + from + ") cannot be read: "
-                    + e.getMessage());
+            throw dev.tidemark.util.Problems.unreadable(e, "password file " + file + " (" + from + ") cannot be "
+                    + "read: " + e.getMessage());
         }
     }
 
