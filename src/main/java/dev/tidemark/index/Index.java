@@ -369,8 +369,14 @@ public final class Index implements AutoCloseable {
         }
     }
 
+    private boolean closed;
+
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed) {
+            return; // a second close would hand RocksDB freed handles: a crash of the whole JVM, not an exception
+        }
+        closed = true;
         try (org.rocksdb.FlushOptions fo = new org.rocksdb.FlushOptions().setWaitForFlush(true)) {
             db.flush(fo, handles);
         } catch (RocksDBException e) {
