@@ -38,10 +38,22 @@ public final class Lease implements AutoCloseable {
 
     /** What a lease object says. */
     @JsonIgnoreProperties(ignoreUnknown = true)
-    public record Info(String host, long pid, String command, Instant created, Instant heartbeat) {
+    @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+    public record Info(String host, long pid, String command, Instant created, Instant heartbeat, Boolean shared,
+                       String writesAs) {
+        /** A lease or exclusive writer lock (every lock written before shared locks existed is exclusive). */
+        public Info(String host, long pid, String command, Instant created, Instant heartbeat) {
+            this(host, pid, command, created, heartbeat, null, null);
+        }
+
+        /** A shared writer lock: other hosts write beside it; an exclusive lock waits for it. */
+        public boolean isShared() {
+            return Boolean.TRUE.equals(shared);
+        }
+
         public String describe() {
-            return "pid " + pid + " on " + host + " ('" + command + "', since " + created + ", heartbeat " + heartbeat
-                    + ")";
+            return "pid " + pid + " on " + host + (writesAs != null && !writesAs.equals(host) ? " as " + writesAs : "")
+                    + " ('" + command + "', since " + created + ", heartbeat " + heartbeat + ")";
         }
 
         /** The same holder: everything but the heartbeat agrees. */
@@ -82,8 +94,14 @@ public final class Lease implements AutoCloseable {
 
     /** Writes a new lease object under {@code prefix}. The heartbeat starts with {@link #startHeartbeat()}. */
     static Lease create(Store store, String prefix, Clock clock, String command) throws IOException {
+        return create(store, prefix, clock, command, null, null);
+    }
+
+    /** As {@link #create(Store, String, Clock, String)}: a shared writer lock when {@code writesAs} is given. */
+    static Lease create(Store store, String prefix, Clock clock, String command, Boolean shared, String writesAs)
+            throws IOException {
         Instant now = clock.instant();
-        Info mine = new Info(hostName(), ProcessHandle.current().pid(), command, now, now);
+        Info mine = new Info(hostName(), ProcessHandle.current().pid(), command, now, now, shared, writesAs);
         String key = prefix + UUID.randomUUID();
         store.put(key, Json.MAPPER.writeValueAsBytes(mine));
         return new Lease(store, key, clock, mine);
@@ -135,7 +153,7 @@ public final class Lease implements AutoCloseable {
             } else {
                 Instant t = clock.instant();
                 store.put(key, Json.MAPPER.writeValueAsBytes(new Info(info.host(), info.pid(), info.command(),
-                        info.created(), t)));
+                        info.created(), t, info.shared(), info.writesAs())));
                 refreshed = t;
                 return true;
             }

@@ -119,4 +119,64 @@ class WriterLockTest {
             assertArrayEquals(before, store.get(PointStore.PREFIX + p.id()));
         }
     }
+
+    /**
+     * Shared locks (format 5: a point, a daemon) of different hosts hold at once; the same host twice, or a shared
+     * and an exclusive one, never do; a lock without a mode (an older tidemark's) is exclusive; a daemon's spell of
+     * exclusivity is waited for, a command-line prune is not.
+     */
+    @Test
+    void sharedLocksOfDifferentHostsHoldTogetherAndExclusiveOnesAlone() throws Exception {
+        Env env = new Env(tmp, "t");
+        env.ok("init");
+        Clock c = Clock.systemUTC();
+        Duration noWait = Duration.ZERO;
+        try (LocalDirStore store = new LocalDirStore(env.repo)) {
+            try (WriterLock a = WriterLock.acquireShared(store, c, "tidemark run", "nas-a", noWait);
+                 WriterLock b = WriterLock.acquireShared(store, c, "tidemark point", "nas-b", noWait)) {
+                assertTrue(a.shared() && b.shared());
+                TidemarkException same = assertThrows(TidemarkException.class,
+                        () -> WriterLock.acquireShared(store, c, "tidemark point", "nas-a", noWait));
+                assertEquals(ExitCode.LOCKED, same.exitCode());
+                assertTrue(same.getMessage().contains("one writer per host"), same.getMessage());
+                TidemarkException ex = assertThrows(TidemarkException.class,
+                        () -> WriterLock.acquire(store, c, "tidemark prune"));
+                assertEquals(ExitCode.LOCKED, ex.exitCode());
+                assertEquals(false, a.tryExclusive(), "not alone: b writes");
+                assertEquals(2, store.list(WriterLock.PREFIX).size(), "refused writers leave no lock behind");
+            }
+            try (WriterLock prune = WriterLock.acquire(store, c, "tidemark prune")) {
+                long t0 = System.nanoTime();
+                TidemarkException e = assertThrows(TidemarkException.class,
+                        () -> WriterLock.acquireShared(store, c, "tidemark point", "nas-a", Duration.ofMinutes(5)));
+                assertTrue(System.nanoTime() - t0 < Duration.ofSeconds(30).toNanos(), "a prune is not waited for");
+                assertTrue(e.getMessage().contains("'tidemark prune'"), e.getMessage());
+            }
+            // An older tidemark's lock says nothing of sharing: exclusive.
+            Instant now = Instant.now();
+            store.put("locks/older", Json.MAPPER.writeValueAsBytes(new Lease.Info("other-host", 7, "tidemark run",
+                    now, now)));
+            assertThrows(TidemarkException.class, () -> WriterLock.acquireShared(store, c, "tidemark point", "nas-a",
+                    noWait));
+            store.delete("locks/older");
+            // A daemon alone takes the repository for its prune; a shared writer of another host waits for it.
+            try (WriterLock a = WriterLock.acquireShared(store, c, "tidemark run", "nas-a", noWait)) {
+                assertTrue(a.tryExclusive());
+                assertEquals(false, a.shared());
+                java.util.concurrent.CompletableFuture<WriterLock> b = java.util.concurrent.CompletableFuture
+                        .supplyAsync(() -> {
+                            try {
+                                return WriterLock.acquireShared(store, c, "tidemark point", "nas-b",
+                                        Duration.ofMinutes(1));
+                            } catch (java.io.IOException e) {
+                                throw new java.io.UncheckedIOException(e);
+                            }
+                        });
+                Thread.sleep(3000);
+                assertEquals(false, b.isDone(), "waits while the daemon prunes");
+                a.releaseExclusive();
+                b.get(30, java.util.concurrent.TimeUnit.SECONDS).close();
+            }
+        }
+    }
 }
