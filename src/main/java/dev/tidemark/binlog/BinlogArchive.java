@@ -224,7 +224,7 @@ public final class BinlogArchive {
                 Piece p = it.next();
                 try {
                     InputStream in = new SegmentedInputStream(repo.store().open(p.key()), repo.hasher(),
-                            p.contentKey(), p.key());
+                            p.contentKey(), repo.objectKey(p.key()));
                     long skip = pos[0] - p.from();
                     if (skip > 0) {
                         in.skipNBytes(skip);

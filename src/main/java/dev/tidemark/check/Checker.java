@@ -5,10 +5,6 @@ import dev.tidemark.hash.ContentHasher;
 import dev.tidemark.hash.ContentKey;
 import dev.tidemark.db.DumpReader;
 import dev.tidemark.point.FileEntry;
-import dev.tidemark.journal.Horizon;
-import dev.tidemark.journal.Journal;
-import dev.tidemark.journal.JournalCover;
-import dev.tidemark.journal.JournalObject;
 import dev.tidemark.point.ManifestReader;
 import dev.tidemark.point.PointStore;
 import dev.tidemark.point.RestorePoint;
@@ -84,7 +80,7 @@ public final class Checker {
     }
 
     /** Thrown inside a check when a listed object is gone: garbage a compaction or prune let go meanwhile. */
-    private static final class Vanished extends RuntimeException {
+    static final class Vanished extends RuntimeException {
         Vanished(String key) {
             super(key, null, false, false);
         }
@@ -210,43 +206,24 @@ public final class Checker {
                         + "): " + e.getMessage());
             }
         }
-        // The journal: objects never partly overlap; every object read matches its name, and every file version it
-        // names is in a pack. Superseded objects (a merge's inputs not yet deleted) and those below the horizon
-        // (pruned) are garbage and not read.
-        Journal journal = new Journal(repo);
-        JournalCover cover = JournalCover.of(journal.list());
-        for (String o : cover.overlaps()) {
-            damage("journal objects overlap: " + o);
-        }
-        Horizon horizon = journal.horizon();
-        long[] changes = {0};
-        int journalObjects = 0;
-        for (JournalObject o : cover.objects()) {
-            if (horizon != null && o.to() <= horizon.seq()) {
-                continue;
+        // Each host's own streams: its journal, then (below, after the dumps) its archived binlog.
+        HostStreams.Findings findings = new HostStreams.Findings() {
+            @Override
+            public String problem(ContentKey key) {
+                return Checker.this.problem(key);
             }
-            journalObjects++;
-            if (store.size(o.key()).isEmpty()) {
-                throw new Vanished(o.key());
+
+            @Override
+            public void damage(String what) {
+                Checker.this.damage(what);
             }
-            try {
-                journal.readObject(o, e -> {
-                    changes[0]++;
-                    if (e.isDelete() || !e.entry().isFile()) {
-                        return;
-                    }
-                    String why = problem(e.entry().key());
-                    if (why != null) {
-                        affected.add(e.tree() + "/" + e.path() + " (content " + e.entry().key().shortHex() + why
-                                + "; journal " + FileEntry.instant(e.timeNanos()) + ")");
-                    }
-                });
-            } catch (ObjectNotFoundException e) {
-                throw new Vanished(o.key());
-            } catch (IOException e) {
-                damage(e.getMessage());
+
+            @Override
+            public void affected(String what) {
+                affected.add(what);
             }
-        }
+        };
+        HostStreams.Journals journals = HostStreams.journals(repo, findings);
         // Database dumps: each one there; with readData, every byte read, checked and parsed statement by statement.
         for (Map.Entry<String, List<String>> d : dumpPoints.entrySet()) {
             String what = "database dump " + d.getKey() + " (points " + String.join(", ", d.getValue()) + ")";
@@ -269,38 +246,13 @@ public final class Checker {
                 damage(what + ": " + e.getMessage());
             }
         }
-        // The archived binlog: every piece of the cover there; with readData, read, checked against its key and
-        // parsed event by event (a piece holds whole events).
-        dev.tidemark.binlog.BinlogArchive binlog = dev.tidemark.binlog.BinlogArchive.load(repo);
-        int binlogPieces = 0;
-        for (String file : binlog.files()) {
-            for (dev.tidemark.binlog.Piece p : binlog.pieces(file)) {
-                binlogPieces++;
-                if (store.size(p.key()).isEmpty()) {
-                    throw new Vanished(p.key());
-                }
-                if (readData && p.length() > 0 && sample.test(p.key())) {
-                    String what = "binlog " + file + " bytes " + p.from() + "-" + p.to();
-                    try {
-                        long n = dev.tidemark.binlog.Event.check(new dev.tidemark.repo.SegmentedInputStream(
-                                store.open(p.key()), repo.hasher(), p.contentKey(), p.key()), what);
-                        if (n != p.length()) {
-                            damage(what + ": holds " + n + " bytes, its name says " + p.length());
-                        }
-                    } catch (ObjectNotFoundException e) {
-                        throw new Vanished(p.key());
-                    } catch (IOException e) {
-                        damage(what + ": " + e.getMessage());
-                    }
-                }
-            }
-        }
+        HostStreams.Binlogs binlogs = HostStreams.binlogs(repo, readData, sample, findings);
         if (!affected.isEmpty() && damage.isEmpty()) {
             damage(affected.size() + " files name content that no pack holds");
         }
         return new Report(List.copyOf(damage), List.copyOf(new TreeSet<>(affected)), packIds.size(), blobs.size(),
-                pointCount, manifestPoints.size(), entries, bytesRead, journalObjects, changes[0], dumpPoints.size(),
-                binlogPieces, binlog.bytes(), packsRead);
+                pointCount, manifestPoints.size(), entries, bytesRead, journals.objects(), journals.changes(),
+                dumpPoints.size(), binlogs.pieces(), binlogs.bytes(), packsRead);
     }
 
     /**

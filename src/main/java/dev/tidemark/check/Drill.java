@@ -21,7 +21,6 @@ import dev.tidemark.util.Json;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -167,7 +166,7 @@ public final class Drill {
         if (database && config.database() != null && snap != null && snap.dump() != null) {
             db = database(p, snap, problems);
         }
-        return new Result(p.id(), clock.instant(), host(), problems.isEmpty(), chosen.size(), bytes, filesSeconds,
+        return new Result(p.id(), clock.instant(), repo.host(), problems.isEmpty(), chosen.size(), bytes, filesSeconds,
                 expected, db, List.copyOf(problems));
     }
 
@@ -260,25 +259,24 @@ public final class Drill {
         }
     }
 
-    /** The newest drill recorded in the repository, or null. */
+    /**
+     * The newest drill of this view's host recorded in the repository (another host's drill rehearsed its own
+     * points, not these), or null. Before format 5, the newest of any.
+     */
     public static Result latest(Repository repo) throws IOException {
         List<String> keys = new ArrayList<>(repo.store().list(PREFIX));
         keys.sort(null);
         for (int i = keys.size() - 1; i >= 0; i--) {
+            Result r;
             try {
-                return Json.MAPPER.readValue(repo.store().get(keys.get(i)), Result.class);
+                r = Json.MAPPER.readValue(repo.store().get(keys.get(i)), Result.class);
             } catch (IOException e) {
-                // unreadable (written by a newer tidemark, or damaged): the one before
+                continue; // unreadable (written by a newer tidemark, or damaged): the one before
+            }
+            if (repo.space().whole() || repo.host().equals(r.host())) {
+                return r;
             }
         }
         return null;
-    }
-
-    private static String host() {
-        try {
-            return InetAddress.getLocalHost().getHostName();
-        } catch (IOException e) {
-            return "unknown";
-        }
     }
 }

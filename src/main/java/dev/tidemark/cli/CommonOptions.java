@@ -20,10 +20,16 @@ public final class CommonOptions {
     @Option(names = "--no-progress", description = "No progress bar or progress lines.")
     boolean noProgress;
 
+    @Option(names = "--host", paramLabel = "NAME", description = {"Act as host NAME in a repository several hosts",
+        "share: whose points 'latest' and --at mean, whose journal is read and",
+        "written. Default: the config's 'host', else this machine's name."})
+    String host;
+
     /** Reads and validates the config; creates nothing (the log file starts when a repository is opened). */
     Config load() {
         Logging.console(verbose, quiet);
-        return ConfigLoader.load(ConfigLoader.locate(config, System::getenv));
+        Config c = ConfigLoader.load(ConfigLoader.locate(config, System::getenv));
+        return host == null ? c : c.withHost(host);
     }
 
     /**

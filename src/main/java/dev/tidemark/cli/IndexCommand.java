@@ -37,7 +37,7 @@ final class IndexCommand implements Runnable {
             Config config = common.load();
             Logging.file(config.logDir());
             try (Store store = config.openStore()) {
-                Repository repo = Repository.open(store, config.passwords());
+                Repository repo = Repository.open(store, config.passwords()).forHost(config.hostName());
                 // Open first: fails with exit code 4 if another process holds the index, before anything is deleted.
                 Index.open(config.indexDir(), repo.id()).close();
                 Index.delete(config.indexDir());

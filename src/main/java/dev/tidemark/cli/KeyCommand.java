@@ -43,7 +43,7 @@ final class KeyCommand implements Runnable {
     }
 
     static EncryptedStore store(RepoSession s) {
-        return (EncryptedStore) s.repo.store();
+        return (EncryptedStore) s.repo.wholeStore();
     }
 
     @Command(name = "list", description = {"List the keys: id, when added, and which one the current password opens.",

@@ -72,7 +72,7 @@ final class PointCommand implements Callable<Integer> {
         }
         ConfigLoader.requireTreesExist(config);
         PointTaker.Outcome out;
-        try (RepoSession s = RepoSession.write(config, Clock.systemUTC(), "tidemark point")) {
+        try (RepoSession s = RepoSession.writeShared(config, Clock.systemUTC(), "tidemark point", null)) {
             out = new PointTaker(config, s.repo, s.index, s.lock, Clock.systemUTC(),
                     common.progress(json, jsonProgress, spec.commandLine().getOut())).take(tags, allowEmpty);
         }

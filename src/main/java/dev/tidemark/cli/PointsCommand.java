@@ -14,6 +14,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "points", description = {"List restore points, oldest first.",
+    "Every host's, with a HOST column when the repository holds several hosts' points;",
+    "--host NAME lists one host's.",
     "--json prints an array of objects with id, time, host, tags, trees and totals."})
 final class PointsCommand implements Callable<Integer> {
     @Mixin
@@ -32,10 +34,13 @@ final class PointsCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         List<RestorePoint> all;
         BinlogArchive binlog;
+        String host;
         try (RepoSession s = RepoSession.read(replica.apply(common.load()), "tidemark points")) {
-            all = new PointStore(s.repo).all();
+            host = s.repo.host();
+            all = common.host != null ? new PointStore(s.repo).ofHost() : new PointStore(s.repo).all();
             binlog = BinlogArchive.load(s.repo);
         }
+        boolean hosts = all.stream().map(RestorePoint::host).distinct().count() > 1;
         PrintWriter w = spec.commandLine().getOut();
         if (json) {
             w.println(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(all));
@@ -45,16 +50,19 @@ final class PointsCommand implements Callable<Integer> {
             w.println("no restore points yet: take one with 'tidemark point'");
             return 0;
         }
-        w.printf("%-20s %-20s %10s %10s %10s  %-9s %s%n", "ID", "TIME (UTC)", "FILES", "SIZE", "NEW", "DATABASE",
-                "TAGS");
+        w.printf("%-20s %-20s %s%10s %10s %10s  %-9s %s%n", "ID", "TIME (UTC)", hosts ? String.format("%-16s ", "HOST")
+                : "", "FILES", "SIZE", "NEW", "DATABASE", "TAGS");
         for (RestorePoint p : all) {
             String db = p.database() == null ? "-" : p.database().dump() == null ? "SKIPPED"
                     : p.database().dangling() > 0 ? "DANGLING" : "yes";
-            w.printf("%-20s %-20s %10s %10s %10s  %-9s %s%n", p.id(), p.time().toString().substring(0, 19).replace('T', ' '),
-                    Sizes.count(p.totals().files()), Sizes.bytes(p.totals().bytes()),
+            w.printf("%-20s %-20s %s%10s %10s %10s  %-9s %s%n", p.id(),
+                    p.time().toString().substring(0, 19).replace('T', ' '),
+                    hosts ? String.format("%-16s ", p.host()) : "", Sizes.count(p.totals().files()),
+                    Sizes.bytes(p.totals().bytes()),
                     Sizes.bytes(p.totals().newBytes()), db, String.join(",", p.tags()));
         }
-        String between = databaseBetweenPoints(all, binlog);
+        String between = databaseBetweenPoints(hosts ? all.stream().filter(p -> p.host().equals(host)).toList()
+                : all, binlog);
         if (between != null) {
             w.println(between);
         }

@@ -58,7 +58,7 @@ final class RepoSession implements AutoCloseable {
 
     /** Read-only access to the repository under a reader's lease: no writer lock, no index. */
     static RepoSession read(Config config, String command) throws IOException {
-        Repository repo = Repository.open(config.openStore(), config.passwords());
+        Repository repo = Repository.open(config.openStore(), config.passwords()).forHost(config.hostName());
         Logging.file(config.logDir());
         return new RepoSession(config, repo, null, lease(repo, command), null);
     }
@@ -76,7 +76,7 @@ final class RepoSession implements AutoCloseable {
 
     /** The repository and the index, synced with the repository's packs, under a reader's lease; no writer lock. */
     static RepoSession withIndex(Config config, String command) throws IOException {
-        Repository repo = Repository.open(config.openStore(), config.passwords());
+        Repository repo = Repository.open(config.openStore(), config.passwords()).forHost(config.hostName());
         Logging.file(config.logDir());
         Lease lease = lease(repo, command);
         Path dir = config.indexDir();
@@ -118,24 +118,45 @@ final class RepoSession implements AutoCloseable {
      * is held by the daemon ('tidemark run'): what to do instead.
      */
     static RepoSession write(Config config, Clock clock, String command, String whenDaemon) throws IOException {
-        Repository repo = Repository.open(config.openStore(), config.passwords());
+        return open(config, clock, command, whenDaemon, false);
+    }
+
+    /** How long a point or the daemon waits for another host's exclusive writer (its prune) before giving up. */
+    static final java.time.Duration SHARED_WAIT = java.time.Duration.ofMinutes(10);
+
+    /**
+     * A writer that writes beside other hosts (a point, the daemon): a shared writer lock (format 5). Before format
+     * 5 the repository is first upgraded under an exclusive lock.
+     */
+    static RepoSession writeShared(Config config, Clock clock, String command, String whenDaemon) throws IOException {
+        return open(config, clock, command, whenDaemon, true);
+    }
+
+    private static RepoSession open(Config config, Clock clock, String command, String whenDaemon, boolean shared)
+            throws IOException {
+        Repository repo = Repository.open(config.openStore(), config.passwords()).forHost(config.hostName());
         Logging.file(config.logDir());
-        WriterLock lock;
-        try {
-            lock = WriterLock.acquire(repo.store(), clock, command);
-        } catch (TidemarkException e) {
-            if (whenDaemon != null && e.exitCode() == ExitCode.LOCKED && e.getMessage().contains("'tidemark run'")) {
-                throw new TidemarkException(ExitCode.LOCKED, e.getMessage() + "; " + whenDaemon, e);
+        if (shared && repo.format() < Repository.FORMAT) {
+            // The upgrade is the repository's alone; then the writer lock goes back to being shared.
+            try (WriterLock upgrade = lock(repo, clock, command + " (upgrade)", whenDaemon, false, config)) {
+                FormatUpgrade.run(repo, upgrade, new DeferredDeletes(repo.store(), clock, upgrade));
             }
-            throw e;
+            repo = repo.forHost(config.hostName());
         }
+        WriterLock lock = lock(repo, clock, command, whenDaemon, shared, config);
         Index index = null;
         try {
-            int stray = repo.store().removeStrayTemporaries();
-            if (stray > 0) {
-                LOG.info("removed {} temporary files left by an interrupted run", stray);
+            if (!shared) {
+                // Another host's uploads in flight look like strays to this one's pid check: only the writer
+                // that has the repository to itself removes them.
+                int stray = repo.store().removeStrayTemporaries();
+                if (stray > 0) {
+                    LOG.info("removed {} temporary files left by an interrupted run", stray);
+                }
+                FormatUpgrade.run(repo, lock, new DeferredDeletes(repo.store(), clock, lock));
+                // The host's view of the repository, now at this tidemark's format: its own journal and binlog.
+                repo = repo.forHost(config.hostName());
             }
-            FormatUpgrade.run(repo, lock, new DeferredDeletes(repo.store(), clock, lock));
             index = Index.open(config.indexDir(), repo.id());
             return new RepoSession(config, repo, lock, null, index);
         } catch (IOException | RuntimeException e) {
@@ -143,6 +164,19 @@ final class RepoSession implements AutoCloseable {
                 index.close();
             }
             lock.close();
+            throw e;
+        }
+    }
+
+    private static WriterLock lock(Repository repo, Clock clock, String command, String whenDaemon, boolean shared,
+                                   Config config) throws IOException {
+        try {
+            return shared ? WriterLock.acquireShared(repo.store(), clock, command, config.hostName(), SHARED_WAIT)
+                    : WriterLock.acquire(repo.store(), clock, command);
+        } catch (TidemarkException e) {
+            if (whenDaemon != null && e.exitCode() == ExitCode.LOCKED && e.getMessage().contains("'tidemark run'")) {
+                throw new TidemarkException(ExitCode.LOCKED, e.getMessage() + "; " + whenDaemon, e);
+            }
             throw e;
         }
     }

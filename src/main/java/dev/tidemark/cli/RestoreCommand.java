@@ -181,7 +181,7 @@ final class RestoreCommand implements Callable<Integer> {
                 if (withDb) {
                     PointStore store = new PointStore(s.repo);
                     DatabaseRestore pre = new DatabaseRestore(config, s.contents(), time == null
-                            ? store.resolve(point) : DatabaseRestore.baseAt(store.all(), time), dbInto, force,
+                            ? store.resolve(point) : DatabaseRestore.baseAt(store.ofHost(), time), dbInto, force,
                             new PrintWriter(java.io.Writer.nullWriter()));
                     try {
                         pre.check(false); // a live schema without --force is refused here, before any point
@@ -208,7 +208,7 @@ final class RestoreCommand implements Callable<Integer> {
             if (withDb) {
                 PointStore store = new PointStore(s.repo);
                 dbr = new DatabaseRestore(config, s.contents(), time == null ? store.resolve(point)
-                        : DatabaseRestore.baseAt(store.all(), time), dbInto, force, w);
+                        : DatabaseRestore.baseAt(store.ofHost(), time), dbInto, force, w);
                 if (time != null) {
                     dbr.replayTo(s.repo, time);
                 }

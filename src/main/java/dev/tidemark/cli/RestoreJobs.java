@@ -95,7 +95,9 @@ final class RestoreJobs {
             jobs.add(new Job(t, target, at.entries(s.contents(), name), what));
         }
         if (jobs.isEmpty()) {
-            throw TidemarkException.failed("nothing to restore at " + time + ": no point before it and no journal");
+            throw TidemarkException.failed("nothing to restore at " + time + ": no point before it and no journal"
+                    + (s.repo.space().whole() ? "" : " of host " + s.repo.host() + " ('tidemark points' lists every "
+                    + "host's points; --host NAME restores another's)"));
         }
         return jobs;
     }

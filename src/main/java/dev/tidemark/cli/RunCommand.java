@@ -66,7 +66,7 @@ final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Config config = common.load();
-        try (RepoSession s = RepoSession.write(config, Clock.systemUTC(), "tidemark run")) {
+        try (RepoSession s = RepoSession.writeShared(config, Clock.systemUTC(), "tidemark run", null)) {
             Daemon daemon = new Daemon(config, s.repo, s.index, s.lock, Clock.systemUTC(),
                     new Daemon.Options(common.verbose, dev.tidemark.scan.SourceFiles.DEFAULT));
             // SIGTERM and SIGINT stop the daemon cleanly and let main return 0 (a shutdown hook would exit 143).

@@ -60,7 +60,7 @@ final class UndoPoint {
         if (reply != null) {
             undo = StatusCommand.point(reply);
         } else {
-            try (RepoSession s = RepoSession.write(config, java.time.Clock.systemUTC(), "tidemark restore (undo point)")) {
+            try (RepoSession s = RepoSession.writeShared(config, java.time.Clock.systemUTC(), "tidemark restore (undo point)", null)) {
                 // allowEmpty: a tree that is empty now is what there is to keep
                 undo = new PointTaker(config, s.repo, s.index, s.lock, java.time.Clock.systemUTC(),
                         common.progress()).take(List.of(TAG), true).point();

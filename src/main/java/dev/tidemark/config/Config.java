@@ -26,10 +26,18 @@ import java.util.List;
  * @param http       where the daemon serves its status page and metrics; null: it serves none
  * @param alerts     who is told when something goes wrong; null: nobody (the log and the status page only)
  * @param drills     how often the daemon rehearses a restore; null: never by itself ('tidemark drill' by hand)
+ * @param host       the host name points are taken under and whose journal this config writes; null: the machine's
+ *                   name. Set it where the machine's name changes (a container) or is shared
  */
 public record Config(Path file, StoreLocation repository, Path state, List<String> exclude, List<TreeConfig> trees,
                      ScanOptions scan, RunOptions run, DatabaseConfig database, Hooks hooks, Retention retention,
-                     Path passwordFile, List<Replica> replicas, Http http, Alerts alerts, Drills drills) {
+                     Path passwordFile, List<Replica> replicas, Http http, Alerts alerts, Drills drills,
+                     String host) {
+
+    /** The host name this config writes as: {@code host}, or the machine's name. */
+    public String hostName() {
+        return host != null ? host : dev.tidemark.repo.Lease.hostName();
+    }
 
     /**
      * The daemon's restore drills.
@@ -89,7 +97,13 @@ public record Config(Path file, StoreLocation repository, Path state, List<Strin
     /** This config with {@code location} as its repository (reading a replica as if it were the primary). */
     public Config withRepository(StoreLocation location) {
         return new Config(file, location, state, exclude, trees, scan, run, database, hooks, retention, passwordFile,
-                replicas, http, alerts, drills);
+                replicas, http, alerts, drills, host);
+    }
+
+    /** This config writing and reading as {@code host} ({@code --host}). */
+    public Config withHost(String host) {
+        return new Config(file, repository, state, exclude, trees, scan, run, database, hooks, retention, passwordFile,
+                replicas, http, alerts, drills, ConfigLoader.host(file, host));
     }
 
     /** Opens a replica's store (uploads spooled in the state directory). */

@@ -41,7 +41,8 @@ public final class ConfigLoader {
                      @JsonProperty("replicas") List<StoreSection.RawReplica> replicas,
                      @JsonProperty("http") HttpSection.Raw http,
                      @JsonProperty("alerts") AlertsSection.Raw alerts,
-                     @JsonProperty("drills") AlertsSection.RawDrills drills) {
+                     @JsonProperty("drills") AlertsSection.RawDrills drills,
+                     @JsonProperty("host") String host) {
     }
 
     record RawDatabase(@JsonProperty("url") String url, @JsonProperty("user") String user,
@@ -117,7 +118,9 @@ public final class ConfigLoader {
             throw TidemarkException.usage("config file " + file + " not found: pass --config FILE, set "
                     + "TIDEMARK_CONFIG, or write " + SYSTEM_FILE + " (config/tidemark.json is a commented example)");
         } catch (IOException e) {
-            throw TidemarkException.usage("config file " + file + " cannot be read: " + e.getMessage());
+            // Permission denied is the user's to fix (exit 2); EIO is the disk's (exit 1), as for any I/O failure.
+            throw dev.tidemark.util.Problems.unreadable(e, "config file " + file + " cannot be read: "
+                    + dev.tidemark.util.Problems.reason(e));
         }
         RawConfig raw;
         try {
@@ -213,7 +216,21 @@ public final class ConfigLoader {
                 : absolute(file, "repositoryPasswordFile", raw.repositoryPasswordFile());
         return new Config(file, repository, state, globalExclude, trees, scan, run(file, raw), db, hooks,
                 retention, passwordFile, replicas, HttpSection.validate(file, raw.http()),
-                AlertsSection.validate(file, raw.alerts()), AlertsSection.drills(file, raw.drills()));
+                AlertsSection.validate(file, raw.alerts()), AlertsSection.drills(file, raw.drills()),
+                host(file, raw.host()));
+    }
+
+    /** The name points are taken under; null: the machine's. Printable, at most 255 characters. */
+    public static String host(Path file, String host) {
+        if (host == null) {
+            return null;
+        }
+        if (host.isBlank() || host.length() > 255 || host.chars().anyMatch(c -> c < 0x20 || c == 0x7f)
+                || !host.strip().equals(host)) {
+            throw TidemarkException.usage((file == null ? "--host" : file + ": 'host'") + " is not a usable host name: give 1 to 255 printable characters without leading "
+                    + "or trailing spaces (or leave it out for the machine's name)");
+        }
+        return host;
     }
 
     private static HookConfig hook(Path file, String field, RawHook h) {

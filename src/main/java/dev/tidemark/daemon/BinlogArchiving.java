@@ -36,7 +36,7 @@ final class BinlogArchiving {
     static Position latestPointPosition(Repository repo) {
         try {
             Position best = null;
-            for (RestorePoint p : new PointStore(repo).all()) {
+            for (RestorePoint p : new PointStore(repo).ofHost()) {
                 DatabaseSnapshot d = p.database();
                 if (d != null && d.binlogFile() != null && d.binlogPosition() != null
                         && Position.isFileName(d.binlogFile())) {

@@ -6,6 +6,7 @@ import dev.tidemark.TidemarkException;
 import dev.tidemark.config.Retention;
 import dev.tidemark.hash.ContentKey;
 import dev.tidemark.index.Index;
+import dev.tidemark.index.IndexSync;
 import dev.tidemark.journal.CompactionPolicy;
 import dev.tidemark.journal.JournalCompactor;
 import dev.tidemark.journal.JournalEntry;
@@ -75,6 +76,8 @@ final class Maintenance {
     private final Clock clock;
     private final Retention retention;
     private final DeferredDeletes deletes;
+    /** When pack compaction and prune may run: while no other host writes. */
+    private final Alone alone;
     private final JournalCompactor journalCompactor;
     private final PackCompactor packCompactor;
     private final int fanout;
@@ -105,6 +108,7 @@ final class Maintenance {
         this.clock = clock;
         this.retention = retention;
         this.deletes = new DeferredDeletes(repo.store(), clock, lock);
+        this.alone = new Alone(lock, repo.location());
         this.fanout = CompactionPolicy.DEFAULT_FANOUT;
         this.journalCompactor = new JournalCompactor(repo, journal, deletes, new CompactionPolicy(fanout), clock);
         this.packCompactor = new PackCompactor(repo, index, deletes, lock, PackCompaction.DEFAULT_FANOUT);
@@ -232,8 +236,8 @@ final class Maintenance {
             if (due) {
                 batchesSinceCompaction = 0;
                 nextCompaction = now + COMPACT_EVERY.toNanos();
-                journalCompactor.compact();
-                if (!pruning()) {
+                journalCompactor.compact(); // this host's own journal: never in another's way
+                if (!pruning() && packCompactor.due() && alone.now()) {
                     packCompactor.compact();
                 }
             }
@@ -246,6 +250,9 @@ final class Maintenance {
                 if (!pruning() && deletes.pendingObjects() == 0) {
                     objectsMeanwhile.clear();
                 }
+            }
+            if (!pruning()) {
+                alone.letGo(deletes);
             }
             lastError = null;
         } catch (IOException | RuntimeException e) {
@@ -315,7 +322,13 @@ final class Maintenance {
         if (now - nextRetention < 0) {
             return;
         }
+        if (!alone.now()) {
+            nextRetention = now + RETRY.toNanos();
+            return;
+        }
         nextRetention = now + retention.every().toNanos();
+        // What other hosts wrote: the plan reads their points' manifests. Not the packs waiting for deletion.
+        IndexSync.syncPacks(repo, index, deletes.pendingKeys());
         List<Forget.Decision> d = Forget.run(repo, retention.policy(), retention.journalWithin(),
                 ZoneId.systemDefault(), clock, lock);
         long forgotten = d.stream().filter(x -> !x.keep()).count();

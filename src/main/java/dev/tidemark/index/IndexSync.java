@@ -39,7 +39,18 @@ public final class IndexSync {
     }
 
     public static Result syncPacks(Repository repo, Index index) throws IOException {
+        return syncPacks(repo, index, Set.of());
+    }
+
+    /**
+     * As {@link #syncPacks(Repository, Index)}, passing over the packs whose keys are in {@code leaving}: garbage
+     * waiting for readers before it is deleted (a compaction's or prune's inputs). Learning them again would make
+     * the index name copies that are about to vanish, and a prune trusting the index would then not copy a blob
+     * it believes is held elsewhere.
+     */
+    public static Result syncPacks(Repository repo, Index index, Set<String> leaving) throws IOException {
         Set<String> inRepo = new HashSet<>(repo.packIds());
+        inRepo.removeIf(id -> leaving.contains(dev.tidemark.repo.PackFormat.keyOf(id)));
         Set<String> inIndex = index.packIds();
         Set<String> gone = new HashSet<>(inIndex);
         gone.removeAll(inRepo);
@@ -76,12 +87,10 @@ public final class IndexSync {
      * ctime lie at least {@link #RACY_MARGIN} before the point's time, as when it was first recorded.
      */
     public static long rebuildFiles(Repository repo, Index index) throws IOException {
-        PointStore points = new PointStore(repo);
-        List<String> ids = points.ids();
-        if (ids.isEmpty()) {
+        RestorePoint latest = new PointStore(repo).latest(); // this host's: its trees
+        if (latest == null) {
             return 0;
         }
-        RestorePoint latest = points.load(ids.get(ids.size() - 1));
         // Records from a manifest name content the point had; if a pack has been lost since, the next point must
         // notice, so these records are checked on first use.
         index.setFileRecordsUnverified(true);

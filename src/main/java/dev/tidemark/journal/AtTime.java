@@ -29,7 +29,7 @@ public record AtTime(Instant time, RestorePoint base, Map<String, JournalView> v
 
     public static AtTime of(Repository repo, Instant time) throws IOException {
         RestorePoint base = null;
-        for (RestorePoint p : new PointStore(repo).all()) {
+        for (RestorePoint p : new PointStore(repo).ofHost()) {
             if (!p.time().isAfter(time)) {
                 base = p;
             }

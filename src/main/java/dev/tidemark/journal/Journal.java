@@ -179,10 +179,11 @@ public final class Journal {
     public long readObject(JournalObject o, EntrySink sink) throws IOException {
         Store store = repo.store();
         long n = 0;
-        try (InputStream in = new SegmentedInputStream(store.open(o.key()), repo.hasher(), o.contentKey(), o.key());
+        String name = repo.objectKey(o.key()); // where it is, for messages
+        try (InputStream in = new SegmentedInputStream(store.open(o.key()), repo.hasher(), o.contentKey(), name);
              JsonParser p = ManifestCodec.JSON.createParser(in)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
-                throw new DamageException(o.key() + ": not a journal object");
+                throw new DamageException(name + ": not a journal object");
             }
             long version = -1;
             long from = -1;
@@ -199,17 +200,17 @@ public final class Journal {
             }
             boolean legacy = version == 1;
             if (!legacy && (version != 2 || from != o.from() || to != o.to())) {
-                throw new DamageException(o.key() + ": header does not match the name (version " + version
+                throw new DamageException(name + ": header does not match the name (version " + version
                         + ", batches " + from + ".." + to + ")");
             }
             long lastSeq = o.from();
             for (JsonToken t = p.nextToken(); t != null; t = p.nextToken()) {
                 if (t != JsonToken.START_OBJECT) {
-                    throw new DamageException(o.key() + ": unexpected " + t);
+                    throw new DamageException(name + ": unexpected " + t);
                 }
                 JournalEntry e = readEntry(p, o.key(), legacy ? o.from() : JournalEntry.UNASSIGNED);
                 if (e.seq() < lastSeq || e.seq() > o.to()) {
-                    throw new DamageException(o.key() + ": batch " + e.seq() + " out of order or outside "
+                    throw new DamageException(name + ": batch " + e.seq() + " out of order or outside "
                             + o.from() + ".." + o.to());
                 }
                 lastSeq = e.seq();
@@ -222,7 +223,7 @@ public final class Journal {
         } catch (DamageException | ObjectNotFoundException e) {
             throw e;
         } catch (IOException | RuntimeException e) {
-            throw new DamageException(o.key() + ": unreadable journal object: " + e.getMessage(), e);
+            throw new DamageException(name + ": unreadable journal object: " + e.getMessage(), e);
         }
         return n;
     }

@@ -62,10 +62,67 @@ public final class PointStore {
         }
     }
 
-    /** The newest point (points sort by time, see {@link RestorePoint}), or null if there is none. */
+    /**
+     * The newest point of this view's host (points sort by time, see {@link RestorePoint}), or null if it has none.
+     * Before format 5 there is one journal, and this is the newest point of any host.
+     */
     public RestorePoint latest() throws IOException {
+        if (repo.space().whole()) {
+            return newest();
+        }
+        List<String> ids = ids();
+        for (int i = ids.size() - 1; i >= 0; i--) {
+            RestorePoint p = loadIfPresent(ids.get(i));
+            if (p != null && repo.host().equals(p.host())) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    /** The newest point of any host, or null if there is none. */
+    public RestorePoint newest() throws IOException {
         List<String> ids = ids();
         return ids.isEmpty() ? null : load(ids.get(ids.size() - 1));
+    }
+
+    /**
+     * Every point of this view's host, oldest first (before format 5, every point): the points its journal runs
+     * between.
+     */
+    public List<RestorePoint> ofHost() throws IOException {
+        List<RestorePoint> out = all();
+        if (!repo.space().whole()) {
+            out.removeIf(p -> !repo.host().equals(p.host()));
+        }
+        return out;
+    }
+
+    /**
+     * What "latest" names: this host's newest point; where this host has none and every point is one other host's
+     * (a machine renamed, a restore on a new machine), that host's newest. Points of several other hosts and none of
+     * this one's: a one-line error naming them and {@code --host}.
+     */
+    private RestorePoint latestOfUser(List<String> ids) throws IOException {
+        if (repo.space().whole()) {
+            return load(ids.get(ids.size() - 1));
+        }
+        RestorePoint mine = latest();
+        if (mine != null) {
+            return mine;
+        }
+        // None of this host's: latest() has read every point; one more pass says whose they are.
+        List<RestorePoint> all = all();
+        java.util.TreeSet<String> hosts = new java.util.TreeSet<>();
+        for (RestorePoint p : all) {
+            hosts.add(p.host());
+        }
+        if (hosts.size() == 1) {
+            return all.get(all.size() - 1);
+        }
+        throw TidemarkException.failed("repository " + repo.location() + " has no restore points of host "
+                + repo.host() + " but points of " + hosts.size() + " other hosts (" + String.join(", ", hosts)
+                + "): choose one with --host NAME");
     }
 
     /** Every point, oldest first; one forgotten between the listing and its reading is passed over. */
@@ -138,7 +195,7 @@ public final class PointStore {
                     + "take one with 'tidemark point'");
         }
         if (spec.equals(LATEST)) {
-            return load(ids.get(ids.size() - 1));
+            return latestOfUser(ids);
         }
         if (ids.contains(spec)) {
             return load(spec);

@@ -42,13 +42,13 @@ public final class Forget {
     }
 
     /**
-     * Decides which points of {@code repo} {@code policy} keeps and, with a {@code lock}, deletes the records of the
+     * Decides which points of {@code repo}'s host (format 5: each host keeps its own history) {@code policy} keeps and, with a {@code lock}, deletes the records of the
      * others (their content stays until a prune). The journal's base is protected when the journal reaches back
      * past {@code now - journalWithin}. Without a lock it only decides (a dry run).
      */
     public static List<Decision> run(Repository repo, Retention.Policy policy, Duration journalWithin, ZoneId zone,
                                      Clock clock, WriterLock lock) throws IOException {
-        List<RestorePoint> points = new PointStore(repo).all();
+        List<RestorePoint> points = new PointStore(repo).ofHost();
         Instant cutoff = new Journal(repo).list().isEmpty() ? null : clock.instant().minus(journalWithin);
         List<Decision> decisions = apply(points, policy, zone, cutoff);
         if (lock != null) {

@@ -20,10 +20,11 @@ import java.util.Set;
  * @param repackPacks   ids of the packs whose blobs in use are copied before they are deleted
  * @param manifests     manifest objects no kept point names
  * @param dumps         database dump objects no kept point names
- * @param journal       journal objects that are superseded, older than the new horizon, or of format 1; and the
+ * @param journal       (by their own keys, of every host) journal objects that are superseded, older than the new horizon, or of format 1; and the
  *                      archived binlog before the oldest point a restore to a time can start from
  * @param journalBytes  their bytes
- * @param horizon       the journal's new horizon (null: unchanged)
+ * @param horizon       this host's journal's new horizon (null: unchanged), or another host's if only it moves
+ * @param horizons      every host's journal that gets a new horizon, with it
  * @param damagedPacks  packs whose trailer cannot be read: kept, untouched
  * @param afterBytes    pack bytes after the prune
  * @param afterUnused   unused and duplicate bytes left after the prune (tolerated by maxUnused)
@@ -35,6 +36,7 @@ public record PrunePlan(int points, Counts blobs, Bytes bytes, PackCounts packs,
                         long deleteBytes, @JsonIgnore Set<String> deletePacks, @JsonIgnore Set<String> repackPacks,
                         @JsonIgnore List<String> manifests, @JsonIgnore List<String> dumps,
                         @JsonIgnore List<String> journal, long journalBytes, Horizon horizon,
+                        @JsonIgnore java.util.Map<dev.tidemark.repo.Repository, Horizon> horizons,
                         List<String> damagedPacks, long afterBytes, long afterUnused,
                         @JsonIgnore KeySet live, @JsonIgnore KeySet keptHas, @JsonIgnore KeySet toCopy,
                         @JsonIgnore Set<String> pointIds, long journalSeq) {
@@ -68,6 +70,6 @@ public record PrunePlan(int points, Counts blobs, Bytes bytes, PackCounts packs,
     @JsonIgnore
     public boolean empty() {
         return deletePacks.isEmpty() && repackPacks.isEmpty() && manifests.isEmpty() && dumps.isEmpty()
-                && journal.isEmpty() && horizon == null;
+                && journal.isEmpty() && horizons.isEmpty();
     }
 }

@@ -107,8 +107,8 @@ public final class PruneRun {
                     repacker.close();
                     LOG.debug("prune: {} packs repacked, {} bytes written", repacked, repacker.bytesWritten());
                 }
-                if (plan.horizon() != null) {
-                    plan.horizon().write(repo.store(), lock);
+                for (java.util.Map.Entry<Repository, dev.tidemark.journal.Horizon> h : plan.horizons().entrySet()) {
+                    h.getValue().write(h.getKey().store(), lock);
                 }
                 phase = 2;
                 return true;
@@ -231,7 +231,7 @@ public final class PruneRun {
         dumps.removeAll(lateObjects);
         dumpsDeleted = dumps.size();
         deletes.add("database dumps of forgotten points", dumps);
-        deletes.add("journal objects and binlog pieces superseded or past the horizon", plan.journal());
+        deletes.addOwn("journal objects and binlog pieces superseded or past the horizon", plan.journal());
         deletes.deleteReady();
     }
 

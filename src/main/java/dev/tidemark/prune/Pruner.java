@@ -32,7 +32,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -216,54 +218,26 @@ public final class Pruner {
             }
         }
 
-        // 1. The journal's horizon, and the journal objects that go.
-        Journal journal = new Journal(repo);
-        JournalCover cover = JournalCover.of(journal.list());
-        if (!cover.overlaps().isEmpty()) {
-            throw new TidemarkException(ExitCode.DAMAGED, "cannot prune: journal objects overlap ("
-                    + cover.overlaps().get(0) + "); run 'tidemark verify'; nothing was deleted");
-        }
-        Horizon current = journal.horizon();
-        long horizonSeq = current == null ? 0 : current.seq();
-        Horizon next = null;
-        if (o.journalWithin() != null) {
-            Instant cutoff = clock.instant().minus(o.journalWithin());
-            RestorePoint base = null;
-            for (RestorePoint p : points) {
-                if (!p.time().isAfter(cutoff) && (base == null || p.time().isAfter(base.time()))) {
-                    base = p;
-                }
-            }
-            if (base != null && base.journal() != null && base.journal() > horizonSeq) {
-                next = new Horizon(base.journal(), base.time(), base.id());
-                horizonSeq = base.journal();
-            }
-        }
-        List<JournalObject> keptJournal = new ArrayList<>();
-        for (JournalObject jo : cover.objects()) {
-            if (jo.to() > horizonSeq) {
-                keptJournal.add(jo);
-            }
-        }
-        Set<String> keptJournalKeys = new HashSet<>();
-        for (JournalObject jo : keptJournal) {
-            keptJournalKeys.add(jo.key());
-        }
+        // 1. Each host's journal: its horizon, and the journal objects and binlog pieces that go (format 5: every
+        // host's journal keeps content live and is pruned by its own points; before, there is one journal).
+        List<HostJournal> journals = new ArrayList<>();
         List<String> journalDelete = new ArrayList<>();
+        Map<Repository, Horizon> horizons = new LinkedHashMap<>();
         long journalBytes = 0;
-        for (String k : store.list(JournalObject.PREFIX)) {
-            JournalObject jo = JournalObject.parse(k);
-            boolean garbage = jo != null ? !keptJournalKeys.contains(k) : repo.format() >= 2 && Journal.formatOneSegment(k);
-            if (garbage) {
-                journalDelete.add(k);
-                journalBytes += store.size(k).orElse(0);
-            }
+        long lastSeq = 0;
+        for (Repository host : repo.hosts()) {
+            HostJournal hj = hostJournal(host, o, points, journalDelete, horizons);
+            journals.add(hj);
+            lastSeq = host.host().equals(repo.host()) ? hj.cover.lastSeq() : lastSeq;
         }
-        // The archived binlog before the first point a restore to a time can start from goes with the journal.
-        Instant horizonTime = next != null ? next.time() : current != null ? current.time() : null;
-        for (String k : BinlogArchive.beforeOldestBase(repo, points, horizonTime)) {
-            journalDelete.add(k);
-            journalBytes += store.size(k).orElse(0);
+        for (String k : journalDelete) {
+            journalBytes += repo.wholeStore().size(k).orElse(0);
+        }
+        Horizon next = null;
+        for (Map.Entry<Repository, Horizon> e : horizons.entrySet()) {
+            if (next == null || e.getKey().host().equals(repo.host())) {
+                next = e.getValue();
+            }
         }
 
         long t0 = System.nanoTime();
@@ -294,11 +268,13 @@ public final class Pruner {
         try (BlobReader contents = index.reader(repo)) {
             scanManifests(contents, manifests, live);
             // Through the reader that lists again when an object vanishes: the daemon's compaction goes on meanwhile.
-            journal.readAfter(horizonSeq, e -> {
-                if (!e.isDelete() && e.entry().isFile()) {
-                    live.add(e.entry().key());
-                }
-            });
+            for (HostJournal hj : journals) {
+                new Journal(hj.host).readAfter(hj.horizonSeq, e -> {
+                    if (!e.isDelete() && e.entry().isFile()) {
+                        live.add(e.entry().key());
+                    }
+                });
+            }
             index.forEachRecordKey(k -> {
                 if (!live.contains(k)) {
                     recordsOnly.add(k);
@@ -308,7 +284,7 @@ public final class Pruner {
             expandLists(contents, recordsOnly, live);
         }
         LOG.debug("prune plan: {} live keys from {} manifests and {} journal objects in {} ms", live.size(),
-                manifests.size(), keptJournal.size(), (System.nanoTime() - t0) / 1_000_000);
+                manifests.size(), journals.stream().mapToInt(j -> j.kept).sum(), (System.nanoTime() - t0) / 1_000_000);
         long t1 = System.nanoTime();
 
         // 3. Objects nothing names.
@@ -335,6 +311,65 @@ public final class Pruner {
         PackTally.Choice c = packs.choose(o.maxUnused(), o.maxRepack(), repo.config().packSize(), live.size());
         return new PrunePlan(points.size(), c.counts(), c.bytes(), c.packCounts(), c.repackBytes(), c.repackWaste(),
                 c.deleteBytes(), c.delete(), c.repack(), manifestDelete, dumpDelete, journalDelete, journalBytes, next,
-                c.damaged(), c.afterBytes(), c.afterUnused(), live, c.keptHas(), c.toCopy(), pointIds, cover.lastSeq());
+                horizons, c.damaged(), c.afterBytes(), c.afterUnused(), live, c.keptHas(), c.toCopy(), pointIds,
+                lastSeq);
+    }
+
+    /** One host's journal as the plan keeps it: from which batch on its changes keep content live. */
+    private record HostJournal(Repository host, JournalCover cover, long horizonSeq, int kept) {
+    }
+
+    /**
+     * One host's part of step 1: its journal's new horizon (the newest of its kept points at or before the cutoff),
+     * and its journal objects and binlog pieces that go, added to {@code delete} by their own keys.
+     */
+    private HostJournal hostJournal(Repository host, Options o, List<RestorePoint> allPoints, List<String> delete,
+                                    Map<Repository, Horizon> horizons) throws IOException {
+        List<RestorePoint> points = new ArrayList<>(allPoints);
+        if (!host.space().whole()) {
+            points.removeIf(p -> !host.host().equals(p.host()));
+        }
+        Journal journal = new Journal(host);
+        JournalCover cover = JournalCover.of(journal.list());
+        if (!cover.overlaps().isEmpty()) {
+            throw new TidemarkException(ExitCode.DAMAGED, "cannot prune: journal objects of host " + host.host()
+                    + " overlap (" + cover.overlaps().get(0) + "); run 'tidemark verify'; nothing was deleted");
+        }
+        Horizon current = journal.horizon();
+        long horizonSeq = current == null ? 0 : current.seq();
+        Horizon next = null;
+        if (o.journalWithin() != null) {
+            Instant cutoff = clock.instant().minus(o.journalWithin());
+            RestorePoint base = null;
+            for (RestorePoint p : points) {
+                if (!p.time().isAfter(cutoff) && (base == null || p.time().isAfter(base.time()))) {
+                    base = p;
+                }
+            }
+            if (base != null && base.journal() != null && base.journal() > horizonSeq) {
+                next = new Horizon(base.journal(), base.time(), base.id());
+                horizonSeq = base.journal();
+                horizons.put(host, next);
+            }
+        }
+        Set<String> keptJournalKeys = new HashSet<>();
+        for (JournalObject jo : cover.objects()) {
+            if (jo.to() > horizonSeq) {
+                keptJournalKeys.add(jo.key());
+            }
+        }
+        for (String k : host.store().list(JournalObject.PREFIX)) {
+            JournalObject jo = JournalObject.parse(k);
+            boolean garbage = jo != null ? !keptJournalKeys.contains(k) : repo.format() >= 2 && Journal.formatOneSegment(k);
+            if (garbage) {
+                delete.addAll(host.space().ownKeys(k));
+            }
+        }
+        // The archived binlog before the first point a restore to a time can start from goes with the journal.
+        Instant horizonTime = next != null ? next.time() : current != null ? current.time() : null;
+        for (String k : BinlogArchive.beforeOldestBase(host, points, horizonTime)) {
+            delete.addAll(host.space().ownKeys(k));
+        }
+        return new HostJournal(host, cover, horizonSeq, keptJournalKeys.size());
     }
 }

@@ -49,11 +49,24 @@ public final class DeferredDeletes {
     private java.util.function.Predicate<String> needed = k -> false;
     private long deleted;
 
-    /** {@code lock} is checked before every deletion: a writer that lost it deletes nothing. */
+    /** The host whose view keys given to {@link #add} are in; null: keys are the store's own. */
+    private final HostSpace space;
+
+    /**
+     * {@code lock} is checked before every deletion: a writer that lost it deletes nothing. Given a host's view of
+     * the repository ({@link Repository#store()} in format 5), keys given to {@link #add} are in that view (this
+     * host's {@code journal/…}); everything is kept and deleted by the object's own key.
+     */
     public DeferredDeletes(Store store, Clock clock, WriterLock lock) {
-        this.store = store;
+        this.space = store instanceof HostStore h ? h.space() : null;
+        this.store = store instanceof HostStore h ? h.inner() : store;
         this.clock = clock;
         this.lock = lock;
+    }
+
+    /** The object keys of a key in the host's view (two for the objects a host took over from format 3). */
+    private List<String> own(String key) {
+        return space == null ? List.of(key) : space.ownKeys(key);
     }
 
     /** The keys of the readers' leases that are live now; stale ones (crashed readers) are removed. */
@@ -78,6 +91,15 @@ public final class DeferredDeletes {
      * repository keeps names them). They are deleted by {@link #deleteReady} once the readers live now are gone.
      */
     public void add(String what, Collection<String> keys) throws IOException {
+        List<String> own = new ArrayList<>();
+        for (String k : keys) {
+            own.addAll(own(k));
+        }
+        addOwn(what, own);
+    }
+
+    /** As {@link #add}, with every key the object's own (another host's journal, as prune finds it). */
+    public void addOwn(String what, Collection<String> keys) throws IOException {
         List<String> fresh = new ArrayList<>();
         for (String k : keys) {
             if (pendingKeys.add(k)) {
@@ -105,7 +127,7 @@ public final class DeferredDeletes {
 
     /** True if {@code key} is waiting for deletion. */
     public boolean isPending(String key) {
-        return pendingKeys.contains(key);
+        return pendingKeys.contains(own(key).get(0));
     }
 
     /** Deletes every batch that no live reader may still need; returns how many objects were deleted. */

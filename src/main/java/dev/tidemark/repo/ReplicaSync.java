@@ -35,6 +35,11 @@ public final class ReplicaSync {
     private static final Set<String> SKIPPED = Set.of(WriterLock.PREFIX, DeferredDeletes.LEASES);
     /** Objects that the repository replaces in place; copied whenever their bytes differ. */
     private static final Set<String> MUTABLE = Set.of(Repository.VERSION_KEY, "journal-horizon");
+
+    /** A host's horizon (format 5), replaced whole by its prune like the one before format 5. */
+    private static boolean mutableOfHost(String k) {
+        return k.startsWith(HostSpace.PREFIX) && k.endsWith("/journal-horizon");
+    }
     private static final String POINTS = "points/";
     private static final int THREADS = 4;
 
@@ -78,7 +83,7 @@ public final class ReplicaSync {
             if (skipped(k) || k.startsWith(POINTS) || k.equals(Repository.VERSION_KEY)) {
                 continue;
             }
-            if (!there.contains(k) || MUTABLE.contains(k)) {
+            if (!there.contains(k) || MUTABLE.contains(k) || mutableOfHost(k)) {
                 copy.add(k);
             }
         }

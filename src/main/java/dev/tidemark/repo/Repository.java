@@ -25,17 +25,21 @@ import java.util.UUID;
  */
 public final class Repository {
     /**
-     * 3: content is cut into chunks ({@link Chunker}, {@link ChunkList}) and manifests and dumps are stored as content
+     * 5: a host's journal, journal horizon and archived binlog live in its own space, {@code hosts/<id>/}
+     * ({@link HostSpace}), so several hosts can share one repository. 3: content is cut into chunks ({@link Chunker}, {@link ChunkList}) and manifests and dumps are stored as content
      * in packs, named in points by content key. 2: the journal is numbered and leveled (journal/&lt;level&gt;/…), points
      * carry their journal position, readers hold leases. Older repositories are read as they are and upgraded by the
      * first writer.
      */
-    public static final int FORMAT = 3;
+    public static final int FORMAT = 5;
     /**
-     * The version an encrypted repository records: format 3's layout, every object but {@code version} and
-     * {@code keys/} encrypted ({@link EncryptedStore}). A tidemark that reads format 3 and older refuses it as newer.
+     * The version an encrypted repository records: format 5's layout, every object but {@code version} and
+     * {@code keys/} encrypted ({@link EncryptedStore}). Version 4 was format 3 encrypted. A tidemark that reads only
+     * older formats refuses both as newer.
      */
-    public static final int ENCRYPTED_FORMAT = 4;
+    public static final int ENCRYPTED_FORMAT = 6;
+    /** The version of an encrypted repository of format 3 (read, and upgraded to {@link #ENCRYPTED_FORMAT}). */
+    static final int ENCRYPTED_FORMAT_3 = 4;
     public static final String VERSION_KEY = "version";
     public static final String CONFIG_KEY = "config";
     static final String VERSION_PREFIX = "tidemark repository format ";
@@ -47,6 +51,10 @@ public final class Repository {
     private volatile int format;
     /** The id of the key that opened an encrypted repository; null for a plain one. */
     private final String keyId;
+    /** Whose journal and binlog {@link #store} shows: see {@link #forHost}. */
+    private final HostSpace space;
+    /** The repository as first opened (no host's view); this one itself when it is. */
+    private final Repository base;
 
     private Repository(Store store, RepositoryConfig config, int format, String keyId) {
         this.store = store;
@@ -54,6 +62,18 @@ public final class Repository {
         this.format = format;
         this.keyId = keyId;
         this.hasher = new ContentHasher(parseSeed(config.keySeedA()), parseSeed(config.keySeedB()));
+        this.space = HostSpace.whole(Lease.hostName());
+        this.base = this;
+    }
+
+    private Repository(Repository base, HostSpace space) {
+        this.store = space.whole() ? base.store : new HostStore(base.store, space);
+        this.config = base.config;
+        this.format = base.format;
+        this.keyId = base.keyId;
+        this.hasher = base.hasher;
+        this.space = space;
+        this.base = base;
     }
 
     private static long parseSeed(String s) {
@@ -81,7 +101,7 @@ public final class Repository {
         // config before version: a repository without a version file is not yet a repository.
         store.put(CONFIG_KEY, CheckedRecord.seal(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(cfg)));
         store.put(VERSION_KEY, (VERSION_PREFIX + FORMAT + "\n").getBytes(StandardCharsets.US_ASCII));
-        return new Repository(store, cfg, FORMAT, null);
+        return new Repository(store, cfg, FORMAT, null).forHost(Lease.hostName());
     }
 
     /**
@@ -97,7 +117,7 @@ public final class Repository {
         RepositoryConfig cfg = newConfig(clock, packSize);
         store.put(CONFIG_KEY, CheckedRecord.seal(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(cfg)));
         raw.put(VERSION_KEY, (VERSION_PREFIX + ENCRYPTED_FORMAT + "\n").getBytes(StandardCharsets.US_ASCII));
-        return new Repository(store, cfg, FORMAT, keyId);
+        return new Repository(store, cfg, FORMAT, keyId).forHost(Lease.hostName());
     }
 
     /**
@@ -126,7 +146,7 @@ public final class Repository {
         }
         int format = Integer.parseInt(m.group(1));
         String keyId = null;
-        if (format == ENCRYPTED_FORMAT) {
+        if (format == ENCRYPTED_FORMAT || format == ENCRYPTED_FORMAT_3) {
             char[] password = passwords.password();
             if (password == null) {
                 throw TidemarkException.usage("repository " + store.location() + " is encrypted: give its password in "
@@ -140,7 +160,7 @@ public final class Repository {
             }
             store = new EncryptedStore(store, u.masterKey());
             keyId = u.keyId();
-            format = FORMAT;
+            format = format == ENCRYPTED_FORMAT ? FORMAT : 3;
         } else if (format > FORMAT) {
             throw TidemarkException.failed("repository " + store.location() + " has format " + format
                     + "; this tidemark reads format " + ENCRYPTED_FORMAT + " and older: upgrade tidemark");
@@ -151,7 +171,7 @@ public final class Repository {
                     + "says format " + format + " but its config was written at format " + cfg.format()
                     + ": the version object is damaged");
         }
-        return new Repository(store, cfg, format, keyId);
+        return new Repository(store, cfg, format, keyId).forHost(Lease.hostName());
     }
 
     private static final java.util.regex.Pattern VERSION_LINE =
@@ -184,9 +204,76 @@ public final class Repository {
         return store;
     }
 
+    /**
+     * The repository as {@code host} sees it: its journal, horizon and binlog are the ones in its space (format 5;
+     * before that there is one journal, and this is the same repository). Points and packs are everyone's.
+     */
+    public Repository forHost(String host) throws IOException {
+        if (base.format < FORMAT) {
+            return new Repository(base, HostSpace.whole(host));
+        }
+        String prefix = HostSpace.PREFIX + HostSpace.idOf(hasher, host) + "/";
+        HostSpace.Record r;
+        try {
+            r = HostSpace.readRecord(base.store, prefix);
+        } catch (DamageException e) {
+            throw new TidemarkException(ExitCode.DAMAGED, e.getMessage() + "; run 'tidemark verify'", e);
+        }
+        return new Repository(base, new HostSpace(host, prefix, r != null && r.legacy()));
+    }
+
+    /** Every host with a space in this repository (format 5), or the one whole space of an older one. */
+    public List<Repository> hosts() throws IOException {
+        List<Repository> out = new ArrayList<>();
+        if (base.format < FORMAT) {
+            out.add(new Repository(base, HostSpace.whole(space.host())));
+            return out;
+        }
+        for (HostSpace s : HostSpace.list(base.store)) {
+            out.add(new Repository(base, s));
+        }
+        return out;
+    }
+
+    /**
+     * The upgrade from format 3: the journal, horizon and binlog outside {@code hosts/} are {@code owner}'s (its
+     * space's record says so, created before the version moves to format 5; written again by a retried upgrade).
+     */
+    public void recordLegacyOwner(String owner, Clock clock) throws IOException {
+        String prefix = HostSpace.PREFIX + HostSpace.idOf(hasher, owner) + "/";
+        new HostSpace(owner, prefix, true).claim(base.store, clock.instant());
+    }
+
+    /**
+     * The object's own key of {@code key} as this host sees it ({@code hosts/<id>/journal/…}): what messages name,
+     * so that a damaged object can be found in the store.
+     */
+    public String objectKey(String key) throws IOException {
+        List<String> own = space.ownKeys(key);
+        if (own.size() == 1) {
+            return own.get(0);
+        }
+        return base.store.size(own.get(0)).isPresent() ? own.get(0) : own.get(1);
+    }
+
+    /** Whose journal and binlog this view shows. */
+    public HostSpace space() {
+        return space;
+    }
+
+    /** The host whose view this is (the machine's name unless the config says otherwise). */
+    public String host() {
+        return space.host();
+    }
+
     /** The store underneath: for an encrypted repository the one holding ciphertext, else {@link #store}. */
     public Store rawStore() {
-        return store instanceof EncryptedStore e ? e.inner() : store;
+        return base.store instanceof EncryptedStore e ? e.inner() : base.store;
+    }
+
+    /** The store with no host's view: every object under its own key. */
+    public Store wholeStore() {
+        return base.store;
     }
 
     /**
@@ -194,7 +281,7 @@ public final class Repository {
      * encrypted, so that what is written there (a lock) is as unreadable as here.
      */
     public Store sealedLike(Store raw) {
-        return store instanceof EncryptedStore e ? new EncryptedStore(raw, e.masterKey()) : raw;
+        return base.store instanceof EncryptedStore e ? new EncryptedStore(raw, e.masterKey()) : raw;
     }
 
     /** Whether the repository is encrypted. */
@@ -209,7 +296,7 @@ public final class Repository {
 
     /** The format this repository is in (older ones are read, and upgraded by the first writer). */
     public int format() {
-        return format;
+        return base.format;
     }
 
     /**
@@ -217,14 +304,22 @@ public final class Repository {
      * new format needs is durable. The writer lock is checked first.
      */
     public void setFormat(int newFormat, WriterLock lock) throws IOException {
+        if (base != this) {
+            base.setFormat(newFormat, lock);
+            return;
+        }
         if (newFormat <= format || newFormat > FORMAT) {
             throw new IllegalArgumentException("format " + format + " to " + newFormat);
         }
         lock.check();
+        int version = newFormat;
         if (encrypted()) {
-            throw new IllegalStateException("an encrypted repository starts at format " + FORMAT);
+            if (newFormat != FORMAT) {
+                throw new IllegalStateException("an encrypted repository goes from format 3 to " + FORMAT + " only");
+            }
+            version = ENCRYPTED_FORMAT;
         }
-        store.put(VERSION_KEY, (VERSION_PREFIX + newFormat + "\n").getBytes(StandardCharsets.US_ASCII));
+        rawStore().put(VERSION_KEY, (VERSION_PREFIX + version + "\n").getBytes(StandardCharsets.US_ASCII));
         format = newFormat;
     }
 

@@ -204,7 +204,7 @@ public final class PointTaker {
             }
         }
         long databaseMillis = db == null ? 0 : (System.nanoTime() - td) / 1_000_000;
-        RestorePoint point = new RestorePoint(RestorePoint.FORMAT, id, start, WriterLock.hostName(),
+        RestorePoint point = new RestorePoint(RestorePoint.FORMAT, id, start, repo.host(),
                 List.copyOf(tags), List.copyOf(trees), total, Duration.ofNanos(System.nanoTime() - t0).toMillis(),
                 journalPosition, database, fromJournal ? RestorePoint.JOURNAL : RestorePoint.WALK);
         points.save(point, lock);

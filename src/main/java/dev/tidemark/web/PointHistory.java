@@ -22,8 +22,12 @@ final class PointHistory {
     private long listedAt;
     private boolean listed;
 
+    /** The host whose newest point {@link #latest} is; null: any (a repository before format 5). */
+    private final String host;
+
     PointHistory(Repository repo) {
         this.points = new PointStore(repo);
+        this.host = repo.space().whole() ? null : repo.host();
     }
 
     /** Every point, oldest first. */
@@ -53,10 +57,15 @@ final class PointHistory {
         return sorted;
     }
 
-    /** The newest point, or null. */
+    /** This host's newest point (what its metrics and page are about; other hosts' have their own), or null. */
     RestorePoint latest() throws IOException {
         List<RestorePoint> all = all();
-        return all.isEmpty() ? null : all.get(all.size() - 1);
+        for (int i = all.size() - 1; i >= 0; i--) {
+            if (host == null || host.equals(all.get(i).host())) {
+                return all.get(i);
+            }
+        }
+        return null;
     }
 
     /** A point by what the CLI accepts (id, prefix, tag, latest). */

@@ -246,9 +246,10 @@ public final class BinlogBench {
         Thread t = new Thread(() -> {
             while (!Thread.currentThread().isInterrupted()) {
                 long now = System.nanoTime();
-                try (Stream<Path> s = Files.walk(root.resolve("binlog"))) {
+                Path space = root.resolve(repo.space().prefix()); // this host's own objects (format 5)
+                try (Stream<Path> s = Files.walk(space.resolve("binlog"))) {
                     for (Path p : (Iterable<Path>) s::iterator) {
-                        String key = root.relativize(p).toString();
+                        String key = space.relativize(p).toString();
                         Piece piece = Piece.parse(key);
                         if (piece == null || piece.length() == 0 || !seen.add(key)) {
                             continue;

@@ -152,7 +152,7 @@ class DaemonLifecycleTest {
         assertTrue(restores.get() >= 10, "restores: " + restores.get());
         assertTrue(env.ok("verify", "--read-data").out().contains("no damage"));
         try (LocalDirStore store = new LocalDirStore(env.repo)) {
-            int objects = store.list("data/").size() + store.list("journal/").size();
+            int objects = store.list("data/").size() + dev.tidemark.testing.RepoKeys.journalObjects(store);
             int points = store.list("points/").size();
             // keepLast 3, plus what was taken since the last forget (every 10 s, a point every ~3 s).
             assertTrue(points <= 8, "points kept: " + points + " of " + refs.size());

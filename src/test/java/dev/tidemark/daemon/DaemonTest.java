@@ -365,7 +365,8 @@ class DaemonTest {
         assertTrue(ok.out().contains("journal objects") && ok.out().contains("no damage"), ok.toString());
         Path seg;
         try (LocalDirStore store = new LocalDirStore(env.repo)) {
-            seg = env.repo.resolve(new Journal(Repository.open(store)).cover().objects().get(0).key());
+            Repository repo = Repository.open(store);
+            seg = env.repo.resolve(repo.objectKey(new Journal(repo).cover().objects().get(0).key()));
         }
         byte[] b = Files.readAllBytes(seg);
         b[b.length - 2] ^= 0x20;

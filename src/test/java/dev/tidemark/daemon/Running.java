@@ -54,8 +54,9 @@ public final class Running implements AutoCloseable {
             throws Exception {
         this.env = env;
         this.config = env.config();
-        this.repo = Repository.open(wrap.apply(config.openStore()), config.passwords());
-        this.lock = WriterLock.acquire(repo.store(), Clock.systemUTC(), "tidemark run");
+        this.repo = Repository.open(wrap.apply(config.openStore()), config.passwords()).forHost(config.hostName());
+        this.lock = WriterLock.acquireShared(repo.store(), Clock.systemUTC(), "tidemark run", config.hostName(),
+                Duration.ofMinutes(1));
         this.index = Index.open(config.indexDir(), repo.id());
         this.daemon = new Daemon(config, repo, index, lock, Clock.systemUTC(), new Daemon.Options(false, sources));
         this.thread = new Thread(() -> {

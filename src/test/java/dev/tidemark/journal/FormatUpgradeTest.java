@@ -151,7 +151,7 @@ class FormatUpgradeTest {
             List<JournalObject> objects = new Journal(v2).list();
             assertTrue(objects.stream().allMatch(o -> o.level() == JournalObject.MAX_LEVEL), objects.toString());
             assertTrue(objects.size() >= 2 && objects.size() <= 3, "one object per day: " + objects);
-            assertEquals(objects.size(), store.list(JournalObject.PREFIX).size(), "the format-1 segments are gone");
+            assertEquals(objects.size(), v2.store().list(JournalObject.PREFIX).size(), "the format-1 segments are gone");
             for (int i = 0; i < probes.size(); i++) {
                 assertEquals(before.get(i), state(v2, probes.get(i)), "state at " + probes.get(i));
             }

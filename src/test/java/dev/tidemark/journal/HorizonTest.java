@@ -58,7 +58,7 @@ class HorizonTest {
             }
             JournalWriter w = JournalWriter.open(repo, lock);
             for (int p = 0; p < 3; p++) {
-                RestorePoint rp = new RestorePoint(RestorePoint.FORMAT, points.newId(at[p]), at[p], "h", List.of(),
+                RestorePoint rp = new RestorePoint(RestorePoint.FORMAT, points.newId(at[p]), at[p], repo.host(), List.of(),
                         real.trees(), real.totals(), 1, w.lastSeq(), null);
                 points.save(rp, lock);
                 ids.add(rp.id());

@@ -74,7 +74,7 @@ class CrashEveryStepTest {
         try {
             PrunePlan plan = new Pruner(repo, index, Clock.systemUTC(), Progress.Mode.OFF).plan(
                     new Pruner.Options(new Retention.MaxUnused(0, -1), Long.MAX_VALUE, null));
-            new PruneRun(plan, repo, index, lock, new DeferredDeletes(store, Clock.systemUTC(), lock)).runAll();
+            new PruneRun(plan, repo, index, lock, new DeferredDeletes(repo.store(), Clock.systemUTC(), lock)).runAll();
         } finally {
             index.close();
             quietly(lock);
@@ -154,7 +154,7 @@ class CrashEveryStepTest {
         Index index = Index.open(state.resolve("index"), repo.id());
         try {
             dev.tidemark.index.IndexSync.syncPacks(repo, index);
-            DeferredDeletes deletes = new DeferredDeletes(store, Clock.systemUTC(), lock);
+            DeferredDeletes deletes = new DeferredDeletes(repo.store(), Clock.systemUTC(), lock);
             new JournalCompactor(repo, JournalWriter.open(repo, lock), deletes, new CompactionPolicy(4),
                     Clock.fixed(Instant.parse("2026-11-21T12:00:00Z"), ZoneOffset.UTC)).compact();
             PackCompactor packs = new PackCompactor(repo, index, deletes, lock, 4);
@@ -185,7 +185,7 @@ class CrashEveryStepTest {
         System.out.println("compaction: crashing at each of its " + changes + " changes");
         int objectsAfterClean;
         try (LocalDirStore store = new LocalDirStore(count.resolve("repo"))) {
-            objectsAfterClean = store.list("journal/").size() + store.list("data/").size();
+            objectsAfterClean = dev.tidemark.testing.RepoKeys.journalObjects(store) + store.list("data/").size();
             assertEquals(expected, journal(store));
         }
         assertTrue(objectsAfterClean < 30, "80 objects compacted to " + objectsAfterClean);
@@ -209,7 +209,7 @@ class CrashEveryStepTest {
             compact(new LocalDirStore(trial.resolve("repo")), trial.resolve("state"));
             try (LocalDirStore store = new LocalDirStore(trial.resolve("repo"))) {
                 assertEquals(expected, journal(store), "trial " + i + " after the next compaction");
-                int objects = store.list("journal/").size() + store.list("data/").size();
+                int objects = dev.tidemark.testing.RepoKeys.journalObjects(store) + store.list("data/").size();
                 assertTrue(objects <= objectsAfterClean + 2, "trial " + i + ": converged to " + objects
                         + " objects (a clean run: " + objectsAfterClean + ")");
                 Checker.Report r = new Checker(Repository.open(store), Progress.Mode.OFF).check(true);

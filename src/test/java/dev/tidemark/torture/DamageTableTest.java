@@ -157,8 +157,9 @@ class DamageTableTest {
             }
             case JOURNAL -> {
                 Path j;
-                try (Stream<Path> s = Files.walk(env.repo.resolve("journal"))) {
-                    j = s.filter(Files::isRegularFile).sorted().findFirst().orElseThrow();
+                try (Stream<Path> s = Files.walk(env.repo.resolve("hosts"))) { // format 5: hosts/<id>/journal/…
+                    j = s.filter(Files::isRegularFile).filter(p -> env.repo.relativize(p).toString()
+                            .contains("/journal/")).sorted().findFirst().orElseThrow();
                 }
                 flipAt(j, Files.size(j) / 2);
                 named = env.repo.relativize(j).toString();
@@ -244,13 +245,14 @@ class DamageTableTest {
     }
 
     private static List<Path> binlogPieces() throws IOException {
-        Path dir = env.repo.resolve("binlog");
+        Path dir = env.repo.resolve("hosts"); // format 5: hosts/<id>/binlog/<file>/<piece>
         if (!Files.isDirectory(dir)) {
             return List.of();
         }
         List<Path> out = new ArrayList<>();
         try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.filter(Files::isRegularFile).sorted(Comparator.naturalOrder()).toList()) {
+            for (Path p : s.filter(Files::isRegularFile).filter(p -> env.repo.relativize(p).toString()
+                    .contains("/binlog/")).sorted(Comparator.naturalOrder()).toList()) {
                 String[] f = p.getFileName().toString().split("-");
                 if (!p.getParent().getFileName().toString().equals("gaps") && f.length >= 2 && !f[0].equals(f[1])) {
                     out.add(p);

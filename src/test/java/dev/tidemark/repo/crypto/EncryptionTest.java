@@ -1,5 +1,7 @@
 package dev.tidemark.repo.crypto;
 
+import dev.tidemark.repo.Repository;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -89,7 +91,7 @@ class EncryptionTest {
         List<String> hits = found(env.repo);
         assertTrue(hits.isEmpty(), "plaintext in the encrypted repository: " + hits);
         String version = Files.readString(env.repo.resolve("version"));
-        assertEquals("tidemark repository format 4\n", version);
+        assertEquals("tidemark repository format " + Repository.ENCRYPTED_FORMAT + "\n", version);
 
         env.ok("restore", "latest", "--to", tmp.resolve("out").toString(), "--db-into", schemas.get(1) + "_r");
         schemas.add(schemas.get(1) + "_r");
@@ -186,5 +188,32 @@ class EncryptionTest {
         env.ok("restore", "latest", "--to", tmp.resolve("out").toString(), "--no-sync");
         Trees.assertSame(env.tree("facedata"), tmp.resolve("out/facedata"));
         assertTrue(env.ok("verify", "--read-data").out().contains("no damage"));
+    }
+
+    /** An encrypted repository of format 3 (version 4) is read as it is, and its first writer upgrades it to 6. */
+    @Test
+    void anEncryptedRepositoryOfFormatThreeIsReadAndUpgradedToSix() throws Exception {
+        Env env = env(true, "old");
+        try (dev.tidemark.repo.store.LocalDirStore raw = new dev.tidemark.repo.store.LocalDirStore(env.repo)) {
+            Repository r = Repository.open(raw, env.config().passwords());
+            dev.tidemark.repo.store.Store sealed = r.wholeStore();
+            String config = new String(dev.tidemark.repo.CheckedRecord.open(sealed.get("config"), "config"),
+                    StandardCharsets.UTF_8);
+            assertTrue(config.contains("\"format\" : " + Repository.FORMAT), config);
+            sealed.put("config", dev.tidemark.repo.CheckedRecord.seal(config.replace("\"format\" : "
+                    + Repository.FORMAT, "\"format\" : 3").getBytes(StandardCharsets.UTF_8)));
+            raw.put("version", "tidemark repository format 4\n".getBytes(StandardCharsets.US_ASCII));
+        }
+        assertTrue(env.ok("points").out().contains("first"));
+        assertEquals("tidemark repository format 4\n", Files.readString(env.repo.resolve("version")), "readers change nothing");
+        Files.writeString(env.tree("facedata").resolve("p/third.jpg"), "after the upgrade\n");
+        env.ok("point");
+        assertEquals("tidemark repository format " + Repository.ENCRYPTED_FORMAT + "\n",
+                Files.readString(env.repo.resolve("version")));
+        env.ok("verify", "--read-data");
+        Path out = tmp.resolve("old-out");
+        env.ok("restore", "latest", "--to", out.toString());
+        assertEquals("after the upgrade\n", Files.readString(out.resolve("facedata/p/third.jpg")));
+        assertTrue(found(env.repo).isEmpty(), "still no plaintext: " + found(env.repo));
     }
 }
