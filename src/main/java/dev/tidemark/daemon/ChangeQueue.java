@@ -34,6 +34,8 @@ final class ChangeQueue {
     /** When the waiting worker means to look again ({@link System#nanoTime}); an earlier due change wakes it. */
     private long plannedWake;
     private boolean waiting;
+    /** When a watcher last reported anything ({@link System#nanoTime}). */
+    private long lastEvent = System.nanoTime();
 
     ChangeQueue(long settleNanos, long maxDelayNanos) {
         this.settle = settleNanos;
@@ -42,6 +44,7 @@ final class ChangeQueue {
 
     synchronized void offer(String tree, String path) {
         long now = System.nanoTime();
+        lastEvent = now;
         pending.merge(tree + '\0' + path, new Change(tree, path, now, now),
                 (old, n) -> new Change(tree, path, old.first(), now));
         if (waiting && now + settle - plannedWake < 0) {
@@ -50,6 +53,7 @@ final class ChangeQueue {
     }
 
     synchronized void rescan(String tree, String dir) {
+        lastEvent = System.nanoTime();
         rescans.add(new Rescan(tree, dir));
         notifyAll();
     }
@@ -89,6 +93,28 @@ final class ChangeQueue {
     synchronized void dropTree(String tree) {
         pending.values().removeIf(c -> c.tree().equals(tree));
         rescans.removeIf(r -> r.tree().equals(tree));
+    }
+
+    /**
+     * Waits until the watchers have been quiet for {@code quietNanos} since {@code since} (a {@link System#nanoTime}),
+     * at most {@code maxNanos} after {@code since}: the file system reports a change a few milliseconds after it is
+     * made (the kernel, the JDK's watch service and the watcher's thread pass it on in turn), longer on a busy
+     * machine, so a point asked for just after a change waits for it to arrive. Returns false if the trees never
+     * went quiet (a busy tree: the point has what arrived by then). Any thread but the worker.
+     */
+    synchronized boolean awaitQuiet(long since, long quietNanos, long maxNanos) throws InterruptedException {
+        long limit = since + maxNanos;
+        while (true) {
+            long now = System.nanoTime();
+            long quietAt = Math.max(lastEvent, since) + quietNanos;
+            if (now - quietAt >= 0) {
+                return true;
+            }
+            if (now - limit >= 0) {
+                return false;
+            }
+            TimeUnit.NANOSECONDS.timedWait(this, Math.min(quietAt, limit) - now);
+        }
     }
 
     /** Waits until something may be due, at most {@code maxWaitNanos}. */

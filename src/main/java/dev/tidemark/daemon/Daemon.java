@@ -43,7 +43,6 @@ public final class Daemon {
     /** Changes per batch: bounds the memory and the size of one journal batch. */
     static final int MAX_BATCH = 2000;
     private static final Duration INDEX_FLUSH = Duration.ofMinutes(1);
-    private static final Duration SUMMARY = Duration.ofMinutes(1);
     private static final Duration RETRY = Duration.ofSeconds(10);
 
     /**
@@ -75,15 +74,10 @@ public final class Daemon {
     private Reconciler reconciler;
     private Maintenance maintenance;
     private JournalWriter journal;
-    private volatile dev.tidemark.binlog.BinlogFollower binlog;
-    private volatile ReplicaKeeper replicas;
+    private volatile Companions companions;
     private volatile String statusPage;
-    private volatile AlertWatch alerts;
-    private DrillSchedule drills;
     private final DaemonPoints points;
     private final Instant startedAt;
-    private long summaryChanges;
-    private long nextSummary;
     private long nextIndexFlush;
 
     public Daemon(Config config, Repository repo, Index index, WriterLock lock, Clock clock, Options opts) {
@@ -121,9 +115,25 @@ public final class Daemon {
         return requests.submit(task, () -> stopping);
     }
 
-    /** Takes a restore point now, on the worker. Any thread. */
+    /** How long the watchers must have been quiet before a point asked for is fixed, and the longest wait for it. */
+    static final Duration POINT_QUIET = Duration.ofMillis(100);
+    static final Duration POINT_QUIET_MAX = Duration.ofSeconds(2);
+
+    /**
+     * Takes a restore point now, on the worker. Any thread but the worker. First waits (in the caller's thread) for
+     * the changes made before it was asked to arrive from the file system ({@link ChangeQueue#awaitQuiet}): without
+     * this a point asked for right after a change could miss it (seen: a directory made a millisecond before).
+     */
     public CompletableFuture<RestorePoint> pointNow(List<String> tags) {
         long asked = System.nanoTime();
+        if (!stopping) {
+            try {
+                queue.awaitQuiet(asked, POINT_QUIET.toNanos(), POINT_QUIET_MAX.toNanos());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return CompletableFuture.failedFuture(e);
+            }
+        }
         return submit(() -> {
             try {
                 return points.request(tags, asked, false);
@@ -142,10 +152,8 @@ public final class Daemon {
         journal = JournalWriter.open(repo, lock);
         maintenance = new Maintenance(repo, index, lock, journal, clock, config.retention());
         maintenance.start();
-        binlog = BinlogArchiving.start(config, repo, lock, clock);
-        replicas = ReplicaKeeper.start(config, repo, clock);
-        alerts = AlertWatch.start(config, this::status, clock);
-        drills = DrillSchedule.start(config, repo, index, clock);
+        companions = Companions.start(config, repo, lock, index, clock);
+        companions.watchAlerts(config, this::status, clock);
         pool = Executors.newFixedThreadPool(config.scan().threads(), Threads.daemon("tidemark-copy", true));
         packs = new PackWriter(repo.store(), repo.hasher(), repo.config().packSize(), index::hasBlob, (id, blobs) -> {
             index.addPack(id, blobs);
@@ -192,22 +200,7 @@ public final class Daemon {
             Threads.awaitTermination(pool, "copies in progress"); // they use the index and the open pack
             packs.close();
             maintenance.close();
-            if (binlog != null) {
-                binlog.close();
-            }
-            if (alerts != null) {
-                alerts.close();
-            }
-            if (drills != null) {
-                drills.close(); // before the index is closed: a drill reads through it
-            }
-            if (replicas != null) {
-                try {
-                    replicas.close();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
+            companions.close(); // before the index is closed: a drill reads through it
             requests.close();
         }
         LOG.info("stopped: {} changes journaled since start, {} files copied, {} stored",
@@ -253,7 +246,7 @@ public final class Daemon {
 
     private void loop() throws IOException {
         long nextReconcile = System.nanoTime() + config.run().reconcileInterval().toNanos();
-        nextSummary = System.nanoTime() + SUMMARY.toNanos();
+        status.summaryFrom(System.nanoTime());
         nextIndexFlush = System.nanoTime() + INDEX_FLUSH.toNanos();
         while (!stopping) {
             runRequests();
@@ -309,7 +302,7 @@ public final class Daemon {
                 batches.indexFlushed();
                 nextIndexFlush = now + INDEX_FLUSH.toNanos();
             }
-            summary(now);
+            status.summary(now, queue.size());
             if (!busy) {
                 try {
                     queue.await(Follower.ROOT_CHECK.toNanos());
@@ -339,33 +332,19 @@ public final class Daemon {
         requests.runAll();
     }
 
-    private void summary(long now) {
-        if (now - nextSummary < 0) {
-            return;
-        }
-        nextSummary = now + SUMMARY.toNanos();
-        long total = status.changesJournaled.get();
-        long recent = total - summaryChanges;
-        summaryChanges = total;
-        if (recent > 0) {
-            LOG.info("{} changes made durable in the last {}; {} files copied and {} stored since start; {} waiting",
-                    recent, Sizes.duration(SUMMARY), status.filesCopied.get(), Sizes.bytes(status.bytesStored.get()),
-                    queue.size());
-        }
-    }
-
     // ---- status ----
 
     /** A snapshot of what the daemon is doing, for {@code tidemark status}. Any thread. */
     public Map<String, Object> status() {
-        Map<String, Object> s = status.report(startedAt, follower, queue, points, maintenance, config, binlog,
-                replicas);
+        Companions c = companions;
+        Map<String, Object> s = status.report(startedAt, follower, queue, points, maintenance, config,
+                c == null ? null : c.binlog, c == null ? null : c.replicas);
         if (statusPage != null) {
             s.put("statusPage", statusPage);
         }
-        AlertWatch a = alerts;
-        if (a != null) {
-            s.put("alerts", a.raised());
+        Object alerts = c == null ? null : c.raisedAlerts();
+        if (alerts != null) {
+            s.put("alerts", alerts);
         }
         return s;
     }

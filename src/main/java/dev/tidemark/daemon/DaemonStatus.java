@@ -16,7 +16,11 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /** What the daemon has done, for {@code tidemark status} and its summary lines. Counters are written by the worker. */
 final class DaemonStatus {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Daemon.class);
     private static final int LATENCY_SAMPLES = 4096;
+    private static final java.time.Duration SUMMARY = java.time.Duration.ofMinutes(1);
+    private long summaryChanges;
+    private long nextSummary;
 
     final AtomicLong changesJournaled = new AtomicLong();
     final AtomicLong filesCopied = new AtomicLong();
@@ -25,6 +29,27 @@ final class DaemonStatus {
     private final long[] latencies = new long[LATENCY_SAMPLES];
     private long latencyCount;
     volatile Instant lastDurable;
+
+    /** The first summary line is due a minute after {@code now} (a {@link System#nanoTime}). Worker only. */
+    void summaryFrom(long now) {
+        nextSummary = now + SUMMARY.toNanos();
+    }
+
+    /** Logs a summary line once a minute, if anything was made durable in it. Worker only. */
+    void summary(long now, int waiting) {
+        if (now - nextSummary < 0) {
+            return;
+        }
+        nextSummary = now + SUMMARY.toNanos();
+        long total = changesJournaled.get();
+        long recent = total - summaryChanges;
+        summaryChanges = total;
+        if (recent > 0) {
+            LOG.info("{} changes made durable in the last {}; {} files copied and {} stored since start; {} waiting",
+                    recent, dev.tidemark.util.Sizes.duration(SUMMARY), filesCopied.get(),
+                    dev.tidemark.util.Sizes.bytes(bytesStored.get()), waiting);
+        }
+    }
 
     /** Records how long each change of a batch took from its first event to durable. */
     void durable(long nowNanos, long[] firstEvents, Instant at) {

@@ -58,6 +58,12 @@ class DaemonPointTest {
         return out;
     }
 
+    /** The entries of {@code x} that {@code y} does not have (for a failure's message). */
+    private static List<FileEntry> only(List<FileEntry> x, List<FileEntry> y) {
+        Set<FileEntry> in = new java.util.HashSet<>(y);
+        return x.stream().filter(e -> !in.contains(e)).toList();
+    }
+
     @Test
     void aRestartJournalsExactlyWhatChangedWhileStopped() throws Exception {
         Env env = env();
@@ -96,7 +102,8 @@ class DaemonPointTest {
         RestorePoint fromJournal;
         try (Running r = new Running(env)) {
             r.awaitReplicated("t", WAIT);
-            // Changes of every kind, then a point asked of the daemon at once (some still settling).
+            // Changes of every kind, then a point asked of the daemon at once (some still settling, some not yet
+            // reported by the file system: the point waits for them, ChangeQueueTest).
             List<Path> files = Trees.files(t);
             for (int i = 0; i < files.size(); i += 10) {
                 Files.writeString(files.get(i), "changed " + i);
@@ -120,7 +127,8 @@ class DaemonPointTest {
             assertEquals(RestorePoint.WALK, walked.sealed());
             List<FileEntry> a = manifest(repo, fromJournal.tree("t"));
             List<FileEntry> b = manifest(repo, walked.tree("t"));
-            assertEquals(b.size(), a.size(), "entries");
+            assertEquals(b.size(), a.size(), () -> "entries; only walked: " + only(b, a) + ", only journaled: "
+                    + only(a, b));
             for (int i = 0; i < a.size(); i++) {
                 assertEquals(b.get(i), a.get(i), "entry " + i);
             }
