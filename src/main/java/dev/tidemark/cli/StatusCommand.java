@@ -117,7 +117,8 @@ final class StatusCommand implements Callable<Integer> {
                     r.path("state").asText(),
                     r.path("syncedAt").isNull() ? "" : "; holds everything up to " + r.path("syncedAt").asText()
                             + " (" + r.path("lagSeconds").asLong() + " s behind)",
-                    r.has("lastError") ? "; " + r.path("lastError").asText() : "");
+                    r.has("lastError") ? "; " + r.path("lastError").asText()
+                            : r.has("keptBy") ? " (" + r.path("keptBy").asText() + ")" : "");
         }
         w.printf("resident memory: %s%n", Sizes.bytes(st.path("residentBytes").asLong()));
         if (st.hasNonNull("statusPage")) {

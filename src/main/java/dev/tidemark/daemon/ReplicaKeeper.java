@@ -1,5 +1,7 @@
 package dev.tidemark.daemon;
 
+import dev.tidemark.ExitCode;
+import dev.tidemark.TidemarkException;
 import dev.tidemark.config.Config;
 import dev.tidemark.repo.Lease;
 import dev.tidemark.repo.ReplicaSync;
@@ -23,6 +25,11 @@ import org.slf4j.LoggerFactory;
  * under a reader's lease on the repository and the replica's own writer lock, held from the first round on). A replica
  * that cannot be reached is retried next round and shown in {@code status} with its lag; the repository goes on.
  * When the daemon stops, a last round copies what it wrote last.
+ *
+ * <p>Several hosts writing into one repository may all name the same replica: one daemon keeps it (it copies every
+ * host's objects), the others find its lock and show the replica as {@code kept by another daemon}, without an
+ * alert, and try for the lock each round, so one of them takes over when that daemon stops. A replica locked by
+ * anything else (a replica of another repository, a {@code copy}) stays a failure.
  */
 final class ReplicaKeeper implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ReplicaKeeper.class);
@@ -42,6 +49,8 @@ final class ReplicaKeeper implements AutoCloseable {
         WriterLock lock;
         volatile Instant syncedAt;
         volatile String lastError;
+        /** Another daemon keeping this replica (its lock described), or null. */
+        volatile String keptBy;
         volatile long objectsCopied;
         volatile long bytesCopied;
 
@@ -76,7 +85,9 @@ final class ReplicaKeeper implements AutoCloseable {
             round(false);
             synchronized (this) {
                 try {
-                    wait(INTERVAL.toMillis());
+                    // A little jitter: daemons of several hosts started together do not try for a shared
+                    // replica's lock at the same instant round after round (both would be refused).
+                    wait(INTERVAL.toMillis() + java.util.concurrent.ThreadLocalRandom.current().nextLong(1000));
                 } catch (InterruptedException e) {
                     return;
                 }
@@ -97,7 +108,25 @@ final class ReplicaKeeper implements AutoCloseable {
                     k.raw = config.openReplica(k.replica);
                 }
                 if (k.lock == null) {
-                    k.lock = WriterLock.acquire(repo.sealedLike(k.raw), clock, "tidemark run (replica of " + repo.location() + ")");
+                    try {
+                        k.lock = WriterLock.acquire(repo.sealedLike(k.raw), clock, KEEPER + repo.location() + ")");
+                    } catch (TidemarkException e) {
+                        String keeper = e.exitCode() == ExitCode.LOCKED ? keptElsewhere(primary, k.raw) : null;
+                        if (keeper == null) {
+                            throw e;
+                        }
+                        if (!keeper.equals(k.keptBy)) {
+                            LOG.info("replica {} is kept by {}; this daemon takes it over if that one stops",
+                                    k.replica.name(), keeper);
+                        }
+                        k.keptBy = keeper;
+                        k.lastError = null;
+                        continue;
+                    }
+                    if (k.keptBy != null) {
+                        LOG.info("replica {}: this daemon keeps it now", k.replica.name());
+                    }
+                    k.keptBy = null;
                 }
                 k.lock.check();
                 ReplicaSync.Result r = ReplicaSync.sync(primary, k.raw);
@@ -122,6 +151,32 @@ final class ReplicaKeeper implements AutoCloseable {
                 closeQuietly(k);
             }
         }
+    }
+
+    private static final String KEEPER = "tidemark run (replica of ";
+
+    /**
+     * If {@code replica} holds this very repository and a live lock on it is another daemon's replica keeper: that
+     * lock, described; else null (the replica is someone else's, or locked by something that is not keeping it).
+     */
+    private String keptElsewhere(Store primary, Store replica) throws IOException {
+        byte[] theirs;
+        try {
+            theirs = replica.get(Repository.CONFIG_KEY);
+        } catch (dev.tidemark.repo.store.ObjectNotFoundException e) {
+            return null; // its first copy is under way: not yet recognisably ours
+        }
+        if (!java.util.Arrays.equals(primary.get(Repository.CONFIG_KEY), theirs)) {
+            return null;
+        }
+        Instant now = clock.instant();
+        for (Lease.Held h : Lease.list(repo.sealedLike(replica), WriterLock.PREFIX)) {
+            if (h.info().command() != null && h.info().command().startsWith(KEEPER)
+                    && Lease.staleReason(h.info(), now) == null) {
+                return h.info().describe();
+            }
+        }
+        return null;
     }
 
     private static void closeQuietly(Kept k) {
@@ -152,7 +207,12 @@ final class ReplicaKeeper implements AutoCloseable {
             m.put("name", k.replica.name());
             m.put("location", k.replica.location().toString());
             Instant at = k.syncedAt;
-            m.put("state", k.lastError != null ? "failing" : at == null ? "first copy" : "in sync");
+            String keptBy = k.keptBy;
+            m.put("state", k.lastError != null ? "failing" : keptBy != null ? "kept by another daemon"
+                    : at == null ? "first copy" : "in sync");
+            if (keptBy != null) {
+                m.put("keptBy", keptBy);
+            }
             m.put("syncedAt", at == null ? null : at.toString());
             m.put("lagSeconds", at == null ? null : Duration.between(at, now).toSeconds());
             m.put("objectsCopied", k.objectsCopied);

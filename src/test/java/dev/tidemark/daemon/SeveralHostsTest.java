@@ -2,7 +2,6 @@ package dev.tidemark.daemon;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tidemark.journal.Journal;
@@ -232,13 +231,46 @@ class SeveralHostsTest {
         restoreAndCompare(renamed, tmp.resolve("r5-pruned"), "f.txt", "v2", "--at", v2At.toString());
     }
 
+    @SuppressWarnings("unchecked")
+    private static java.util.Map<String, Object> usb(Running r) {
+        return ((List<java.util.Map<String, Object>>) r.daemon.status().get("replicas")).get(0);
+    }
+
+    /** Waits until one daemon keeps the replica in sync and the other says it is kept elsewhere; the keeper. */
+    private static Running awaitReplicaKept(Running x, Running y) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(40).toNanos();
+        while (true) {
+            java.util.Map<String, Object> sx = usb(x);
+            java.util.Map<String, Object> sy = usb(y);
+            if ("in sync".equals(sx.get("state")) && "kept by another daemon".equals(sy.get("state"))) {
+                return x;
+            }
+            if ("in sync".equals(sy.get("state")) && "kept by another daemon".equals(sx.get("state"))) {
+                return y;
+            }
+            assertTrue(System.nanoTime() < deadline, "replica states: " + sx + ", " + sy);
+            Thread.sleep(200);
+        }
+    }
+
+    private static void awaitReplicaState(Running r, String state) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(40).toNanos();
+        while (!state.equals(usb(r).get("state"))) {
+            assertTrue(System.nanoTime() < deadline, "replica: " + usb(r));
+            Thread.sleep(200);
+        }
+    }
+
     @Test
     void twoDaemonsWriteAtOnceAndOnlyPruneWaitsUntilOneIsAlone() throws Exception {
         Path repo = tmp.resolve("repo");
         Env a = host(tmp.resolve("a"), repo, "nas-a");
         Env b = host(tmp.resolve("b"), repo, "nas-b");
         String retention = "  \"retention\": {\"keepLast\": 2, \"every\": \"10s\"},\n";
-        a.writeConfig(Running.fastConfig() + "  \"host\": \"nas-a\",\n" + retention);
+        // Both name the same replica: one daemon keeps it, the other says so, without an alarm.
+        String replica = "  \"replicas\": [{\"name\": \"usb\", \"repository\": \"" + tmp.resolve("usb") + "\"}],\n";
+        a.writeConfig(Running.fastConfig() + "  \"host\": \"nas-a\",\n" + retention + replica);
+        b.writeConfig(Running.fastConfig() + "  \"host\": \"nas-b\",\n" + replica);
         a.ok("init");
         Random r = new Random(9);
         byte[] same = new byte[300_000];
@@ -264,6 +296,7 @@ class SeveralHostsTest {
                 da.daemon.pointNow(List.of()).get(60, java.util.concurrent.TimeUnit.SECONDS);
                 db.daemon.pointNow(List.of()).get(60, java.util.concurrent.TimeUnit.SECONDS);
             }
+            boolean bKeptIt = awaitReplicaKept(da, db) == db;
             Cli.Result prune = a.cli("prune");
             assertEquals(4, prune.code(), "prune needs the repository to itself: " + prune);
             @SuppressWarnings("unchecked")
@@ -284,6 +317,9 @@ class SeveralHostsTest {
                         .get("maintenance");
                 m = now;
             }
+            if (bKeptIt) { // the keeper stopped: A takes the replica over
+                awaitReplicaState(da, "in sync");
+            }
         } finally {
             if (db != null) {
                 db.close();
@@ -296,6 +332,8 @@ class SeveralHostsTest {
                     "B's are not A's to forget");
         }
         a.ok("verify", "--read-data");
+        a.ok("verify", "--read-data", "--replica", "usb"); // every host's objects are in it
+        assertTrue(b.ok("points", "--replica", "usb").out().contains("nas-b"), "B's points reached the replica");
         for (Env e : List.of(a, b)) {
             java.util.Map<String, byte[]> wrote = e == a ? wroteA : wroteB;
             Path out = tmp.resolve("out-" + (e == a ? "a" : "b"));
