@@ -14,7 +14,7 @@ import java.util.concurrent.TimeUnit;
  * several threads at once, each asking for a few KiB.
  *
  * <p>A read near the start of the object, or just past a window already fetched, counts as going forward: it fetches
- * a window (256 KiB, doubling to 4 MiB while the reads keep going forward) and, once that arrives, the next window is
+ * a window (256 KiB, doubling to 2 MiB while the reads keep going forward) and, once that arrives, the next window is
  * fetched in the background, so the network is busy while the blobs are decoded and written. Reads that fall in a
  * window, arrived or on its way, are served from it; other threads wait for a window in flight instead of asking for
  * the same bytes again. A read elsewhere (a single file out of a large pack) fetches just its bytes. Windows of all
