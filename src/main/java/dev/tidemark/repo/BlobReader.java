@@ -97,13 +97,21 @@ public final class BlobReader implements Contents {
      */
     private void read(ContentKey key, BlobLocation first, boolean listBytes, BlobCodec.Sink sink)
             throws IOException {
+        read(key, first, null, listBytes, sink);
+    }
+
+    /**
+     * @param failed what reading {@code first} already raised (it is not read again), or null to read it first
+     */
+    private void read(ContentKey key, BlobLocation first, IOException failed, boolean listBytes, BlobCodec.Sink sink)
+            throws IOException {
         long[] handed = {0};
         BlobCodec.Sink counting = (buf, off, len) -> {
             handed[0] += len;
             sink.accept(buf, off, len);
         };
-        IOException last = null;
-        if (first != null) {
+        IOException last = failed;
+        if (first != null && failed == null) {
             try {
                 copy(first, listBytes, counting); // the common case: the copy the caller located is there
                 return;
@@ -213,72 +221,134 @@ public final class BlobReader implements Contents {
 
     /** Gaps between blobs a run may read over: dead bytes, or blobs nobody asked for. */
     private static final int RUN_GAP = 64 << 10;
-    private static final int RUN_MAX = 4 << 20;
+    /** A run's span at most: one request to an object store, one buffer per reading thread. */
+    public static final int RUN_MAX = 4 << 20;
+    /** Each thread's buffer for runs, grown to {@link #RUN_MAX} at most; taken out while in use. */
+    private static final ThreadLocal<byte[]> RUN_BUFFER = new ThreadLocal<>();
+
+    /** One blob of a run handed out: its content, streamed into a sink. */
+    public interface Blob {
+        /** Streams the blob's content into {@code sink}, checked before a byte is handed out; once only. */
+        void into(BlobCodec.Sink sink) throws IOException;
+    }
+
+    /** What a run hands each of its blobs to, in order; {@code index} is its place in the run. */
+    public interface EachBlob {
+        void accept(int index, Blob blob) throws IOException;
+    }
 
     /**
-     * Reads small data blobs in this order, those that lie one after the other in a pack (a chunked dump, written
-     * in order) with one read per run instead of one per blob; each is checked against its key. A run that cannot
-     * be read (its pack moved meanwhile), or a blob in it that fails its check, is read blob by blob as
-     * {@link #read} does, every copy tried.
+     * Where the runs of {@code locs} (sorted by pack and offset) end: blobs {@code [ends[i-1], ends[i])} form run
+     * {@code i}. A run is small data blobs of one pack that lie close together (at most {@value #RUN_GAP} bytes apart,
+     * {@link #RUN_MAX} in all), or a single blob of any kind; a blob named twice (two files of the same content) is
+     * in one run.
      */
-    @Override
-    public void readAll(List<BlobLocation> locs, BlobCodec.Sink sink) throws IOException {
+    public static int[] runEnds(List<BlobLocation> locs) {
+        int[] ends = new int[locs.size()];
+        int n = 0;
         int i = 0;
         while (i < locs.size()) {
-            int j = i + 1;
             BlobLocation first = locs.get(i);
             long end = first.offset() + first.storedLength();
-            while (j < locs.size() && small(locs.get(j)) && small(first)) {
+            int j = i + 1;
+            while (j < locs.size() && small(first) && small(locs.get(j))) {
                 BlobLocation b = locs.get(j);
-                if (!b.packId().equals(first.packId()) || b.offset() < end || b.offset() - end > RUN_GAP
+                if (!b.packId().equals(first.packId()) || b.offset() < first.offset() || b.offset() - end > RUN_GAP
                         || b.offset() + b.storedLength() - first.offset() > RUN_MAX) {
                     break;
                 }
-                end = b.offset() + b.storedLength();
+                end = Math.max(end, b.offset() + b.storedLength());
                 j++;
             }
-            if (j - i == 1) {
-                read(first.key(), first, sink);
-            } else {
-                readRun(locs.subList(i, j), end, sink);
-            }
+            ends[n++] = j;
             i = j;
+        }
+        return java.util.Arrays.copyOf(ends, n);
+    }
+
+    /**
+     * Reads small data blobs in this order, those that lie one after the other in a pack (a chunked dump, written
+     * in order) with one read per run instead of one per blob; each is checked against its key.
+     */
+    @Override
+    public void readAll(List<BlobLocation> locs, BlobCodec.Sink sink) throws IOException {
+        int from = 0;
+        for (int to : runEnds(locs)) {
+            readRun(locs.subList(from, to), (k, blob) -> blob.into(sink));
+            from = to;
+        }
+    }
+
+    /**
+     * Hands out the blobs of one run (a range of {@link #runEnds}) in order, read with one request for the run's
+     * whole span. A run that cannot be read (its pack moved meanwhile), or a blob in it that fails its check, is read
+     * blob by blob as {@link #read} does, every copy tried. A blob {@code each} leaves unread costs nothing more.
+     */
+    public void readRun(List<BlobLocation> run, EachBlob each) throws IOException {
+        BlobLocation first = run.get(0);
+        if (run.size() == 1 || !small(first)) {
+            for (int k = 0; k < run.size(); k++) {
+                BlobLocation b = run.get(k);
+                each.accept(k, sink -> read(b.key(), b, sink));
+            }
+            return;
+        }
+        long end = first.offset();
+        for (BlobLocation b : run) {
+            end = Math.max(end, b.offset() + b.storedLength());
+        }
+        int span = (int) (end - first.offset());
+        byte[] buf = RUN_BUFFER.get();
+        RUN_BUFFER.remove(); // a sink that reads another run on this thread gets a buffer of its own
+        if (buf == null || buf.length < span) {
+            buf = new byte[Math.max(span, buf == null ? 0 : Math.min(RUN_MAX, buf.length * 2))];
+        }
+        try {
+            boolean read = readSpan(first.packId(), first.offset(), buf, span);
+            byte[] bytes = buf;
+            for (int k = 0; k < run.size(); k++) {
+                BlobLocation b = run.get(k);
+                if (!read) {
+                    each.accept(k, sink -> read(b.key(), b, sink)); // blob by blob, every copy tried
+                    continue;
+                }
+                each.accept(k, sink -> {
+                    try {
+                        BlobCodec.decodeSmall(bytes, (int) (b.offset() - first.offset()), (int) b.storedLength(),
+                                b.rawLength(), b.key(), hasher, sink, "blob " + b.key().shortHex() + " in pack "
+                                        + b.packId());
+                    } catch (DamageException e) {
+                        read(b.key(), b, e, false, sink); // nothing was handed out: the other copies
+                    }
+                });
+            }
+        } finally {
+            RUN_BUFFER.set(buf);
+        }
+    }
+
+    /** Reads {@code len} bytes of a pack at {@code offset}; false if the pack is gone or shorter (read blob by blob). */
+    private boolean readSpan(String packId, long offset, byte[] buf, int len) throws IOException {
+        try {
+            Open o = acquire(packId);
+            try {
+                if (offset + len > o.handle.size()) {
+                    throw new DamageException("pack " + packId + ": a run of blobs lies past its end");
+                }
+                o.handle.readFully(offset, buf, 0, len);
+                return true;
+            } finally {
+                release(o);
+            }
+        } catch (ObjectNotFoundException | DamageException e) {
+            LOG.debug("pack {}: {}; reading blob by blob", packId, e.getMessage());
+            return false;
         }
     }
 
     private static boolean small(BlobLocation b) {
         return !b.list() && b.rawLength() <= BlobCodec.SEGMENT
                 && b.storedLength() <= BlobCodec.SEGMENT + BlobCodec.SEGMENT_HEADER;
-    }
-
-    private void readRun(List<BlobLocation> run, long end, BlobCodec.Sink sink) throws IOException {
-        BlobLocation first = run.get(0);
-        byte[] buf = new byte[(int) (end - first.offset())];
-        try {
-            Open o = acquire(first.packId());
-            try {
-                if (end > o.handle.size()) {
-                    throw new DamageException("pack " + first.packId() + ": a run of blobs lies past its end");
-                }
-                o.handle.readFully(first.offset(), buf, 0, buf.length);
-            } finally {
-                release(o);
-            }
-        } catch (ObjectNotFoundException | DamageException e) {
-            for (BlobLocation b : run) {
-                read(b.key(), b, sink); // blob by blob, every copy tried
-            }
-            return;
-        }
-        for (int k = 0; k < run.size(); k++) {
-            BlobLocation b = run.get(k);
-            try {
-                BlobCodec.decodeSmall(buf, (int) (b.offset() - first.offset()), (int) b.storedLength(), b.rawLength(),
-                        b.key(), hasher, sink, "blob " + b.key().shortHex() + " in pack " + b.packId());
-            } catch (DamageException e) {
-                read(b.key(), null, sink); // this copy is damaged: the others, as a single read would
-            }
-        }
     }
 
     private void readBlob(BlobLocation loc, BlobCodec.Sink sink) throws IOException {

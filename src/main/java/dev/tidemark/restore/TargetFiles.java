@@ -107,6 +107,11 @@ final class TargetFiles {
      * entry of its directory (for a setgid directory's group), or null.
      */
     void writeFile(FileEntry e, BlobLocation where, FileEntry parent) throws IOException {
+        writeFile(e, sink -> blobs.read(e.key(), where, sink), parent);
+    }
+
+    /** Writes one file, its content from {@code content} (a blob of a run read whole, or any copy). */
+    void writeFile(FileEntry e, BlobReader.Blob content, FileEntry parent) throws IOException {
         Path fin = dest.resolve(e.path());
         Path tmp = tempBeside(fin);
         try {
@@ -115,7 +120,7 @@ final class TargetFiles {
             try (SeekableByteChannel ch = Files.newByteChannel(tmp, EnumSet.of(CREATE_NEW, WRITE), PERMS[e.mode() & 0777]);
                  OutputStream out = Channels.newOutputStream(ch)) {
                 long[] n = {0};
-                blobs.read(e.key(), where, (buf, off, len) -> {
+                content.into((buf, off, len) -> {
                     out.write(buf, off, len);
                     n[0] += len;
                 });

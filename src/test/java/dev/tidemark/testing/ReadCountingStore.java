@@ -1,0 +1,58 @@
+package dev.tidemark.testing;
+
+import dev.tidemark.repo.store.Store;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/** A decorator that records every positional read of the store below: key, offset and length. */
+public final class ReadCountingStore extends ForwardingStore {
+    /** One positional read. */
+    public record Read(String key, long offset, int length) {
+    }
+
+    private final List<Read> reads = Collections.synchronizedList(new ArrayList<>());
+
+    public ReadCountingStore(Store inner) {
+        super(inner);
+    }
+
+    /** The reads so far, in order. */
+    public List<Read> reads() {
+        synchronized (reads) {
+            return List.copyOf(reads);
+        }
+    }
+
+    /** The reads so far of keys starting with {@code prefix}. */
+    public List<Read> reads(String prefix) {
+        return reads().stream().filter(r -> r.key().startsWith(prefix)).toList();
+    }
+
+    public void reset() {
+        reads.clear();
+    }
+
+    @Override
+    public ReadHandle openForRead(String key) throws IOException {
+        ReadHandle h = inner.openForRead(key);
+        return new ReadHandle() {
+            @Override
+            public long size() {
+                return h.size();
+            }
+
+            @Override
+            public void readFully(long offset, byte[] dst, int dstOff, int len) throws IOException {
+                reads.add(new Read(key, offset, len));
+                h.readFully(offset, dst, dstOff, len);
+            }
+
+            @Override
+            public void close() throws IOException {
+                h.close();
+            }
+        };
+    }
+}
