@@ -234,6 +234,30 @@ public final class EncryptedStore implements Store {
                 throw new java.io.EOFException(key + ": " + len + " bytes at " + offset + " asked of an object of "
                         + size + " bytes");
             }
+            long firstWhole = (offset + SegmentCipher.SEGMENT - 1) / SegmentCipher.SEGMENT;
+            long wholeEnd = (offset + len) / SegmentCipher.SEGMENT; // segments wholly inside the read: [first, end)
+            if (offset + len == size) {
+                wholeEnd = segments; // the last segment may be short: it ends with the read
+            }
+            if (wholeEnd - firstWhole >= 2) {
+                // A run of blobs (a restore's): its whole segments in one read of the object below (one request
+                // to an object store), opened straight into dst; the partial ones at either end as usual.
+                int head = (int) Math.min(len, firstWhole * SegmentCipher.SEGMENT - offset);
+                readFully(offset, dst, dstOff, head);
+                long at = SegmentCipher.HEADER + firstWhole * SegmentCipher.SEALED;
+                int sealedLen = (int) (Math.min(h.size(), SegmentCipher.HEADER + wholeEnd * SegmentCipher.SEALED) - at);
+                byte[] sealed = new byte[sealedLen];
+                h.readFully(at, sealed, 0, sealedLen);
+                int out = dstOff + head;
+                for (long n = firstWhole; n < wholeEnd; n++) {
+                    int from = (int) ((n - firstWhole) * SegmentCipher.SEALED);
+                    int l = Math.min(SegmentCipher.SEALED, sealedLen - from);
+                    out += cipher.open(header, n, n == segments - 1, sealed, from, l, dst, out, key);
+                }
+                long done = out - dstOff;
+                readFully(offset + done, dst, out, (int) (len - done));
+                return;
+            }
             while (len > 0) {
                 long n = offset / SegmentCipher.SEGMENT;
                 byte[] plain = segment(n);

@@ -69,6 +69,7 @@ public record KeyFile(@JsonProperty("kdf") String kdf, @JsonProperty("n") int n,
             throw new dev.tidemark.repo.DamageException(what + " is damaged: its salt, nonce or sealed key is missing");
         }
         Base64.Decoder b = Base64.getDecoder();
+        SegmentCipher.warmUp(); // beside scrypt, on the other core
         try {
             byte[] kek = derive(password, b.decode(salt), n, r, p);
             Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
