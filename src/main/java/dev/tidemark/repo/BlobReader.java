@@ -5,10 +5,7 @@ import dev.tidemark.hash.ContentKey;
 import dev.tidemark.repo.store.ObjectNotFoundException;
 import dev.tidemark.repo.store.Store;
 import java.io.IOException;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,8 +15,7 @@ import org.slf4j.LoggerFactory;
  * {@link ChunkList} is read chunk by chunk and checked as a whole against the list's key of it. Thread-safe; close
  * after the last read.
  *
- * <p>Bounded: at most {@code maxOpenPacks} packs are open at once (least recently used ones are closed when no
- * thread is reading them), so a point whose files lie in 100,000 packs restores under a small {@code ulimit -n}.
+ * <p>Bounded: at most {@code maxOpenPacks} packs are open at once ({@link OpenPacks}).
  *
  * <p>Never broken by a compaction or prune running meanwhile: the index knows every copy of a blob, and a copy
  * whose pack is gone (moved by a repack) or damaged is passed over for the next one, as long as nothing of it was
@@ -33,25 +29,10 @@ public final class BlobReader implements Contents {
             ThreadLocal.withInitial(() -> new byte[BlobCodec.SEGMENT + BlobCodec.SEGMENT_HEADER]);
 
     private final Repository repo;
-    private final Store store;
     private final ContentHasher hasher;
     private final BlobLocator index;
-    private final int maxOpenPacks;
-    private final Map<String, Open> open = new LinkedHashMap<>(16, 0.75f, true); // access order: LRU first
+    private final OpenPacks packs;
     private long refreshes;
-    private long opened;
-
-    /** One open pack and the reads in progress on it. */
-    private static final class Open {
-        final String packId;
-        final Store.ReadHandle handle;
-        int readers;
-
-        Open(String packId, Store.ReadHandle handle) {
-            this.packId = packId;
-            this.handle = handle;
-        }
-    }
 
     public BlobReader(Repository repo, BlobLocator index) {
         this(repo, index, DEFAULT_OPEN_PACKS);
@@ -59,10 +40,9 @@ public final class BlobReader implements Contents {
 
     public BlobReader(Repository repo, BlobLocator index, int maxOpenPacks) {
         this.repo = repo;
-        this.store = repo.store();
         this.hasher = repo.hasher();
         this.index = index;
-        this.maxOpenPacks = Math.max(1, maxOpenPacks);
+        this.packs = new OpenPacks(repo.store(), maxOpenPacks);
     }
 
     /** Where {@code key} is (its first copy), or a {@link DamageException} if the repository does not hold it. */
@@ -330,7 +310,7 @@ public final class BlobReader implements Contents {
     /** Reads {@code len} bytes of a pack at {@code offset}; false if the pack is gone or shorter (read blob by blob). */
     private boolean readSpan(String packId, long offset, byte[] buf, int len) throws IOException {
         try {
-            Open o = acquire(packId);
+            OpenPacks.Open o = packs.acquire(packId);
             try {
                 if (offset + len > o.handle.size()) {
                     throw new DamageException("pack " + packId + ": a run of blobs lies past its end");
@@ -338,7 +318,7 @@ public final class BlobReader implements Contents {
                 o.handle.readFully(offset, buf, 0, len);
                 return true;
             } finally {
-                release(o);
+                packs.release(o);
             }
         } catch (ObjectNotFoundException | DamageException e) {
             LOG.debug("pack {}: {}; reading blob by blob", packId, e.getMessage());
@@ -352,7 +332,7 @@ public final class BlobReader implements Contents {
     }
 
     private void readBlob(BlobLocation loc, BlobCodec.Sink sink) throws IOException {
-        Open o = acquire(loc.packId());
+        OpenPacks.Open o = packs.acquire(loc.packId());
         try {
             Store.ReadHandle h = o.handle;
             if (loc.offset() + loc.storedLength() > h.size()) {
@@ -380,42 +360,13 @@ public final class BlobReader implements Contents {
             };
             BlobCodec.decode(src, loc.storedLength(), loc.rawLength(), loc.key(), hasher, sink, what);
         } finally {
-            release(o);
-        }
-    }
-
-    private synchronized Open acquire(String packId) throws IOException {
-        Open o = open.get(packId);
-        if (o == null) {
-            o = new Open(packId, store.openForRead(PackFormat.keyOf(packId)));
-            opened++;
-            open.put(packId, o);
-            evict();
-        }
-        o.readers++;
-        return o;
-    }
-
-    private synchronized void release(Open o) throws IOException {
-        o.readers--;
-        evict();
-    }
-
-    /** Closes least recently used packs that nobody is reading until at most {@code maxOpenPacks} are open. */
-    private void evict() throws IOException {
-        Iterator<Open> it = open.values().iterator();
-        while (open.size() > maxOpenPacks && it.hasNext()) {
-            Open o = it.next();
-            if (o.readers == 0) {
-                it.remove();
-                o.handle.close();
-            }
+            packs.release(o);
         }
     }
 
     /** Packs opened so far (a pack closed and opened again counts twice). */
-    public synchronized long packsOpened() {
-        return opened;
+    public long packsOpened() {
+        return packs.opened();
     }
 
     /** Times the pack list was read again because a blob's copies were gone. */
@@ -424,20 +375,7 @@ public final class BlobReader implements Contents {
     }
 
     @Override
-    public synchronized void close() throws IOException {
-        IOException first = null;
-        for (Open o : open.values()) {
-            try {
-                o.handle.close();
-            } catch (IOException e) {
-                if (first == null) {
-                    first = e;
-                }
-            }
-        }
-        open.clear();
-        if (first != null) {
-            throw first;
-        }
+    public void close() throws IOException {
+        packs.close();
     }
 }

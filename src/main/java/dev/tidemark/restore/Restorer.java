@@ -20,7 +20,6 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -51,11 +50,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class Restorer {
     private static final Logger LOG = LoggerFactory.getLogger(Restorer.class);
-    /** The log file only: the command says each failure once, on its own standard error, when the tree is done. */
-    private static final Logger FILE_ONLY = LoggerFactory.getLogger("tidemark.trace");
     static final String TEMP_PREFIX = TargetFiles.TEMP_PREFIX;
-    private static final int MAX_REPORTED = 50;
-    private static final int GIVE_UP_AFTER = 200;
     /** Files located, sorted by pack and offset, then written, at a time: reads go pack by pack, memory stays flat. */
     static final int WINDOW = 4096;
 
@@ -150,8 +145,7 @@ public final class Restorer {
         private final Map<String, FileEntry> dirEntries = new HashMap<>();
         private final List<FileEntry> dirsToFinish = new ArrayList<>();
         private final Set<String> finishedDirs = new HashSet<>();
-        private final List<String> failures = Collections.synchronizedList(new ArrayList<>());
-        private final AtomicLong failed = new AtomicLong();
+        private final Failures failures;
         /** Files that landed, and their bytes: what the summary reports (not what was attempted). */
         private final AtomicLong written = new AtomicLong();
         private final AtomicLong writtenBytes = new AtomicLong();
@@ -166,27 +160,11 @@ public final class Restorer {
             this.tree = tree;
             this.requested = target;
             this.entries = entries;
+            this.failures = new Failures(tree.name());
         }
 
         private void fail(String what) {
-            long n = failed.incrementAndGet();
-            if (failures.size() < MAX_REPORTED) {
-                failures.add(what);
-            }
-            if (n <= MAX_REPORTED) {
-                FILE_ONLY.error("restore {}: {}", tree.name(), what);
-            } else if (n == MAX_REPORTED + 1) {
-                FILE_ONLY.error("restore {}: more failures follow; only the count is reported from here", tree.name());
-            }
-        }
-
-        /** Gives up when failing is all the restore does (a full disk): it would only repeat the same error. */
-        private void checkGiveUp() {
-            long n = failed.get();
-            if (n >= GIVE_UP_AFTER && n >= files / 2) {
-                throw TidemarkException.failed("restore " + tree.name() + " stopped after " + n + " failures; the first: "
-                        + (failures.isEmpty() ? "?" : failures.get(0)));
-            }
+            failures.add(what);
         }
 
         Result go() throws IOException {
@@ -212,7 +190,7 @@ public final class Restorer {
                 finishDirs();
             }
             return new Result(tree.name(), dest, opts.dryRun() ? files : written.get(), dirs, links,
-                    opts.dryRun() ? bytes : writtenBytes.get(), removed, failed.get(), List.copyOf(failures));
+                    opts.dryRun() ? bytes : writtenBytes.get(), removed, failures.count(), failures.first());
         }
 
         private boolean selectedPath(String rel) {
@@ -244,7 +222,7 @@ public final class Restorer {
                     if (window.size() >= WINDOW) {
                         dispatch(pool, inFlight, progress);
                     }
-                    checkGiveUp();
+                    failures.giveUpIfAllFail(files);
                 }
                 dispatch(pool, inFlight, progress);
                 ok = true;
@@ -335,12 +313,16 @@ public final class Restorer {
                 from = to;
                 inFlight.acquireUninterruptibly();
                 pool.execute(() -> {
+                    int[] reached = {0};
                     try {
-                        blobs.readRun(run, (k, content) -> writeOne(files.get(k), parents.get(k), content, progress));
+                        blobs.readRun(run, (k, content) -> {
+                            reached[0] = k + 1;
+                            writeOne(files.get(k), parents.get(k), content, progress);
+                        });
                     } catch (IOException | RuntimeException ex) {
-                        if (!aborting) {
-                            fail(files.get(0).path() + " and " + (files.size() - 1) + " files after it: not "
-                                    + "restored: " + dev.tidemark.util.Problems.reason(ex));
+                        // the run could not be read at all (the store failed, not a blob): each file left says so
+                        for (int k = reached[0]; k < files.size() && !aborting; k++) {
+                            fail(files.get(k).path() + ": not restored: " + dev.tidemark.util.Problems.reason(ex));
                         }
                     } finally {
                         inFlight.release();
