@@ -262,7 +262,8 @@ public final class BlobReader implements Contents {
     /**
      * Hands out the blobs of one run (a range of {@link #runEnds}) in order, read with one request for the run's
      * whole span. A run that cannot be read (its pack moved meanwhile), or a blob in it that fails its check, is read
-     * blob by blob as {@link #read} does, every copy tried. A blob {@code each} leaves unread costs nothing more.
+     * blob by blob as {@link #read} does, every other copy tried (and the pack list read again if none is left). A
+     * blob {@code each} leaves unread costs nothing more.
      */
     public void readRun(List<BlobLocation> run, EachBlob each) throws IOException {
         BlobLocation first = run.get(0);
@@ -284,12 +285,12 @@ public final class BlobReader implements Contents {
             buf = new byte[Math.max(span, buf == null ? 0 : Math.min(RUN_MAX, buf.length * 2))];
         }
         try {
-            boolean read = readSpan(first.packId(), first.offset(), buf, span);
+            IOException unread = readSpan(first.packId(), first.offset(), buf, span);
             byte[] bytes = buf;
             for (int k = 0; k < run.size(); k++) {
                 BlobLocation b = run.get(k);
-                if (!read) {
-                    each.accept(k, sink -> read(b.key(), b, sink)); // blob by blob, every copy tried
+                if (unread != null) { // blob by blob, every other copy tried
+                    each.accept(k, sink -> read(b.key(), b, unread, false, sink));
                     continue;
                 }
                 each.accept(k, sink -> {
@@ -307,8 +308,11 @@ public final class BlobReader implements Contents {
         }
     }
 
-    /** Reads {@code len} bytes of a pack at {@code offset}; false if the pack is gone or shorter (read blob by blob). */
-    private boolean readSpan(String packId, long offset, byte[] buf, int len) throws IOException {
+    /**
+     * Reads {@code len} bytes of a pack at {@code offset}; returns null, or why the pack could not be read (gone, or
+     * shorter): its blobs are then read from their other copies.
+     */
+    private IOException readSpan(String packId, long offset, byte[] buf, int len) throws IOException {
         try {
             OpenPacks.Open o = packs.acquire(packId);
             try {
@@ -316,13 +320,13 @@ public final class BlobReader implements Contents {
                     throw new DamageException("pack " + packId + ": a run of blobs lies past its end");
                 }
                 o.handle.readFully(offset, buf, 0, len);
-                return true;
+                return null;
             } finally {
                 packs.release(o);
             }
         } catch (ObjectNotFoundException | DamageException e) {
-            LOG.debug("pack {}: {}; reading blob by blob", packId, e.getMessage());
-            return false;
+            LOG.debug("pack {}: {}; reading its blobs from other copies", packId, e.getMessage());
+            return e;
         }
     }
 

@@ -150,6 +150,7 @@ class BlobRunTest {
                 assertArrayEquals(blobs.get(7), again[0]);
                 assertArrayEquals(blobs.get(150), again[1]);
             }
+            assertEquals(1, store.opens(PackFormat.keyOf(first)), "the gone pack is not asked for again blob by blob");
             assertEquals(List.of(), store.reads(PackFormat.keyOf(first)));
             assertEquals(2, store.reads(PackFormat.keyOf(second)).size());
         }

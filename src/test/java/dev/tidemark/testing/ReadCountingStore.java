@@ -6,13 +6,14 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 
-/** A decorator that records every positional read of the store below: key, offset and length. */
+/** A decorator that records every positional read of the store below (key, offset, length) and every open. */
 public final class ReadCountingStore extends ForwardingStore {
     /** One positional read. */
     public record Read(String key, long offset, int length) {
     }
 
     private final List<Read> reads = Collections.synchronizedList(new ArrayList<>());
+    private final List<String> opens = Collections.synchronizedList(new ArrayList<>());
 
     public ReadCountingStore(Store inner) {
         super(inner);
@@ -30,12 +31,21 @@ public final class ReadCountingStore extends ForwardingStore {
         return reads().stream().filter(r -> r.key().startsWith(prefix)).toList();
     }
 
+    /** How many times {@code key} was asked to be opened for reading, found or not. */
+    public long opens(String key) {
+        synchronized (opens) {
+            return opens.stream().filter(key::equals).count();
+        }
+    }
+
     public void reset() {
         reads.clear();
+        opens.clear();
     }
 
     @Override
     public ReadHandle openForRead(String key) throws IOException {
+        opens.add(key);
         ReadHandle h = inner.openForRead(key);
         return new ReadHandle() {
             @Override
