@@ -246,8 +246,12 @@ class BinlogPitrTest {
             boolean rotated = false;
             boolean restarted = false;
             Thread longTx = null;
+            long lastMoment = begin;
             for (int i = 0; i < MOMENTS; i++) {
-                sleepUntil(begin + (i + 1) * step);
+                // On schedule, but never closer than a step to the moment before: a moment taken after a point asked
+                // of the daemon comes late (the point first waits up to 2 s for the watchers to go quiet, and this
+                // app never stops writing), and the next one must not then come early.
+                sleepUntil(Math.max(begin + (i + 1) * step, lastMoment + step));
                 double f = (i + 1.0) / MOMENTS;
                 if (!longDone && f >= 0.2) {
                     longDone = true;
@@ -295,7 +299,9 @@ class BinlogPitrTest {
                             app.pause.lock();
                         }
                     }
-                    moments.add(moment(control, schema));
+                    Moment m = moment(control, schema);
+                    moments.add(m);
+                    lastMoment = m.time().toEpochMilli();
                 } finally {
                     app.pause.unlock();
                 }
