@@ -92,7 +92,7 @@ final class S3ReadHandle implements Store.ReadHandle {
         boolean fetch = false;
         synchronized (this) {
             w = covering(offset, len);
-            if (w == null && len < MIN_WINDOW && forward(offset)) { // a larger read is a request of its own
+            if (w == null && len < MAX_WINDOW && forward(offset)) {
                 int want = (int) Math.min(Math.max(nextWindow, len), size - offset);
                 if (reserve(want)) {
                     w = add(new Window(offset, want));
