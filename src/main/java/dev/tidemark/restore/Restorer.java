@@ -172,7 +172,8 @@ public final class Restorer {
             if (!opts.dryRun()) {
                 Files.createDirectories(requested);
                 dest = requested.toRealPath();
-                target = TargetFiles.open(dest, blobs, opts.restoreOwners(), opts.mirror());
+                target = TargetFiles.open(dest, blobs, opts.restoreOwners(),
+                        opts.mirror() ? TargetFiles.Into.MIRROR : TargetFiles.Into.EMPTY);
             } else {
                 dest = Files.exists(requested) ? requested.toRealPath() : requested;
             }

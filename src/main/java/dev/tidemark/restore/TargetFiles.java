@@ -36,9 +36,14 @@ import org.slf4j.LoggerFactory;
 /**
  * The file-system side of a restore: how one file, link or directory's metadata is written into the target.
  *
- * <p>A file is written to a temp name in its final directory, created with its permission bits, verified against its
- * content key while written, given its owner (as root) and mtime, then renamed into place: nobody ever sees it
- * half-written. A link is created as a link (never followed). Directory metadata comes last, from the caller.
+ * <p>A file is created with its permission bits, verified against its content key while written, given its owner (as
+ * root) and, last, its mtime. Into a target that started empty ({@link Into#EMPTY}, a plain restore) it is created
+ * under its own name, never over anything (a temp name and a rename would cost a third of the file system's time per
+ * file, for nobody: nothing else is in that directory); a file bearing its point's mtime is therefore complete, and
+ * a restore stopped midway leaves a target that a plain restore refuses and {@code --mirror} rewrites whole. Where
+ * files may already be ({@link Into#EXISTING}, {@link Into#MIRROR}) it goes to a temp name in its final directory and
+ * is renamed into place: nobody sees a file half-replaced. A link is created as a link (never followed). Directory
+ * metadata comes last, from the caller.
  */
 final class TargetFiles {
     private static final Logger LOG = LoggerFactory.getLogger(TargetFiles.class);
@@ -78,23 +83,35 @@ final class TargetFiles {
         }
     }
 
+    /** What the target holds when the restore starts, and so how a file gets into it. */
+    enum Into {
+        /** Nothing (checked by the caller): a file is created under its own name. */
+        EMPTY,
+        /** Files that may be replaced: a file is written to a temp name and renamed over them. */
+        EXISTING,
+        /** As {@link #EXISTING}, and a directory standing where a file goes is removed first. */
+        MIRROR
+    }
+
     private final Path dest;
     private final BlobReader blobs;
     private final boolean restoreOwners;
-    private final boolean mirror;
+    private final Into into;
     private final Probe probe;
+    /** The access time files get: when the restore began (what a new file has; setting it spares a stat per file). */
+    private final FileTime accessed = FileTime.from(java.time.Instant.now());
 
-    private TargetFiles(Path dest, BlobReader blobs, boolean restoreOwners, boolean mirror, Probe probe) {
+    private TargetFiles(Path dest, BlobReader blobs, boolean restoreOwners, Into into, Probe probe) {
         this.dest = dest;
         this.blobs = blobs;
         this.restoreOwners = restoreOwners;
-        this.mirror = mirror;
+        this.into = into;
         this.probe = probe;
     }
 
     /** Looks at what a new file in {@code dest} gets by default (one probe file, removed at once). */
-    static TargetFiles open(Path dest, BlobReader blobs, boolean restoreOwners, boolean mirror) throws IOException {
-        return new TargetFiles(dest, blobs, restoreOwners, mirror, Probe.of(dest));
+    static TargetFiles open(Path dest, BlobReader blobs, boolean restoreOwners, Into into) throws IOException {
+        return new TargetFiles(dest, blobs, restoreOwners, into, Probe.of(dest));
     }
 
     private Path tempBeside(Path p) {
@@ -113,12 +130,14 @@ final class TargetFiles {
     /** Writes one file, its content from {@code content} (a blob of a run read whole, or any copy). */
     void writeFile(FileEntry e, BlobReader.Blob content, FileEntry parent) throws IOException {
         Path fin = dest.resolve(e.path());
-        Path tmp = tempBeside(fin);
+        Path tmp = into == Into.EMPTY ? fin : tempBeside(fin);
+        boolean made = false;
         try {
             // Created with its permission bits, so the common file needs no chmod afterwards.
             int created = e.mode() & 0777 & ~probe.umask();
             try (SeekableByteChannel ch = Files.newByteChannel(tmp, EnumSet.of(CREATE_NEW, WRITE), PERMS[e.mode() & 0777]);
                  OutputStream out = Channels.newOutputStream(ch)) {
+                made = true;
                 long[] n = {0};
                 content.into((buf, off, len) -> {
                     out.write(buf, off, len);
@@ -133,11 +152,17 @@ final class TargetFiles {
             if (chowned || created != e.mode()) {
                 Files.setAttribute(tmp, "unix:mode", e.mode(), LinkOption.NOFOLLOW_LINKS);
             }
-            // Following links is safe here (the temp file is ours) and spares the lstat the JDK does first.
-            Files.setLastModifiedTime(tmp, FileTime.from(FileEntry.instant(e.mtimeNanos())));
-            replace(tmp, fin);
+            // Following links is safe here (the file is ours) and spares the lstat the JDK does first; both times
+            // given spare the stat it does to keep the access time. The mtime comes last: it marks the file done.
+            Files.getFileAttributeView(tmp, BasicFileAttributeView.class)
+                    .setTimes(FileTime.from(FileEntry.instant(e.mtimeNanos())), accessed, null);
+            if (tmp != fin) {
+                replace(tmp, fin);
+            }
         } catch (IOException | RuntimeException ex) {
-            deleteQuietly(tmp);
+            if (made) { // never a file this call did not create
+                deleteQuietly(tmp);
+            }
             throw ex;
         }
     }
@@ -193,15 +218,15 @@ final class TargetFiles {
     }
 
     /**
-     * Renames the finished temp file into place. Without {@code mirror} the target started empty, so the rename
-     * is all; with it, an existing directory in the way is removed first (a rename cannot replace it).
+     * Renames the finished temp file into place, over a file or link that is there. When mirroring, a directory in
+     * the way is removed first (a rename cannot replace it).
      */
     private void replace(Path tmp, Path fin) throws IOException {
         try {
             Files.move(tmp, fin, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (FileSystemException ex) {
             FileStat existing = statOrNull(fin);
-            if (!mirror || existing == null || existing.type() != EntryType.DIR) {
+            if (into != Into.MIRROR || existing == null || existing.type() != EntryType.DIR) {
                 throw ex;
             }
             deleteTree(fin);

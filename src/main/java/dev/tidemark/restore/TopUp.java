@@ -19,7 +19,7 @@ public final class TopUp {
     /** Writes {@code files} (paths relative to {@code target}); their directories are made if missing. */
     public static int write(BlobReader blobs, Path target, Collection<FileEntry> files, boolean restoreOwners)
             throws IOException {
-        TargetFiles out = TargetFiles.open(target, blobs, restoreOwners, false);
+        TargetFiles out = TargetFiles.open(target, blobs, restoreOwners, TargetFiles.Into.EXISTING);
         int n = 0;
         for (FileEntry e : files) {
             if (!e.isFile()) {

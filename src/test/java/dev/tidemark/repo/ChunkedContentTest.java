@@ -133,18 +133,8 @@ class ChunkedContentTest {
         env.ok("init");
         env.ok("point");
         // The first blob of the first pack is a.bin's (or b.bin's) first chunk: the part both files share.
-        Path pack;
-        try (Stream<Path> s = Files.walk(env.repo.resolve("data"))) {
-            pack = s.filter(Files::isRegularFile).sorted((x, y) -> Long.compare(size(y), size(x))).findFirst()
-                    .orElseThrow();
-        }
-        Repository repo = Repository.open(new LocalDirStore(env.repo));
-        String id = pack.getFileName().toString();
-        BlobLocation firstChunk = repo.readTrailer(id).stream().filter(l -> !l.list())
-                .min((x, y) -> Long.compare(x.offset(), y.offset())).orElseThrow();
-        byte[] bytes = Files.readAllBytes(pack);
-        bytes[(int) firstChunk.offset() + 100] ^= 0x10;
-        Files.write(pack, bytes);
+        damageInLargestPack(env, blobs -> blobs.filter(l -> !l.list())
+                .min((x, y) -> Long.compare(x.offset(), y.offset())).orElseThrow());
 
         Cli.Result v = env.cli("verify", "--read-data");
         assertEquals(3, v.code(), v.toString());
@@ -155,6 +145,52 @@ class ChunkedContentTest {
         Cli.Result restore = env.cli("restore", "latest", "--to", tmp.resolve("out").toString());
         assertTrue(restore.code() != 0, restore.toString());
         assertTrue(Files.notExists(tmp.resolve("out/t/a.bin")), "a damaged file is not restored as if it were whole");
+    }
+
+    /**
+     * A plain restore creates files under their own names (no temp name, no rename): one whose last chunk turns out
+     * damaged, its first chunks already written, is removed, not left half-written beside the files that are whole.
+     */
+    @Test
+    void aFileWhoseLaterChunkIsDamagedIsNotLeftHalfWritten() throws Exception {
+        Env env = new Env(tmp, "t");
+        Random r = new Random(5);
+        Files.write(env.tree("t").resolve("a.bin"), random(r, 8 << 20));
+        Files.writeString(env.tree("t").resolve("small.txt"), "whole");
+        env.ok("init");
+        env.ok("point");
+        damageInLargestPack(env, blobs -> blobs.filter(l -> !l.list() && l.rawLength() > 1000) // not small.txt
+                .max((x, y) -> Long.compare(x.offset(), y.offset())).orElseThrow());
+        Cli.Result v = env.cli("verify", "--read-data");
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("affected: t/a\\.bin.*chunk (\\d+) of (\\d+)")
+                .matcher(v.out());
+        assertTrue(m.find(), v.out());
+        assertTrue(Integer.parseInt(m.group(1)) > 0, "a chunk after the first is damaged: " + m.group());
+
+        Path out = tmp.resolve("out");
+        Cli.Result restore = env.cli("restore", "latest", "--to", out.toString());
+        assertEquals(1, restore.code(), restore.toString());
+        assertTrue(restore.err().contains("a.bin: not restored, damaged"), restore.err());
+        assertTrue(Files.notExists(out.resolve("t/a.bin")), "the half-written file is removed");
+        assertEquals("whole", Files.readString(out.resolve("t/small.txt")));
+        try (Stream<Path> s = Files.list(out.resolve("t"))) {
+            assertEquals(List.of("small.txt"), s.map(p -> p.getFileName().toString()).toList(), "nothing else");
+        }
+    }
+
+    /** Flips a bit 100 bytes into the blob {@code which} picks among the largest pack's. */
+    private static void damageInLargestPack(Env env,
+            java.util.function.Function<Stream<BlobLocation>, BlobLocation> which) throws Exception {
+        Path pack;
+        try (Stream<Path> s = Files.walk(env.repo.resolve("data"))) {
+            pack = s.filter(Files::isRegularFile).sorted((x, y) -> Long.compare(size(y), size(x))).findFirst()
+                    .orElseThrow();
+        }
+        Repository repo = Repository.open(new LocalDirStore(env.repo));
+        BlobLocation blob = which.apply(repo.readTrailer(pack.getFileName().toString()).stream());
+        byte[] bytes = Files.readAllBytes(pack);
+        bytes[(int) blob.offset() + 100] ^= 0x10;
+        Files.write(pack, bytes);
     }
 
     private static long size(Path p) {
