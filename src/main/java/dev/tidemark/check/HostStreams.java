@@ -105,17 +105,20 @@ final class HostStreams {
                         throw new Checker.Vanished(p.key());
                     }
                     if (readData && p.length() > 0 && sample.test(p.key())) {
-                        String what = "binlog " + file + " bytes " + p.from() + "-" + p.to();
+                        // The object is named whichever check fails first: the events' parse or the content key.
+                        String object = host.objectKey(p.key());
+                        String what = "binlog " + file + " bytes " + p.from() + "-" + p.to() + " (" + object + ")";
                         try {
                             long n = Event.check(new SegmentedInputStream(host.store().open(p.key()), repo.hasher(),
-                                    p.contentKey(), host.objectKey(p.key())), what);
+                                    p.contentKey(), object), what);
                             if (n != p.length()) {
                                 f.damage(what + ": holds " + n + " bytes, its name says " + p.length());
                             }
                         } catch (ObjectNotFoundException e) {
                             throw new Checker.Vanished(p.key());
                         } catch (IOException e) {
-                            f.damage(what + ": " + e.getMessage());
+                            String m = String.valueOf(e.getMessage());
+                            f.damage(m.startsWith(what) ? m : what + ": " + m); // the parse's messages begin with it
                         }
                     }
                 }
