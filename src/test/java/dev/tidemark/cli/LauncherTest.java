@@ -11,10 +11,59 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * bin/tidemark starts the JVM with bin/c2-crypto.json and its tty output off when a password or an S3 upload is
- * about, so a directives file this JVM cannot parse would stop those commands with no word: it must parse.
+ * bin/tidemark starts the JVM with bin/c2-crypto.json and its tty output off when a password, an S3 upload or S3
+ * over TLS is about, so a directives file this JVM cannot parse would stop those commands with no word: it must
+ * parse. And the choice itself: a restore from AWS over TLS in the quick compiler alone decrypts at ~30 MB/s.
  */
 class LauncherTest {
+    @org.junit.jupiter.api.io.TempDir
+    Path tmp;
+
+    /** The JVM options bin/tidemark chooses for {@code args} with {@code config} as the config file. */
+    private String options(String config, String... args) throws Exception {
+        Path cfg = tmp.resolve("tidemark-" + System.nanoTime() + ".json");
+        Files.writeString(cfg, config);
+        List<String> cmd = new java.util.ArrayList<>(List.of("bash", Path.of("bin", "tidemark").toString()));
+        cmd.addAll(List.of(args));
+        cmd.addAll(List.of("--config", cfg.toString()));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().keySet().removeAll(List.of("TIDEMARK_JAVA_OPTS", "TIDEMARK_CONFIG", "TIDEMARK_PASSWORD",
+                "TIDEMARK_PASSWORD_FILE"));
+        pb.environment().put("TIDEMARK_PRINT_JVM_OPTIONS", "1");
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), String.join(" ", cmd) + ": " + out);
+        return out;
+    }
+
+    private void assertDirectives(boolean on, String config, String... args) throws Exception {
+        String o = options(config, args);
+        String what = String.join(" ", args) + " with " + config + ": " + o;
+        assertEquals(on, o.contains("-XX:CompilerDirectivesFile="), what);
+        assertEquals(!on, o.contains("-XX:TieredStopAtLevel=1"), what);
+    }
+
+    @Test
+    void theOptimisingCompilerIsOnForCryptoAndForS3OverTls() throws Exception {
+        String lan = "{\"repository\": \"s3://b/p\", \"s3\": {\"endpoint\": \"http://192.168.1.5:9000\"}}";
+        String tls = "{\"repository\": \"s3://b/p\", \"s3\": {\"endpoint\": \"https://s3.example.net\"}}";
+        String aws = "{\"repository\": \"s3://b/p\"}";
+        String local = "{\"repository\": \"/srv/tidemark\"}";
+        String lanWithAwsReplica = "{\"repository\": \"s3://b/p\", \"s3\": {\"endpoint\": \"http://nas:9000\"}, "
+                + "\"replicas\": [{\"name\": \"offsite\", \"repository\": \"s3://c/q\"}]}";
+        assertDirectives(false, local, "restore", "latest");
+        assertDirectives(false, local, "point");
+        assertDirectives(false, lan, "restore", "latest");
+        assertDirectives(true, lan, "point");  // SHA-256 of every uploaded byte on an http endpoint
+        assertDirectives(true, tls, "restore", "latest");
+        assertDirectives(true, aws, "verify", "--read-data");
+        assertDirectives(true, lanWithAwsReplica, "restore", "latest");
+        assertDirectives(true, local, "copy", "--to", "s3://c/q");
+        assertDirectives(true, "{\"repository\": \"/srv/tidemark\", \"repositoryPasswordFile\": \"/etc/tm.pw\"}",
+                "restore", "latest");
+    }
+
     @Test
     void theCompilerDirectivesFileParses() throws Exception {
         Path file = Path.of("bin", "c2-crypto.json").toAbsolutePath();
