@@ -165,7 +165,12 @@ public final class KillTorture implements AutoCloseable {
             String trial = s.label + " #" + i;
             Process p = start(s, e, h);
             Thread writer = s == Subject.RUN ? writer(e) : null;
-            if (i % 2 == 1 || s == Subject.RUN) {
+            if (s == Subject.RUN && i % 2 == 0) {
+                // Every other trial is killed after the daemon has said something is durable, so the check always
+                // has something to check, however slowly the daemon starts on the machine at hand.
+                awaitDurableReport(e, p);
+                Thread.sleep((long) (full * 0.3 * rnd.nextDouble()));
+            } else if (i % 2 == 1 || s == Subject.RUN) {
                 Thread.sleep((long) (full * (0.2 + rnd.nextDouble())));
             } else {
                 awaitChange(watched(s, e), untouchedWatched, p);
@@ -473,6 +478,19 @@ public final class KillTorture implements AutoCloseable {
             }
         }
         return said.size();
+    }
+
+    private static void awaitDurableReport(Env e, Process p) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+        Path log = e.base.resolve("out.log");
+        while (p.isAlive() && System.nanoTime() < deadline) {
+            // Bytes, not lines: the last line may be half-written.
+            if (new String(Files.readAllBytes(log), java.nio.charset.StandardCharsets.UTF_8).lines()
+                    .anyMatch(l -> DURABLE.matcher(l).find())) {
+                return;
+            }
+            Thread.sleep(20);
+        }
     }
 
     private static void awaitChange(Path watched, Map<String, Long> untouched, Process p) throws Exception {
