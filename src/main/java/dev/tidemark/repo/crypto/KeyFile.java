@@ -89,7 +89,9 @@ public record KeyFile(@JsonProperty("kdf") String kdf, @JsonProperty("n") int n,
         byte[] pw = new byte[b.remaining()];
         b.get(pw);
         try {
-            return SCrypt.generate(pw, salt, n, r, p, 32);
+            // OpenSSL's scrypt where it is there (native: ~0.1 s against 0.2-0.5 s in a fresh JVM), the same bytes.
+            return Libcrypto.AVAILABLE ? Libcrypto.scrypt(pw, salt, n, r, p, 32)
+                    : SCrypt.generate(pw, salt, n, r, p, 32);
         } finally {
             java.util.Arrays.fill(pw, (byte) 0);
             java.util.Arrays.fill(b.array(), (byte) 0);

@@ -35,10 +35,17 @@ final class SegmentCipher {
     private static final int WARM_UP_ROUNDS = 8000;
     private static final java.util.concurrent.atomic.AtomicBoolean WARMING = new java.util.concurrent.atomic.AtomicBoolean();
 
-    private final SecretKeySpec key;
+    private final Libcrypto.Gcm gcm;
+    private final Jdk jdk;
 
+    /** Under {@code key}: OpenSSL's AES-GCM where it is there ({@link Libcrypto}), the JDK's where not. */
     SegmentCipher(byte[] key) {
-        this.key = new SecretKeySpec(key, "AES");
+        this(key, Libcrypto.AVAILABLE);
+    }
+
+    SegmentCipher(byte[] key, boolean openssl) {
+        this.gcm = openssl ? new Libcrypto.Gcm(key) : null;
+        this.jdk = openssl ? null : new Jdk(key);
     }
 
     /**
@@ -49,13 +56,13 @@ final class SegmentCipher {
      * other core, while the password's scrypt runs.
      */
     static void warmUp() {
-        if (!WARMING.compareAndSet(false, true)) {
+        if (Libcrypto.AVAILABLE || !WARMING.compareAndSet(false, true)) {
             return;
         }
         Thread t = new Thread(() -> {
             byte[] k = new byte[32];
             RANDOM.nextBytes(k);
-            SegmentCipher c = new SegmentCipher(k);
+            Jdk c = new Jdk(k);
             byte[] header = newHeader();
             byte[] plain = new byte[256];
             byte[] sealed = new byte[plain.length + TAG];
@@ -108,32 +115,59 @@ final class SegmentCipher {
 
     /** Seals {@code len} bytes of segment {@code n} into {@code out} at {@code outOff}; returns the bytes written. */
     int seal(byte[] header, long n, boolean last, byte[] in, int off, int len, byte[] out, int outOff) {
-        try {
-            return cipher(Cipher.ENCRYPT_MODE, header, n, last).doFinal(in, off, len, out, outOff);
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("AES-GCM is not available in this Java", e);
-        }
+        return gcm != null ? gcm.seal(header, n, last, in, off, len, out, outOff)
+                : jdk.seal(header, n, last, in, off, len, out, outOff);
     }
 
-    /** Opens segment {@code n} ({@code len} sealed bytes); returns the plaintext bytes written to {@code out}. */
+    /**
+     * Opens segment {@code n} ({@code len} sealed bytes); returns the plaintext bytes written to {@code out}, which
+     * may be {@code in} itself, at the same offset.
+     */
     int open(byte[] header, long n, boolean last, byte[] in, int off, int len, byte[] out, int outOff, String object)
             throws DamageException {
-        try {
-            return cipher(Cipher.DECRYPT_MODE, header, n, last).doFinal(in, off, len, out, outOff);
-        } catch (AEADBadTagException e) {
-            throw new DamageException(object + ": segment " + n + " fails authentication: the object was damaged or "
-                    + "altered");
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("AES-GCM is not available in this Java", e);
-        }
+        return gcm != null ? gcm.open(header, n, last, in, off, len, out, outOff, object)
+                : jdk.open(header, n, last, in, off, len, out, outOff, object);
     }
 
-    /** This thread's GCM cipher, set for segment {@code n} of the object whose header is {@code header}. */
-    private Cipher cipher(int mode, byte[] header, long n, boolean last) throws GeneralSecurityException {
-        Cipher c = GCM.get();
-        c.init(mode, key, new GCMParameterSpec(TAG * 8, nonce(header, n)));
-        c.updateAAD(aad(n, last));
-        return c;
+    static DamageException unauthentic(String object, long n) {
+        return new DamageException(object + ": segment " + n + " fails authentication: the object was damaged or "
+                + "altered");
+    }
+
+    /** The JDK's AES-GCM: fast only once C2 has compiled it (bin/tidemark's crypto directives). */
+    static final class Jdk {
+        private final SecretKeySpec key;
+
+        Jdk(byte[] key) {
+            this.key = new SecretKeySpec(key, "AES");
+        }
+
+        int seal(byte[] header, long n, boolean last, byte[] in, int off, int len, byte[] out, int outOff) {
+            try {
+                return cipher(Cipher.ENCRYPT_MODE, header, n, last).doFinal(in, off, len, out, outOff);
+            } catch (GeneralSecurityException e) {
+                throw new IllegalStateException("AES-GCM is not available in this Java", e);
+            }
+        }
+
+        int open(byte[] header, long n, boolean last, byte[] in, int off, int len, byte[] out, int outOff,
+                 String object) throws DamageException {
+            try {
+                return cipher(Cipher.DECRYPT_MODE, header, n, last).doFinal(in, off, len, out, outOff);
+            } catch (AEADBadTagException e) {
+                throw unauthentic(object, n);
+            } catch (GeneralSecurityException e) {
+                throw new IllegalStateException("AES-GCM is not available in this Java", e);
+            }
+        }
+
+        /** This thread's GCM cipher, set for segment {@code n} of the object whose header is {@code header}. */
+        private Cipher cipher(int mode, byte[] header, long n, boolean last) throws GeneralSecurityException {
+            Cipher c = GCM.get();
+            c.init(mode, key, new GCMParameterSpec(TAG * 8, nonce(header, n)));
+            c.updateAAD(aad(n, last));
+            return c;
+        }
     }
 
     private static byte[] nonce(byte[] header, long n) {
