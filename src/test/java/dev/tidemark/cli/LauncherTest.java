@@ -11,8 +11,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * bin/tidemark starts the JVM with bin/c2-crypto.json and its tty output off when a password, an S3 upload or S3
- * over TLS is about, so a directives file this JVM cannot parse would stop those commands with no word: it must
+ * bin/tidemark starts the JVM with bin/c2-crypto.json and its tty output off when the JDK's AES-GCM (a password
+ * without OpenSSL's libcrypto), an S3 upload or S3 over TLS is about, so a directives file this JVM cannot parse would stop those commands with no word: it must
  * parse. And the choice itself: a restore from AWS over TLS in the quick compiler alone decrypts at ~30 MB/s.
  */
 class LauncherTest {
@@ -21,6 +21,10 @@ class LauncherTest {
 
     /** The JVM options bin/tidemark chooses for {@code args} with {@code config} as the config file. */
     private String options(String config, String... args) throws Exception {
+        return options(java.util.Map.of(), config, args);
+    }
+
+    private String options(java.util.Map<String, String> env, String config, String... args) throws Exception {
         Path cfg = tmp.resolve("tidemark-" + System.nanoTime() + ".json");
         Files.writeString(cfg, config);
         List<String> cmd = new java.util.ArrayList<>(List.of("bash", Path.of("bin", "tidemark").toString()));
@@ -28,7 +32,8 @@ class LauncherTest {
         cmd.addAll(List.of("--config", cfg.toString()));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().keySet().removeAll(List.of("TIDEMARK_JAVA_OPTS", "TIDEMARK_CONFIG", "TIDEMARK_PASSWORD",
-                "TIDEMARK_PASSWORD_FILE"));
+                "TIDEMARK_PASSWORD_FILE", "TIDEMARK_CRYPTO"));
+        pb.environment().putAll(env);
         pb.environment().put("TIDEMARK_PRINT_JVM_OPTIONS", "1");
         Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -38,8 +43,13 @@ class LauncherTest {
     }
 
     private void assertDirectives(boolean on, String config, String... args) throws Exception {
-        String o = options(config, args);
-        String what = String.join(" ", args) + " with " + config + ": " + o;
+        assertDirectives(on, java.util.Map.of(), config, args);
+    }
+
+    private void assertDirectives(boolean on, java.util.Map<String, String> env, String config, String... args)
+            throws Exception {
+        String o = options(env, config, args);
+        String what = String.join(" ", args) + " with " + config + " and " + env + ": " + o;
         assertEquals(on, o.contains("-XX:CompilerDirectivesFile="), what);
         assertEquals(!on, o.contains("-XX:TieredStopAtLevel=1"), what);
     }
@@ -60,8 +70,12 @@ class LauncherTest {
         assertDirectives(true, aws, "verify", "--read-data");
         assertDirectives(true, lanWithAwsReplica, "restore", "latest");
         assertDirectives(true, local, "copy", "--to", "s3://c/q");
-        assertDirectives(true, "{\"repository\": \"/srv/tidemark\", \"repositoryPasswordFile\": \"/etc/tm.pw\"}",
-                "restore", "latest");
+        // A password: OpenSSL's libcrypto (on this machine, and on CI's) does AES-GCM without C2; the JDK's needs it.
+        String encrypted = "{\"repository\": \"/srv/tidemark\", \"repositoryPasswordFile\": \"/etc/tm.pw\"}";
+        assertDirectives(false, encrypted, "restore", "latest");
+        assertDirectives(false, java.util.Map.of("TIDEMARK_PASSWORD_FILE", "/etc/tm.pw"), local, "restore", "latest");
+        assertDirectives(true, java.util.Map.of("TIDEMARK_CRYPTO", "jdk"), encrypted, "restore", "latest");
+        assertDirectives(true, java.util.Map.of("TIDEMARK_CRYPTO", "jdk", "TIDEMARK_PASSWORD", "x"), local, "point");
     }
 
     @Test
