@@ -124,7 +124,7 @@ public final class EncryptedStore implements Store {
             return h;
         }
         try {
-            return new OpeningHandle(key, h);
+            return new OpeningHandle(cipher, key, h);
         } catch (IOException | RuntimeException e) {
             h.close();
             throw e;
@@ -172,108 +172,6 @@ public final class EncryptedStore implements Store {
     @Override
     public void close() throws IOException {
         inner.close();
-    }
-
-    /**
-     * Positional reads of plaintext: the segments a read touches are read and opened. The last {@value #KEPT}
-     * opened segments are kept: a restore's threads read neighbouring blobs of one pack at once, and each blob is
-     * a few KiB of a 64 KiB segment.
-     */
-    private final class OpeningHandle implements ReadHandle {
-        private static final int KEPT = 8;
-        private final String key;
-        private final ReadHandle h;
-        private final byte[] header = new byte[SegmentCipher.HEADER];
-        private final long size;
-        private final long segments;
-        /** Segment number to plaintext, least recently used first; guarded by this. */
-        private final java.util.LinkedHashMap<Long, byte[]> kept = new java.util.LinkedHashMap<>(16, 0.75f, true);
-
-        OpeningHandle(String key, ReadHandle h) throws IOException {
-            this.key = key;
-            this.h = h;
-            this.size = SegmentCipher.plainSize(h.size());
-            if (size < 0) {
-                throw new DamageException(key + ": " + h.size() + " bytes is not the size of an encrypted object");
-            }
-            h.readFully(0, header, 0, SegmentCipher.HEADER);
-            SegmentCipher.checkHeader(header, key);
-            this.segments = Math.max(1, (size + SegmentCipher.SEGMENT - 1) / SegmentCipher.SEGMENT);
-        }
-
-        @Override
-        public long size() {
-            return size;
-        }
-
-        private byte[] segment(long n) throws IOException {
-            synchronized (this) {
-                byte[] p = kept.get(n);
-                if (p != null) {
-                    return p;
-                }
-            }
-            long at = SegmentCipher.HEADER + n * SegmentCipher.SEALED;
-            int sealedLen = (int) Math.min(SegmentCipher.SEALED, h.size() - at);
-            byte[] sealed = new byte[sealedLen];
-            h.readFully(at, sealed, 0, sealedLen);
-            byte[] plain = new byte[sealedLen - SegmentCipher.TAG];
-            cipher.open(header, n, n == segments - 1, sealed, 0, sealedLen, plain, 0, key);
-            synchronized (this) {
-                kept.put(n, plain);
-                if (kept.size() > KEPT) {
-                    kept.remove(kept.keySet().iterator().next());
-                }
-            }
-            return plain;
-        }
-
-        @Override
-        public void readFully(long offset, byte[] dst, int dstOff, int len) throws IOException {
-            if (offset < 0 || len < 0 || offset + len > size) {
-                throw new java.io.EOFException(key + ": " + len + " bytes at " + offset + " asked of an object of "
-                        + size + " bytes");
-            }
-            long firstWhole = (offset + SegmentCipher.SEGMENT - 1) / SegmentCipher.SEGMENT;
-            long wholeEnd = (offset + len) / SegmentCipher.SEGMENT; // segments wholly inside the read: [first, end)
-            if (offset + len == size) {
-                wholeEnd = segments; // the last segment may be short: it ends with the read
-            }
-            if (wholeEnd - firstWhole >= 2) {
-                // A run of blobs (a restore's): its whole segments in one read of the object below (one request
-                // to an object store), opened straight into dst; the partial ones at either end as usual.
-                int head = (int) Math.min(len, firstWhole * SegmentCipher.SEGMENT - offset);
-                readFully(offset, dst, dstOff, head);
-                long at = SegmentCipher.HEADER + firstWhole * SegmentCipher.SEALED;
-                int sealedLen = (int) (Math.min(h.size(), SegmentCipher.HEADER + wholeEnd * SegmentCipher.SEALED) - at);
-                byte[] sealed = new byte[sealedLen];
-                h.readFully(at, sealed, 0, sealedLen);
-                int out = dstOff + head;
-                for (long n = firstWhole; n < wholeEnd; n++) {
-                    int from = (int) ((n - firstWhole) * SegmentCipher.SEALED);
-                    int l = Math.min(SegmentCipher.SEALED, sealedLen - from);
-                    out += cipher.open(header, n, n == segments - 1, sealed, from, l, dst, out, key);
-                }
-                long done = out - dstOff;
-                readFully(offset + done, dst, out, (int) (len - done));
-                return;
-            }
-            while (len > 0) {
-                long n = offset / SegmentCipher.SEGMENT;
-                byte[] plain = segment(n);
-                int in = (int) (offset - n * SegmentCipher.SEGMENT);
-                int take = Math.min(len, plain.length - in);
-                System.arraycopy(plain, in, dst, dstOff, take);
-                offset += take;
-                dstOff += take;
-                len -= take;
-            }
-        }
-
-        @Override
-        public void close() throws IOException {
-            h.close();
-        }
     }
 
     /** An upload sealed segment by segment as it is written; the last segment is sealed at commit. */

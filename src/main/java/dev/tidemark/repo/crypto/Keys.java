@@ -37,6 +37,7 @@ public final class Keys {
      * open); if none opens and some were damaged, that is the error, naming them.
      */
     public static Unlocked unlock(Store raw, char[] password) throws IOException {
+        bindLibcryptoInBackground(); // while the keys are listed and read (from S3: round trips)
         List<String> damaged = new ArrayList<>();
         for (String k : raw.list(EncryptedStore.KEYS_PREFIX)) {
             byte[] master;
@@ -57,6 +58,19 @@ public final class Keys {
                     + "and " + String.join("; ", damaged));
         }
         return null;
+    }
+
+    /**
+     * Binds libcrypto ({@link Libcrypto}'s class initialisation: JNA's start runs ldconfig, ~50 ms) on a thread of
+     * its own, so that it is done by the time a key is opened; whoever asks for it first waits for it, as for any
+     * class being initialised. Here, not in Libcrypto: calling a method of that class would initialise it right here.
+     */
+    private static void bindLibcryptoInBackground() {
+        Thread t = new Thread(() -> {
+            boolean ignored = Libcrypto.AVAILABLE;
+        }, "tidemark-libcrypto-load");
+        t.setDaemon(true);
+        t.start();
     }
 
     /** Adds a key that opens {@code masterKey} with {@code password}; returns its id. */

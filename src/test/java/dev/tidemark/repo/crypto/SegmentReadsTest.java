@@ -19,8 +19,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A read of many segments of an encrypted object (a restore's run of blobs) asks the store below for its whole
- * segments at once, and every segment is still authenticated.
+ * A read of many segments of an encrypted object (a restore's run of blobs) asks the store below for every segment
+ * it touches at once, and every segment is still authenticated.
  */
 class SegmentReadsTest {
     @TempDir
@@ -39,21 +39,35 @@ class SegmentReadsTest {
         int offset = 1000;
         int len = 15 * SegmentCipher.SEGMENT;
         byte[] got = new byte[len];
+        List<ReadCountingStore.Read> reads;
+        below.reset();
         try (Store.ReadHandle h = store.openForRead("data/pack-1")) {
-            below.reset();
             h.readFully(offset, got, 0, len);
+            reads = below.reads();
+            // The next run starts where this one ended, in the segment it ended in: kept, not read again.
+            byte[] next = new byte[100];
+            h.readFully(offset + len, next, 0, next.length);
+            assertArrayEquals(Arrays.copyOfRange(plain, offset + len, offset + len + 100), next);
+            assertEquals(reads.size(), below.reads().size(), below.reads().toString());
         }
         assertArrayEquals(Arrays.copyOfRange(plain, offset, offset + len), got);
-        List<ReadCountingStore.Read> reads = below.reads();
-        // the partial segment at the start, the 14 whole ones after it at once, the partial one at the end
-        assertEquals(3, reads.size(), reads.toString());
-        assertEquals(14L * SegmentCipher.SEALED, reads.get(1).length());
+        // Opening read nothing; the header (the first read is from the object's start), the partial segment at
+        // the start, the 14 whole ones after it and the partial one at the end came at once.
+        assertEquals(1, reads.size(), reads.toString());
+        assertEquals(0, reads.get(0).offset());
+        assertEquals(SegmentCipher.HEADER + 16L * SegmentCipher.SEALED, reads.get(0).length());
 
         // The rest of the object, to its short last segment, in one read as well; then all of it at once.
+        below.reset();
         try (Store.ReadHandle h = store.openForRead("data/pack-1")) {
             byte[] tail = new byte[plain.length - 2 * SegmentCipher.SEGMENT];
             h.readFully(2L * SegmentCipher.SEGMENT, tail, 0, tail.length);
             assertArrayEquals(Arrays.copyOfRange(plain, 2 * SegmentCipher.SEGMENT, plain.length), tail);
+            // not from the start: the header on its own first, then the segments
+            assertEquals(List.of(new ReadCountingStore.Read("data/pack-1", 0, SegmentCipher.HEADER),
+                    new ReadCountingStore.Read("data/pack-1", SegmentCipher.HEADER + 2L * SegmentCipher.SEALED,
+                            (int) (Files.size(tmp.resolve("r/data/pack-1")) - SegmentCipher.HEADER
+                                    - 2L * SegmentCipher.SEALED))), below.reads());
             byte[] all = new byte[plain.length];
             h.readFully(0, all, 0, all.length);
             assertArrayEquals(plain, all);
