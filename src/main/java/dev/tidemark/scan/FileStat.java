@@ -10,7 +10,7 @@ import java.nio.file.attribute.FileTime;
 import java.util.Map;
 
 /**
- * The lstat fields tidemark uses. One system call; symbolic links are not followed.
+ * The lstat fields tidemark uses. One system call ({@link UnixStat} where it can); symbolic links are not followed.
  *
  * @param type       null for sockets, FIFOs and devices (not recorded)
  * @param size       bytes
@@ -31,17 +31,27 @@ public record FileStat(EntryType type, long size, long mtimeNanos, long ctimeNan
     private static final int S_IFLNK = 0120000;
 
     public static FileStat lstat(Path p) throws IOException {
+        FileStat fast = UnixStat.lstat(p);
+        return fast != null ? fast : publicLstat(p);
+    }
+
+    /** lstat the public way: the JDK parses the attribute names and fills a map (see {@link UnixStat}). */
+    static FileStat publicLstat(Path p) throws IOException {
         Map<String, Object> a = Files.readAttributes(p, ATTRS, LinkOption.NOFOLLOW_LINKS);
         int rawMode = (Integer) a.get("mode");
-        EntryType type = switch (rawMode & S_IFMT) {
+        return new FileStat(typeOf(rawMode), (Long) a.get("size"), nanos((FileTime) a.get("lastModifiedTime")),
+                nanos((FileTime) a.get("ctime")), (Long) a.get("ino"), (Long) a.get("dev"), rawMode & 07777,
+                (Integer) a.get("uid"), (Integer) a.get("gid"));
+    }
+
+    /** The entry type of an st_mode; null for sockets, FIFOs and devices. */
+    static EntryType typeOf(int rawMode) {
+        return switch (rawMode & S_IFMT) {
             case S_IFREG -> EntryType.FILE;
             case S_IFDIR -> EntryType.DIR;
             case S_IFLNK -> EntryType.SYMLINK;
             default -> null;
         };
-        return new FileStat(type, (Long) a.get("size"), nanos((FileTime) a.get("lastModifiedTime")),
-                nanos((FileTime) a.get("ctime")), (Long) a.get("ino"), (Long) a.get("dev"), rawMode & 07777,
-                (Integer) a.get("uid"), (Integer) a.get("gid"));
     }
 
     static long nanos(FileTime t) {
