@@ -39,27 +39,44 @@ public final class BlobCodec {
         return rawLength + segments * SEGMENT_HEADER;
     }
 
-    private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(BlobCodec::newScratch);
+    /** This thread's buffer for {@link #encodeInto}: a header and the largest compressed segment. */
+    private static final ThreadLocal<byte[]> OUT = ThreadLocal.withInitial(
+            () -> new byte[SEGMENT_HEADER + COMPRESSOR.maxCompressedLength(SEGMENT)]);
 
     /** Encodes one blob held in memory. A blob of one segment (the usual crop or config file) is built in place. */
     public static byte[] encode(byte[] raw, int off, int len, boolean tryCompress) {
         if (len > 0 && len <= SEGMENT) {
-            if (tryCompress && len >= 64) {
-                byte[] scratch = SCRATCH.get();
-                int c = COMPRESSOR.compress(raw, off, len, scratch, 0, scratch.length);
-                if (c < len - (len >>> 5)) {
-                    byte[] out = new byte[SEGMENT_HEADER + c];
-                    ByteBuffer.wrap(out).put(LZ4).putInt(len).putInt(c);
-                    System.arraycopy(scratch, 0, out, SEGMENT_HEADER, c);
-                    return out;
-                }
-            }
-            byte[] out = new byte[SEGMENT_HEADER + len];
-            ByteBuffer.wrap(out).put(RAW).putInt(len).putInt(len);
-            System.arraycopy(raw, off, out, SEGMENT_HEADER, len);
-            return out;
+            byte[] out = OUT.get();
+            return java.util.Arrays.copyOf(out, encodeInto(raw, off, len, tryCompress, out));
         }
         return encodeSegments(raw, off, len, tryCompress);
+    }
+
+    /**
+     * Encodes a blob of one segment (1 to {@value #SEGMENT} bytes) into {@code out} from its start, compressed only
+     * if that saves at least 1/32; returns the encoded length. {@code out} is at least {@link #encodeBuffer}'s size.
+     * The same bytes as {@link #encode}, without a new array per blob (a first point of 60,000 crops allocated
+     * 360 MB that way, collected young).
+     */
+    public static int encodeInto(byte[] raw, int off, int len, boolean tryCompress, byte[] out) {
+        if (len <= 0 || len > SEGMENT) {
+            throw new IllegalArgumentException("encodeInto takes one segment, 1 to " + SEGMENT + " bytes: " + len);
+        }
+        if (tryCompress && len >= 64) {
+            int c = COMPRESSOR.compress(raw, off, len, out, SEGMENT_HEADER, out.length - SEGMENT_HEADER);
+            if (c < len - (len >>> 5)) {
+                ByteBuffer.wrap(out).put(LZ4).putInt(len).putInt(c);
+                return SEGMENT_HEADER + c;
+            }
+        }
+        ByteBuffer.wrap(out).put(RAW).putInt(len).putInt(len);
+        System.arraycopy(raw, off, out, SEGMENT_HEADER, len);
+        return SEGMENT_HEADER + len;
+    }
+
+    /** This thread's buffer for {@link #encodeInto}; what it holds is valid until this thread's next encode. */
+    public static byte[] encodeBuffer() {
+        return OUT.get();
     }
 
     private static byte[] encodeSegments(byte[] raw, int off, int len, boolean tryCompress) {

@@ -96,17 +96,24 @@ public final class ChunkedWriter extends OutputStream {
             return 0;
         }
         byte[] encoded;
+        int stored;
         try {
-            encoded = BlobCodec.encode(b, off, len, tryCompress);
+            if (len > 0 && len <= BlobCodec.SEGMENT) { // a chunk, or a list of a few hundred chunks
+                encoded = BlobCodec.encodeBuffer();
+                stored = BlobCodec.encodeInto(b, off, len, tryCompress, encoded);
+            } else {
+                encoded = BlobCodec.encode(b, off, len, tryCompress);
+                stored = encoded.length;
+            }
         } catch (RuntimeException e) {
             packs.release(key);
             throw e;
         }
-        packs.addClaimed(key, len, encoded, list);
+        packs.addClaimed(key, len, encoded, stored, list);
         if (!list) {
             newChunks++;
         }
-        return encoded.length;
+        return stored;
     }
 
     @Override

@@ -106,13 +106,22 @@ public final class PackWriter implements AutoCloseable {
 
     /** Adds a blob this thread has {@link #claim claimed}; {@code list}: it is a {@link ChunkList}. */
     public void addClaimed(ContentKey key, long rawLength, byte[] encoded, boolean list) throws IOException {
+        addClaimed(key, rawLength, encoded, encoded.length, list);
+    }
+
+    /**
+     * Adds a blob this thread has {@link #claim claimed}, its stored bytes the first {@code encodedLength} of
+     * {@code encoded} (copied before this returns: the buffer is the caller's again).
+     */
+    public void addClaimed(ContentKey key, long rawLength, byte[] encoded, int encodedLength, boolean list)
+            throws IOException {
         OpenPack full = null;
         try {
             synchronized (this) {
                 OpenPack p = ensureOpen();
                 long off = p.offset;
-                p.write(encoded, 0, encoded.length);
-                p.entries.add(new BlobLocation(key, null, off, encoded.length, rawLength, list));
+                p.write(encoded, 0, encodedLength);
+                p.entries.add(new BlobLocation(key, null, off, encodedLength, rawLength, list));
                 if (p.offset >= targetSize) {
                     full = detach();
                 }
@@ -121,7 +130,7 @@ public final class PackWriter implements AutoCloseable {
             pending.remove(key);
             throw e;
         }
-        storedBytes.addAndGet(encoded.length);
+        storedBytes.addAndGet(encodedLength);
         if (full != null) {
             commit(full);
         }

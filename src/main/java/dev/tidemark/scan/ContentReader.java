@@ -204,14 +204,21 @@ public final class ContentReader {
             return new Read(key, false, 0); // the repository has it, or another thread is writing it
         }
         byte[] encoded;
+        int stored;
         try {
-            encoded = BlobCodec.encode(buf, 0, n, compressible(path));
+            if (n > 0) { // one segment: larger files went to the ChunkedWriter above (Chunker.DATA.max() is a segment)
+                encoded = BlobCodec.encodeBuffer();
+                stored = BlobCodec.encodeInto(buf, 0, n, compressible(path), encoded);
+            } else {
+                encoded = BlobCodec.encode(buf, 0, n, false);
+                stored = encoded.length;
+            }
         } catch (RuntimeException e) {
             packs.release(key);
             throw e;
         }
-        packs.addClaimed(key, n, encoded);
-        return new Read(key, true, encoded.length);
+        packs.addClaimed(key, n, encoded, stored, false);
+        return new Read(key, true, stored);
     }
 
     /**
