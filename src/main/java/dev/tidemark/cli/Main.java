@@ -5,7 +5,9 @@ import dev.tidemark.TidemarkException;
 import dev.tidemark.repo.DamageException;
 import java.io.PrintWriter;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -119,6 +121,42 @@ public final class Main implements Runnable {
     }
 
     /**
+     * Whether this command may talk to S3, by the launcher's rule: an s3:// among the arguments or in the config file
+     * outside comment lines (--config, else TIDEMARK_CONFIG, else /etc/tidemark/tidemark.json, else config/tidemark.json). Only a hint for
+     * warming the S3 client's classes up early: wrong either way, a command is only slower.
+     */
+    static boolean namesS3(String[] args, String configVar) {
+        String config = null;
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.contains("s3://")) {
+                return true;
+            }
+            if (a.startsWith("--config=")) {
+                config = a.substring("--config=".length());
+            } else if ((a.equals("--config") || a.equals("-c")) && i + 1 < args.length) {
+                config = args[i + 1];
+            } else if (a.equals("-h") || a.equals("--help") || a.equals("help") || a.equals("-V")
+                    || a.equals("--version")) {
+                return false;
+            }
+        }
+        if (config == null) {
+            config = configVar != null && !configVar.isEmpty() ? configVar
+                    : Files.isRegularFile(dev.tidemark.config.ConfigLoader.SYSTEM_FILE)
+                    ? dev.tidemark.config.ConfigLoader.SYSTEM_FILE.toString() : "config/tidemark.json";
+        }
+        try {
+            Path p = Path.of(config);
+            // not in a comment line: the example config shows an s3:// repository in one
+            return Files.size(p) < (1 << 20) && Files.readString(p).lines()
+                    .anyMatch(l -> l.contains("s3://") && !l.strip().startsWith("//"));
+        } catch (java.io.IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    /**
      * The classes the error path needs, loaded before anything can fail: a disk that fails every open() would
      * otherwise fail loading them, and the reason would be lost behind a NoClassDefFoundError (the fault torture
      * found this with classes on a directory classpath).
@@ -131,6 +169,13 @@ public final class Main implements Runnable {
 
     public static void main(String[] args) {
         loadErrorPath();
+        try {
+            if (namesS3(args, System.getenv("TIDEMARK_CONFIG"))) {
+                dev.tidemark.repo.store.S3Clients.warmUp(); // beside the command line's and the config's parsing
+            }
+        } catch (LinkageError | RuntimeException e) {
+            // a class that would not load: the command itself will say what is wrong
+        }
         // An Error (not an Exception) escapes picocli's handler, and a thread's uncaught one is printed whole by the
         // JVM: either way, one line here and the trace in the log.
         Thread.setDefaultUncaughtExceptionHandler((t, e) -> internalError("in thread " + t.getName(), e));

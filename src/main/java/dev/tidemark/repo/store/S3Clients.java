@@ -15,7 +15,7 @@ import software.amazon.awssdk.retries.api.BackoffStrategy;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /** How tidemark talks to S3: one place for credentials, timeouts and retries. */
-final class S3Clients {
+public final class S3Clients {
     /** Attempts per request: with the back-off below, a server that is down for about a minute is waited out. */
     static final int MAX_ATTEMPTS = 10;
 
@@ -37,7 +37,59 @@ final class S3Clients {
                 .build();
     }
 
+    private static volatile Thread warming;
+
+    /**
+     * Starts loading and initialising the S3 client's classes on a thread of its own (~0.5 s of a fresh JVM: the
+     * client, its HTTP client, then the request pipeline at the first request), while the main thread parses the
+     * command line and the config. A throwaway client makes one request, with one attempt, to a loopback port that
+     * was just closed, so it fails at connect and nothing leaves the machine. {@link #create} waits for it first:
+     * the SDK's classes are never initialised from two threads at once.
+     */
+    public static synchronized void warmUp() {
+        if (warming != null) {
+            return; // one at a time: create waits for the one running
+        }
+        Thread t = new Thread(() -> {
+            int port;
+            java.net.InetAddress loopback = java.net.InetAddress.getLoopbackAddress();
+            try (java.net.ServerSocket ss = new java.net.ServerSocket(0, 1, loopback)) {
+                port = ss.getLocalPort();
+            } catch (java.io.IOException | RuntimeException e) {
+                return;
+            }
+            S3Location nowhere = new S3Location("tidemark-warm-up", "", java.net.URI.create("http://127.0.0.1:" + port),
+                    "us-east-1", true);
+            try (S3Client c = build(nowhere, software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
+                    software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create("warm-up", "warm-up")), 1)) {
+                c.headObject(r -> r.bucket(nowhere.bucket()).key("warm-up"));
+            } catch (RuntimeException | LinkageError expected) {
+                // refused, as meant; or anything else: only ever slower, the real client is made as always
+            }
+        }, "tidemark-s3-warm-up");
+        t.setDaemon(true);
+        warming = t;
+        t.start();
+    }
+
     static S3Client create(S3Location where, AwsCredentialsProvider credentials, int maxAttempts) {
+        Thread t = warming;
+        if (t != null) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            synchronized (S3Clients.class) {
+                if (warming == t) {
+                    warming = null;
+                }
+            }
+        }
+        return build(where, credentials, maxAttempts);
+    }
+
+    private static S3Client build(S3Location where, AwsCredentialsProvider credentials, int maxAttempts) {
         var b = S3Client.builder()
                 .region(Region.of(where.region()))
                 .forcePathStyle(where.pathStyle())

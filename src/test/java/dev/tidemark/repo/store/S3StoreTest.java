@@ -73,6 +73,23 @@ class S3StoreTest extends StoreContractTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Timeout(60)
+    void aClientMadeWhileTheWarmUpRunsWaitsForItAndWorks() throws IOException {
+        // The CLI warms the S3 client's classes up on a thread of its own (a request to a closed loopback port);
+        // a store opened meanwhile waits for it, then talks to the server as ever.
+        S3Clients.warmUp();
+        try (S3Store s = new S3Store(server.location(bucket, "warm"), S3Server.credentials(), tmp.resolve("spool4"))) {
+            s.put("points/p1", new byte[] {4, 2});
+            assertArrayEquals(new byte[] {4, 2}, s.get("points/p1"));
+        }
+        S3Clients.warmUp();
+        S3Clients.warmUp(); // twice in a row: one warm-up at a time, and the next store waits for it
+        try (S3Store s = new S3Store(server.location(bucket, "warm"), S3Server.credentials(), tmp.resolve("spool5"))) {
+            assertArrayEquals(new byte[] {4, 2}, s.get("points/p1"));
+        }
+    }
+
+    @Test
     void theRepositoryLivesUnderItsPrefixOnly() throws IOException {
         store.put("points/p1", new byte[] {1});
         assertTrue(Files.exists(server.bucketDir(bucket).resolve("backups/nas/points/p1")),
