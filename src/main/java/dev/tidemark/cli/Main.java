@@ -122,8 +122,9 @@ public final class Main implements Runnable {
 
     /**
      * Whether this command may talk to S3, by the launcher's rule: an s3:// among the arguments or in the config file
-     * outside comment lines (--config, else TIDEMARK_CONFIG, else /etc/tidemark/tidemark.json, else config/tidemark.json). Only a hint for
-     * warming the S3 client's classes up early: wrong either way, a command is only slower.
+     * outside comment lines (--config, else TIDEMARK_CONFIG, else /etc/tidemark/tidemark.json, else
+     * config/tidemark.json). Only a hint for warming the S3 client's classes up early: wrong either way, a command is
+     * only slower.
      */
     static boolean namesS3(String[] args, String configVar) {
         String config = null;
