@@ -43,7 +43,11 @@ final class Reconciler implements AutoCloseable {
     private final java.util.concurrent.ExecutorService walker =
             java.util.concurrent.Executors.newSingleThreadExecutor(Threads.daemon("tidemark-reconcile", false));
     private final java.util.Deque<java.util.concurrent.Future<?>> running = new java.util.ArrayDeque<>();
-    private final Set<String> inFlight = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /**
+     * Comparisons submitted and not yet started (tree NUL dir). Only these cover a new request for the same
+     * directory: one already running may have listed the directory before the files the request is about appeared.
+     */
+    private final Set<String> waiting = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
     /** @param onWorker runs a task on the worker (what only the worker may do: suspending a tree) */
@@ -84,12 +88,14 @@ final class Reconciler implements AutoCloseable {
 
     /**
      * Compares {@code dir} on the comparison thread; its differences are queued as changes. A comparison of the same
-     * directory already waiting or running covers this one. Worker only.
+     * directory still waiting covers this one; one already running does not (it may have listed the directory before
+     * the files this request is about were made: an overflow during a burst), so another is queued behind it.
+     * Worker only.
      */
     void inBackground(String tree, String dir) {
         FollowedTree ts = follower.tree(tree);
         if (closed || ts == null || ts.mode == Daemon.Mode.SUSPENDED || ts.excluded(dir)
-                || !inFlight.add(tree + '\0' + dir)) {
+                || !waiting.add(tree + '\0' + dir)) {
             return;
         }
         java.util.NavigableMap<String, FileEntry> known = new java.util.TreeMap<>(PathOrder::compare);
@@ -114,6 +120,7 @@ final class Reconciler implements AutoCloseable {
         synchronized (running) {
             running.removeIf(java.util.concurrent.Future::isDone);
             running.add(walker.submit(() -> {
+                waiting.remove(tree + '\0' + dir); // from here on, a new request needs a comparison of its own
                 try {
                     String suspend = compare(ts, dir, known, sink);
                     if (suspend != null) {
@@ -125,8 +132,6 @@ final class Reconciler implements AutoCloseable {
                                 + "again", tree, dir, Problems.reason(e));
                         LoggerFactory.getLogger("tidemark.trace").debug("comparison failed", e);
                     }
-                } finally {
-                    inFlight.remove(tree + '\0' + dir);
                 }
             }));
         }
