@@ -12,7 +12,7 @@ import dev.tidemark.scan.FileStat;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
-import java.nio.channels.SeekableByteChannel;
+import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
@@ -100,6 +100,7 @@ final class TargetFiles {
     private final Probe probe;
     /** The access time files get: when the restore began (what a new file has; setting it spares a stat per file). */
     private final FileTime accessed = FileTime.from(java.time.Instant.now());
+    private final long accessedNanos = FileEntry.nanos(accessed.toInstant());
 
     private TargetFiles(Path dest, BlobReader blobs, boolean restoreOwners, Into into, Probe probe) {
         this.dest = dest;
@@ -135,7 +136,11 @@ final class TargetFiles {
         try {
             // Created with its permission bits, so the common file needs no chmod afterwards.
             int created = e.mode() & 0777 & ~probe.umask();
-            try (SeekableByteChannel ch = Files.newByteChannel(tmp, EnumSet.of(CREATE_NEW, WRITE), PERMS[e.mode() & 0777]);
+            boolean owner = needsOwner(e, parent);
+            // chown clears setuid/setgid, so the mode comes after the owner.
+            boolean mode = owner || created != e.mode();
+            boolean timed = false;
+            try (FileChannel ch = FileChannel.open(tmp, EnumSet.of(CREATE_NEW, WRITE), PERMS[e.mode() & 0777]);
                  OutputStream out = Channels.newOutputStream(ch)) {
                 made = true;
                 long[] n = {0};
@@ -146,16 +151,25 @@ final class TargetFiles {
                 if (n[0] != e.size()) {
                     throw new DamageException("content is " + n[0] + " bytes, manifest says " + e.size());
                 }
+                // The common file: nothing else to set, so its times go through the open descriptor (no second
+                // open by name); the mtime is still the last thing written to it.
+                if (!mode) {
+                    timed = OpenFileTimes.set(ch, e.mtimeNanos(), accessedNanos);
+                }
             }
-            boolean chowned = chownIfNeeded(tmp, e, parent);
-            // chown clears setuid/setgid, so the mode comes after the owner.
-            if (chowned || created != e.mode()) {
+            if (owner) {
+                chown(tmp, e);
+            }
+            if (mode) {
                 Files.setAttribute(tmp, "unix:mode", e.mode(), LinkOption.NOFOLLOW_LINKS);
             }
-            // Following links is safe here (the file is ours) and spares the lstat the JDK does first; both times
-            // given spare the stat it does to keep the access time. The mtime comes last: it marks the file done.
-            Files.getFileAttributeView(tmp, BasicFileAttributeView.class)
-                    .setTimes(FileTime.from(FileEntry.instant(e.mtimeNanos())), accessed, null);
+            if (!timed) {
+                // Following links is safe here (the file is ours) and spares the lstat the JDK does first; both
+                // times given spare the stat it does to keep the access time. The mtime comes last: it marks the
+                // file done.
+                Files.getFileAttributeView(tmp, BasicFileAttributeView.class)
+                        .setTimes(FileTime.from(FileEntry.instant(e.mtimeNanos())), accessed, null);
+            }
             if (tmp != fin) {
                 replace(tmp, fin);
             }
@@ -167,18 +181,18 @@ final class TargetFiles {
         }
     }
 
-    /** Sets owner and group when running as root and they differ from what a new file gets here. */
-    private boolean chownIfNeeded(Path p, FileEntry e, FileEntry parent) throws IOException {
+    /** Whether owner and group must be set: running as root and they differ from what a new file gets here. */
+    private boolean needsOwner(FileEntry e, FileEntry parent) {
         if (!restoreOwners) {
             return false;
         }
         boolean setgidParent = parent != null && (parent.mode() & 02000) != 0;
-        if (e.uid() == probe.uid() && e.gid() == probe.gid() && !setgidParent) {
-            return false;
-        }
+        return e.uid() != probe.uid() || e.gid() != probe.gid() || setgidParent;
+    }
+
+    private static void chown(Path p, FileEntry e) throws IOException {
         Files.setAttribute(p, "unix:uid", e.uid(), LinkOption.NOFOLLOW_LINKS);
         Files.setAttribute(p, "unix:gid", e.gid(), LinkOption.NOFOLLOW_LINKS);
-        return true;
     }
 
     private static void setMtime(Path p, FileEntry e) throws IOException {
@@ -192,8 +206,7 @@ final class TargetFiles {
         try {
             Files.createSymbolicLink(tmp, Path.of(e.target()));
             if (restoreOwners) {
-                Files.setAttribute(tmp, "unix:uid", e.uid(), LinkOption.NOFOLLOW_LINKS);
-                Files.setAttribute(tmp, "unix:gid", e.gid(), LinkOption.NOFOLLOW_LINKS);
+                chown(tmp, e);
             }
             try {
                 setMtime(tmp, e);
@@ -210,8 +223,7 @@ final class TargetFiles {
     /** Directory metadata: owner, mode, mtime. */
     void applyDirMeta(Path p, FileEntry e) throws IOException {
         if (restoreOwners) {
-            Files.setAttribute(p, "unix:uid", e.uid(), LinkOption.NOFOLLOW_LINKS);
-            Files.setAttribute(p, "unix:gid", e.gid(), LinkOption.NOFOLLOW_LINKS);
+            chown(p, e);
         }
         Files.setAttribute(p, "unix:mode", e.mode(), LinkOption.NOFOLLOW_LINKS);
         setMtime(p, e);
