@@ -142,6 +142,30 @@ class CliTest {
         }
     }
 
+    /**
+     * main() builds only the command its first argument names, and that command reads exactly as it does among all
+     * of them; help, completion, a misspelt command and no command get them all.
+     */
+    @Test
+    void theNamedCommandAloneIsTheSameCommandAsAmongAllOfThem() {
+        picocli.CommandLine all = Main.commandLine();
+        assertEquals(Main.COMMANDS.size(), all.getSubcommands().size());
+        for (var e : all.getSubcommands().entrySet()) {
+            if (e.getKey().equals("help") || e.getKey().equals("completion")) {
+                continue;
+            }
+            picocli.CommandLine alone = Main.commandLine(new String[] {e.getKey(), "--help"});
+            assertEquals(java.util.Set.of(e.getKey()), alone.getSubcommands().keySet());
+            assertEquals(e.getValue().getUsageMessage(picocli.CommandLine.Help.Ansi.OFF),
+                    alone.getSubcommands().get(e.getKey()).getUsageMessage(picocli.CommandLine.Help.Ansi.OFF));
+        }
+        for (String[] args : new String[][] {{}, {"help", "restore"}, {"completion"}, {"resotre"}, {"--config", "x",
+            "points"}, {"-V"}}) {
+            assertEquals(all.getSubcommands().keySet(), Main.commandLine(args).getSubcommands().keySet(),
+                    java.util.Arrays.toString(args));
+        }
+    }
+
     private static void collect(picocli.CommandLine cl, java.util.List<String> path,
                                 java.util.List<java.util.List<String>> out) {
         for (var e : cl.getSubcommands().entrySet()) {
