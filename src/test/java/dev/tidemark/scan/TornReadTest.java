@@ -8,6 +8,7 @@ import dev.tidemark.repo.store.LocalDirStore;
 import dev.tidemark.scan.SourceFiles;
 import dev.tidemark.testing.Env;
 import dev.tidemark.testing.Points;
+import dev.tidemark.testing.Trees;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -110,6 +111,53 @@ class TornReadTest {
                 assertEquals(2, x, name + " holds the new version whole");
             }
         }
+    }
+
+    /**
+     * A small file is read to the size its lstat said and no further: one that grows while read (appended to after
+     * half of it was read) or shrinks (cut to a third) must still be seen changed and stored as it ends up, whole.
+     */
+    @Test
+    void aFileThatGrowsOrShrinksWhileReadIsReadAgainWhole() throws Exception {
+        Env env = new Env(tmp, "t");
+        Path grows = env.tree("t").resolve("grows.log");
+        Path shrinks = env.tree("t").resolve("shrinks.log");
+        Files.write(grows, filled(90_000, 1));
+        Files.write(shrinks, filled(90_000, 1));
+        env.ok("init");
+        java.util.Set<Path> changed = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        SourceFiles racing = p -> new java.io.FilterInputStream(SourceFiles.DEFAULT.open(p)) {
+            long read;
+
+            @Override
+            public int read(byte[] b, int off, int len) throws java.io.IOException {
+                int n = super.read(b, off, Math.min(len, 8192));
+                read += Math.max(n, 0);
+                if (read >= 45_000 && changed.add(p)) {
+                    if (p.equals(grows)) {
+                        Files.write(p, filled(10_000, 1), StandardOpenOption.APPEND);
+                    } else {
+                        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.WRITE)) {
+                            ch.truncate(30_000);
+                        }
+                    }
+                }
+                return n;
+            }
+        };
+        try (LocalDirStore store = new LocalDirStore(env.repo)) {
+            // An hour on, so both files are older than the racy margin: read once, then the lstat decides.
+            Clock later = Clock.offset(Clock.systemUTC(), java.time.Duration.ofHours(1));
+            var out = Points.take(env.config(), store, later, racing);
+            assertEquals(2, changed.size(), "both files changed while read");
+            assertEquals(2, out.point().totals().files());
+            assertEquals(0, out.point().totals().unreadable());
+        }
+        Path dest = tmp.resolve("r");
+        env.ok("restore", "latest", "--to", dest.toString());
+        assertEquals(100_000, Files.size(dest.resolve("t/grows.log")));
+        assertEquals(30_000, Files.size(dest.resolve("t/shrinks.log")));
+        Trees.assertSame(env.tree("t"), dest.resolve("t"));
     }
 
     /** The photo app deletes a crop between the walk seeing it and the scanner opening it: not an error. */
