@@ -39,6 +39,10 @@ import picocli.CommandLine;
 public final class Main implements Runnable {
     private static final Logger TRACE = LoggerFactory.getLogger("tidemark.trace");
 
+    /** The commands that open the index: RocksDB's library is loaded beside their start ({@code Index.preload}). */
+    private static final java.util.Set<String> INDEX_COMMANDS = java.util.Set.of("point", "restore", "run", "forget",
+            "prune", "index");
+
     /** The subcommands, in the order the usage lists them. */
     static final List<Class<?>> COMMANDS = List.of(InitCommand.class, PointCommand.class, RunCommand.class,
             StatusCommand.class, PointsCommand.class, ShowCommand.class, DiffCommand.class, RestoreCommand.class,
@@ -202,6 +206,9 @@ public final class Main implements Runnable {
         try {
             if (namesS3(args, System.getenv("TIDEMARK_CONFIG"))) {
                 dev.tidemark.repo.store.S3Clients.warmUp(); // beside the command line's and the config's parsing
+            }
+            if (args.length > 0 && INDEX_COMMANDS.contains(args[0])) {
+                dev.tidemark.index.Index.preload();
             }
         } catch (LinkageError | RuntimeException e) {
             // a class that would not load: the command itself will say what is wrong
