@@ -84,19 +84,8 @@ class TornReadTest {
         Files.write(large, filled(20 << 20, 1));
         env.ok("init");
         java.util.Set<Path> interrupted = java.util.concurrent.ConcurrentHashMap.newKeySet();
-        SourceFiles racing = p -> new java.io.FilterInputStream(SourceFiles.DEFAULT.open(p)) {
-            long read;
-
-            @Override
-            public int read(byte[] b, int off, int len) throws java.io.IOException {
-                int n = super.read(b, off, Math.min(len, 8192));
-                read += Math.max(n, 0);
-                if (read >= Files.size(p) / 2 && interrupted.add(p)) {
-                    Files.write(p, filled((int) Files.size(p), 2)); // same size, new bytes
-                }
-                return n;
-            }
-        };
+        SourceFiles racing = changingHalfway(interrupted,
+                p -> Files.write(p, filled((int) Files.size(p), 2))); // same size, new bytes
         try (LocalDirStore store = new LocalDirStore(env.repo)) {
             var out = Points.take(env.config(), store, Clock.systemUTC(), racing);
             assertEquals(2, interrupted.size(), "both reads were interrupted");
@@ -126,25 +115,15 @@ class TornReadTest {
         Files.write(shrinks, filled(90_000, 1));
         env.ok("init");
         java.util.Set<Path> changed = java.util.concurrent.ConcurrentHashMap.newKeySet();
-        SourceFiles racing = p -> new java.io.FilterInputStream(SourceFiles.DEFAULT.open(p)) {
-            long read;
-
-            @Override
-            public int read(byte[] b, int off, int len) throws java.io.IOException {
-                int n = super.read(b, off, Math.min(len, 8192));
-                read += Math.max(n, 0);
-                if (read >= 45_000 && changed.add(p)) {
-                    if (p.equals(grows)) {
-                        Files.write(p, filled(10_000, 1), StandardOpenOption.APPEND);
-                    } else {
-                        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.WRITE)) {
-                            ch.truncate(30_000);
-                        }
-                    }
+        SourceFiles racing = changingHalfway(changed, p -> {
+            if (p.equals(grows)) {
+                Files.write(p, filled(10_000, 1), StandardOpenOption.APPEND);
+            } else {
+                try (FileChannel ch = FileChannel.open(p, StandardOpenOption.WRITE)) {
+                    ch.truncate(30_000);
                 }
-                return n;
             }
-        };
+        });
         try (LocalDirStore store = new LocalDirStore(env.repo)) {
             // An hour on, so both files are older than the racy margin: read once, then the lstat decides.
             Clock later = Clock.offset(Clock.systemUTC(), java.time.Duration.ofHours(1));
@@ -180,6 +159,32 @@ class TornReadTest {
             assertEquals(0, out.point().totals().unreadable());
             assertTrue(out.problems().isEmpty(), out.problems().toString());
         }
+    }
+
+    /** What a file undergoes while it is read. */
+    private interface Change {
+        void apply(Path p) throws java.io.IOException;
+    }
+
+    /**
+     * Source files read 8 KiB at a time, each changed by {@code change} once half of it has been read (as its size
+     * was then), the first time it is read; {@code changed} collects them.
+     */
+    private static SourceFiles changingHalfway(java.util.Set<Path> changed, Change change) {
+        return p -> new java.io.FilterInputStream(SourceFiles.DEFAULT.open(p)) {
+            final long half = Files.size(p) / 2;
+            long read;
+
+            @Override
+            public int read(byte[] b, int off, int len) throws java.io.IOException {
+                int n = super.read(b, off, Math.min(len, 8192));
+                read += Math.max(n, 0);
+                if (read >= half && changed.add(p)) {
+                    change.apply(p);
+                }
+                return n;
+            }
+        };
     }
 
     private static byte[] filled(int n, int v) {
