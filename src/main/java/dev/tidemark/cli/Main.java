@@ -39,7 +39,7 @@ import picocli.CommandLine;
 public final class Main implements Runnable {
     private static final Logger TRACE = LoggerFactory.getLogger("tidemark.trace");
 
-    /** The commands that open the index: RocksDB's library is loaded beside their start ({@code Index.preload}). */
+    /** The commands that open the index: RocksDB's library is loaded beside their start ({@code NativeLibrary.preload}). */
     private static final java.util.Set<String> INDEX_COMMANDS = java.util.Set.of("point", "restore", "run", "forget",
             "prune", "index");
 
@@ -208,7 +208,7 @@ public final class Main implements Runnable {
                 dev.tidemark.repo.store.S3Clients.warmUp(); // beside the command line's and the config's parsing
             }
             if (args.length > 0 && INDEX_COMMANDS.contains(args[0])) {
-                dev.tidemark.index.Index.preload();
+                dev.tidemark.index.NativeLibrary.preload();
             }
         } catch (LinkageError | RuntimeException e) {
             // a class that would not load: the command itself will say what is wrong

@@ -55,68 +55,6 @@ public final class Index implements AutoCloseable {
     static final long BLOCK_CACHE_BYTES = 64L << 20;
     static final long WRITE_BUFFERS_BYTES = 64L << 20;
 
-    /** The thread loading RocksDB's native library ahead of the index being opened ({@link #preload}), or null. */
-    private static Thread preloading;
-    /** What that thread's load threw, if anything. */
-    private static volatile Throwable preloadFailure;
-
-    /**
-     * Starts loading RocksDB's native library on a thread of its own, beside the command line's and the config's
-     * parsing and the repository's first requests: mapping and relocating it took ~70 ms of a point's main thread.
-     * The index waits for it when it opens. Only a head start: every command works without it.
-     */
-    public static synchronized void preload() {
-        if (preloading != null) {
-            return;
-        }
-        Thread t = new Thread(() -> {
-            try {
-                RocksDB.loadLibrary();
-            } catch (Throwable e) {
-                preloadFailure = e;
-            }
-        }, "tidemark-index-preload");
-        t.setDaemon(true);
-        preloading = t;
-        t.start();
-    }
-
-    /**
-     * Loads RocksDB's native library (once; RocksDB remembers). Not in a static initializer: a failure there (the
-     * library is unpacked into the temp directory, which can be full or failing: the fault torture's EIO on
-     * unlink) would be an ExceptionInInitializerError with a stack trace instead of one line.
-     */
-    private static void loadLibrary() {
-        Thread t;
-        synchronized (Index.class) {
-            t = preloading;
-        }
-        if (t != null) {
-            try {
-                t.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw dev.tidemark.TidemarkException.failed("interrupted while loading RocksDB's native library");
-            }
-        }
-        // A failed preload is reported, not retried: RocksDB stays "loading" for good after some failures, and a
-        // second caller would wait for it forever.
-        Throwable failed = preloadFailure;
-        try {
-            if (failed == null) {
-                RocksDB.loadLibrary();
-            }
-        } catch (RuntimeException | LinkageError e) {
-            failed = e;
-        }
-        if (failed != null) {
-            Throwable why = failed.getCause() != null ? failed.getCause() : failed;
-            throw dev.tidemark.TidemarkException.failed("cannot load RocksDB's native library for the index ("
-                    + why.getMessage() + "); is the temp directory (" + System.getProperty("java.io.tmpdir")
-                    + ") writable, with room?");
-        }
-    }
-
     private final Path dir;
     private final DBOptions dbOptions;
     private final ColumnFamilyOptions cfOptions;
@@ -190,7 +128,7 @@ public final class Index implements AutoCloseable {
     }
 
     private static Index openRaw(Path dir) throws IOException {
-        loadLibrary();
+        NativeLibrary.load();
         Files.createDirectories(dir);
         DBOptions dbo = new DBOptions().setCreateIfMissing(true).setCreateMissingColumnFamilies(true)
                 .setMaxOpenFiles(512).setKeepLogFileNum(3).setMaxBackgroundJobs(2).setAtomicFlush(true)

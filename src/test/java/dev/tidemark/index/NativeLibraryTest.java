@@ -16,16 +16,16 @@ import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Index.preload (main() starts it for the commands that open the index) races the indexes opened meanwhile. */
-class IndexPreloadTest {
+/** NativeLibrary.preload (main() starts it for the commands that open the index) races the indexes opened meanwhile. */
+class NativeLibraryTest {
     @TempDir
     Path tmp;
 
     @Test
     void indexesOpenedWhileTheLibraryIsPreloadedWorkAndNobodyWaitsForever() {
         assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
-            Index.preload();
-            Index.preload(); // a second call starts nothing
+            NativeLibrary.preload();
+            NativeLibrary.preload(); // a second call starts nothing
             ExecutorService pool = Executors.newFixedThreadPool(3);
             try {
                 List<Future<Boolean>> found = new ArrayList<>();
