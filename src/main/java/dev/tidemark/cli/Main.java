@@ -24,6 +24,10 @@ import picocli.CommandLine;
             "",
             "Words: a tree is a watched directory; the repository holds content, manifests and points;",
             "a restore point seals every tree at one moment; the index is a local cache of the repository."},
+        subcommands = {InitCommand.class, PointCommand.class, RunCommand.class, StatusCommand.class, PointsCommand.class, ShowCommand.class,
+            DiffCommand.class, RestoreCommand.class, DbCommand.class, VerifyCommand.class, ForgetCommand.class, PruneCommand.class,
+            IndexCommand.class, KeyCommand.class, CopyCommand.class, LsCommand.class, CatCommand.class, DrillCommand.class, CompletionCommand.class, DemoCommand.class, Main.VersionCommand.class,
+            HelpCommand.class},
         footerHeading = "%nExit codes:%n",
         footer = {
             "  0  success",
@@ -43,12 +47,8 @@ public final class Main implements Runnable {
     private static final java.util.Set<String> INDEX_COMMANDS = java.util.Set.of("point", "restore", "run", "forget",
             "prune", "index");
 
-    /** The subcommands, in the order the usage lists them. */
-    static final List<Class<?>> COMMANDS = List.of(InitCommand.class, PointCommand.class, RunCommand.class,
-            StatusCommand.class, PointsCommand.class, ShowCommand.class, DiffCommand.class, RestoreCommand.class,
-            DbCommand.class, VerifyCommand.class, ForgetCommand.class, PruneCommand.class, IndexCommand.class,
-            KeyCommand.class, CopyCommand.class, LsCommand.class, CatCommand.class, DrillCommand.class,
-            CompletionCommand.class, DemoCommand.class, Main.VersionCommand.class, HelpCommand.class);
+    /** The subcommands, in the order the usage lists them (the annotation above, which tools read too). */
+    static final List<Class<?>> COMMANDS = List.of(Main.class.getAnnotation(Command.class).subcommands());
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -60,33 +60,44 @@ public final class Main implements Runnable {
 
     /** Builds the command line with tidemark's error handling: one line on stderr, an exit code, traces to the log. */
     public static CommandLine commandLine() {
-        return commandLine(COMMANDS);
+        return withHandlers(new CommandLine(new Main()));
     }
 
     /**
      * The command line for {@code args}: where the first argument names a command (not help or completion, which
-     * list the others), only that command is built. picocli reads every option of every command it is given, by
-     * reflection: all 22 took ~150 ms of a 0.6 s 'tidemark --version', on the critical path of every command.
-     * Anything else (no command, an option first, a misspelt command, which picocli answers by naming the
-     * others) gets them all.
+     * list the others), only that command is built, under {@link Lean}. picocli reads every option of every command
+     * it is given, by reflection: all 22 took ~150 ms of a 0.6 s 'tidemark --version', on the critical path of
+     * every command. Anything else (no command, an option first, a misspelt command, which picocli answers by
+     * naming the others) gets them all.
      */
     public static CommandLine commandLine(String[] args) {
         if (args.length > 0 && !args[0].equals("help") && !args[0].equals("completion")) {
             for (Class<?> c : COMMANDS) {
                 Command a = c.getAnnotation(Command.class);
                 if (a != null && a.name().equals(args[0])) {
-                    return commandLine(List.of(c));
+                    CommandLine cl = new CommandLine(new Lean());
+                    cl.addSubcommand(c);
+                    return withHandlers(cl);
                 }
             }
         }
-        return commandLine(COMMANDS);
+        return commandLine();
     }
 
-    private static CommandLine commandLine(List<Class<?>> commands) {
-        CommandLine cl = new CommandLine(new Main());
-        for (Class<?> c : commands) {
-            cl.addSubcommand(c);
+    /**
+     * The top level when one command is built: tidemark's name and standard options, none of its commands (a
+     * command's usage and errors name its parent, 'tidemark'). CliTest checks each command reads the same under it.
+     */
+    @Command(name = "tidemark", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+            sortOptions = false, usageHelpAutoWidth = true)
+    static final class Lean implements Runnable {
+        @Override
+        public void run() {
+            throw new IllegalStateException("built only with the command named"); // never: a command was named
         }
+    }
+
+    private static CommandLine withHandlers(CommandLine cl) {
         helpEverywhere(cl);
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             PrintWriter err = cmd.getErr();

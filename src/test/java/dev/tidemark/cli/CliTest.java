@@ -148,7 +148,12 @@ class CliTest {
      */
     @Test
     void theNamedCommandAloneIsTheSameCommandAsAmongAllOfThem() {
+        // What tools read (the man page generator at build time): Main's annotation, every command.
+        picocli.CommandLine annotated = new picocli.CommandLine(new Main());
+        assertTrue(annotated.getSubcommands().keySet().containsAll(java.util.List.of("restore", "point", "run",
+                "help")), annotated.getSubcommands().keySet().toString());
         picocli.CommandLine all = Main.commandLine();
+        assertEquals(annotated.getSubcommands().keySet(), all.getSubcommands().keySet());
         assertEquals(Main.COMMANDS.size(), all.getSubcommands().size());
         for (var e : all.getSubcommands().entrySet()) {
             if (e.getKey().equals("help") || e.getKey().equals("completion")) {
