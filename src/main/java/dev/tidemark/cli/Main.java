@@ -24,10 +24,11 @@ import picocli.CommandLine;
             "",
             "Words: a tree is a watched directory; the repository holds content, manifests and points;",
             "a restore point seals every tree at one moment; the index is a local cache of the repository."},
-        subcommands = {InitCommand.class, PointCommand.class, RunCommand.class, StatusCommand.class, PointsCommand.class, ShowCommand.class,
-            DiffCommand.class, RestoreCommand.class, DbCommand.class, VerifyCommand.class, ForgetCommand.class, PruneCommand.class,
-            IndexCommand.class, KeyCommand.class, CopyCommand.class, LsCommand.class, CatCommand.class, DrillCommand.class, CompletionCommand.class, DemoCommand.class, Main.VersionCommand.class,
-            HelpCommand.class},
+        subcommands = {InitCommand.class, PointCommand.class, RunCommand.class, StatusCommand.class,
+            PointsCommand.class, ShowCommand.class, DiffCommand.class, RestoreCommand.class, DbCommand.class,
+            VerifyCommand.class, ForgetCommand.class, PruneCommand.class, IndexCommand.class, KeyCommand.class,
+            CopyCommand.class, LsCommand.class, CatCommand.class, DrillCommand.class, CompletionCommand.class,
+            DemoCommand.class, Main.VersionCommand.class, HelpCommand.class},
         footerHeading = "%nExit codes:%n",
         footer = {
             "  0  success",
@@ -43,7 +44,7 @@ import picocli.CommandLine;
 public final class Main implements Runnable {
     private static final Logger TRACE = LoggerFactory.getLogger("tidemark.trace");
 
-    /** The commands that open the index: RocksDB's library is loaded beside their start ({@code NativeLibrary.preload}). */
+    /** The commands that open the index: RocksDB's library loads beside their start ({@code NativeLibrary.preload}). */
     private static final java.util.Set<String> INDEX_COMMANDS = java.util.Set.of("point", "restore", "run", "forget",
             "prune", "index");
 
