@@ -2,7 +2,6 @@ package dev.tidemark.repo.store;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -11,17 +10,12 @@ import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
 import java.util.OptionalLong;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.core.exception.SdkException;
-import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.core.sync.ResponseTransformer;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.CompletedMultipartUpload;
-import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.Delete;
 import software.amazon.awssdk.services.s3.model.DeleteObjectsResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
@@ -33,7 +27,7 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 /**
  * A {@link Store} in an S3 bucket (AWS or any S3-compatible server), under a prefix.
  *
- * <p>How it keeps the contract: an upload is spooled ({@link SpoolBuffer}) and sent at commit as one PUT, or as a
+ * <p>How it keeps the contract: an upload ({@link S3Upload}) is spooled and sent at commit as one PUT, or as a
  * multipart upload (parts {@value #PART_SIZE_MIB} MiB, {@value #UPLOAD_THREADS} at once) when it is larger than
  * {@value #SINGLE_PUT_MIB} MiB: either way S3 makes the object visible whole or not at all. Create-only-if-absent is
  * S3's conditional write ({@code If-None-Match: *}, on the PUT or on completing the multipart upload): the server
@@ -50,8 +44,8 @@ public final class S3Store implements Store {
     static final int PART_SIZE_MIB = 16;
     static final int SINGLE_PUT_MIB = 32;
     static final int UPLOAD_THREADS = 4;
-    private static final long PART_SIZE = (long) PART_SIZE_MIB << 20;
-    private static final long SINGLE_PUT = (long) SINGLE_PUT_MIB << 20;
+    static final long PART_SIZE = (long) PART_SIZE_MIB << 20;
+    static final long SINGLE_PUT = (long) SINGLE_PUT_MIB << 20;
     /** Uploads up to this size are held in memory; larger ones are spooled to a file. */
     private static final int IN_MEMORY = 1 << 20;
     private static final Duration STRAY_GRACE = Duration.ofHours(1);
@@ -93,6 +87,14 @@ public final class S3Store implements Store {
         return errors;
     }
 
+    String bucket() {
+        return where.bucket();
+    }
+
+    ExecutorService uploadThreads() {
+        return parts;
+    }
+
     String objectKey(String key) {
         return where.objectKey(Store.checkKey(key));
     }
@@ -109,7 +111,7 @@ public final class S3Store implements Store {
 
     @Override
     public Upload upload() {
-        return new S3Upload(new SpoolBuffer(spool, IN_MEMORY));
+        return new S3Upload(this, new SpoolBuffer(spool, IN_MEMORY));
     }
 
     @Override
@@ -285,170 +287,5 @@ public final class S3Store implements Store {
     public void close() {
         parts.shutdownNow();
         s3.close();
-    }
-
-    /** An upload: spooled, then one PUT or a multipart upload at commit. */
-    private final class S3Upload implements Upload {
-        private final SpoolBuffer buf;
-        private boolean done;
-
-        S3Upload(SpoolBuffer buf) {
-            this.buf = buf;
-        }
-
-        @Override
-        public OutputStream stream() {
-            return buf;
-        }
-
-        @Override
-        public long written() {
-            return buf.size();
-        }
-
-        @Override
-        public void commit(String key) throws IOException {
-            send(key, false);
-        }
-
-        @Override
-        public boolean commitIfAbsent(String key) throws IOException {
-            return send(key, true);
-        }
-
-        private boolean send(String key, boolean ifAbsent) throws IOException {
-            if (done) {
-                throw new IOException("upload of " + key + " already committed or discarded");
-            }
-            String objectKey = objectKey(key);
-            buf.finish();
-            try {
-                if (buf.size() <= SINGLE_PUT) {
-                    byte[] inMemory = buf.bytes(); // a copy each call: taken once
-                    RequestBody body = inMemory != null ? RequestBody.fromBytes(inMemory)
-                            : RequestBody.fromFile(buf.file());
-                    try {
-                        s3.putObject(r -> {
-                            r.bucket(where.bucket()).key(objectKey).contentLength(buf.size());
-                            if (ifAbsent) {
-                                r.ifNoneMatch("*");
-                            }
-                        }, body);
-                    } catch (SdkException e) {
-                        if (ifAbsent && S3Errors.preconditionFailed(e)) {
-                            return ours(key);
-                        }
-                        throw errors.of("write", key, e);
-                    }
-                    return true;
-                }
-                return multipart(key, objectKey, ifAbsent);
-            } finally {
-                done = true;
-                buf.discard();
-            }
-        }
-
-        private boolean multipart(String key, String objectKey, boolean ifAbsent) throws IOException {
-            String id;
-            try {
-                id = s3.createMultipartUpload(r -> r.bucket(where.bucket()).key(objectKey)).uploadId();
-            } catch (SdkException e) {
-                throw errors.of("write", key, e);
-            }
-            boolean completed = false;
-            try {
-                long size = buf.size();
-                int count = (int) ((size + PART_SIZE - 1) / PART_SIZE);
-                List<Future<CompletedPart>> sent = new ArrayList<>(count);
-                for (int i = 0; i < count; i++) {
-                    int number = i + 1;
-                    long offset = i * PART_SIZE;
-                    long length = Math.min(PART_SIZE, size - offset);
-                    sent.add(parts.submit(() -> {
-                        RequestBody body = RequestBody.fromContentProvider(() -> {
-                            try {
-                                return buf.open(offset, length);
-                            } catch (IOException e) {
-                                throw new java.io.UncheckedIOException(e);
-                            }
-                        }, length, "application/octet-stream");
-                        String etag = s3.uploadPart(r -> r.bucket(where.bucket()).key(objectKey).uploadId(id)
-                                .partNumber(number).contentLength(length), body).eTag();
-                        return CompletedPart.builder().partNumber(number).eTag(etag).build();
-                    }));
-                }
-                List<CompletedPart> done = new ArrayList<>(count);
-                for (Future<CompletedPart> f : sent) {
-                    done.add(f.get());
-                }
-                try {
-                    s3.completeMultipartUpload(r -> {
-                        r.bucket(where.bucket()).key(objectKey).uploadId(id)
-                                .multipartUpload(CompletedMultipartUpload.builder().parts(done).build());
-                        if (ifAbsent) {
-                            r.ifNoneMatch("*");
-                        }
-                    });
-                } catch (SdkException e) {
-                    if (ifAbsent && S3Errors.preconditionFailed(e)) {
-                        return ours(key);
-                    }
-                    if (!S3Errors.noSuchUpload(e) || !ours(key)) {
-                        throw e;
-                    }
-                    // The upload was completed by an earlier attempt whose answer was lost: the object is ours.
-                }
-                completed = true;
-                return true;
-            } catch (ExecutionException e) {
-                Throwable c = e.getCause();
-                throw c instanceof SdkException s ? errors.of("write", key, s)
-                        : new IOException("upload of " + key + " to " + location() + " failed: " + c, c);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new java.io.InterruptedIOException("upload of " + key + " interrupted");
-            } catch (SdkException e) {
-                throw errors.of("write", key, e);
-            } finally {
-                if (!completed) {
-                    try {
-                        s3.abortMultipartUpload(r -> r.bucket(where.bucket()).key(objectKey).uploadId(id));
-                    } catch (SdkException e) {
-                        // left for removeStrayTemporaries
-                    }
-                }
-            }
-        }
-
-        /**
-         * Whether the object under {@code key} holds exactly this upload's bytes. Asked when a conditional write
-         * is refused, or a completed upload is unknown: the client retries a request whose answer was lost, and
-         * the retry then meets the object its own first attempt made. An honest racer's object differs (point
-         * records and locks carry their writer and time), so a refusal stays a refusal.
-         */
-        private boolean ours(String key) throws IOException {
-            OptionalLong stored = size(key);
-            if (stored.isEmpty() || stored.getAsLong() != buf.size()) {
-                return false;
-            }
-            try (InputStream theirs = new java.io.BufferedInputStream(open(key), 1 << 16);
-                 InputStream mine = new java.io.BufferedInputStream(buf.open(0, buf.size()), 1 << 16)) {
-                for (long i = 0; i < buf.size(); i++) {
-                    if (theirs.read() != mine.read()) {
-                        return false;
-                    }
-                }
-            }
-            return true;
-        }
-
-        @Override
-        public void close() throws IOException {
-            if (!done) {
-                done = true;
-                buf.discard();
-            }
-        }
     }
 }
