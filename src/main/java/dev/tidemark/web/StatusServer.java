@@ -1,33 +1,30 @@
 package dev.tidemark.web;
 
+import static dev.tidemark.web.Replies.error;
+import static dev.tidemark.web.Replies.json;
+import static dev.tidemark.web.Replies.need;
+import static dev.tidemark.web.Replies.query;
+import static dev.tidemark.web.Replies.send;
+
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.tidemark.TidemarkException;
 import dev.tidemark.check.Drill;
 import dev.tidemark.check.LastVerify;
 import dev.tidemark.config.Config;
-import dev.tidemark.point.FileEntry;
-import dev.tidemark.point.PointBrowser;
 import dev.tidemark.point.RestorePoint;
 import dev.tidemark.repo.BlobLocator;
-import dev.tidemark.repo.BlobReader;
 import dev.tidemark.repo.DamageException;
-import dev.tidemark.repo.Lease;
 import dev.tidemark.repo.Repository;
-import dev.tidemark.util.Json;
 import dev.tidemark.util.Threads;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.security.MessageDigest;
-import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,8 +36,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The daemon's HTTP side: a status page, the JSON API behind it, Prometheus {@code /metrics}, and a browser of any
- * restore point's trees with one-file downloads. On loopback by default; another address only with a token (see
- * {@link Config.Http}).
+ * restore point's trees with one-file downloads ({@link PointFiles}). On loopback by default; another address only
+ * with a token (see {@link Config.Http}).
  *
  * <pre>
  * GET /                  the page (static: /app.js, /style.css)
@@ -57,7 +54,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class StatusServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(StatusServer.class);
-    static final int MAX_LISTED = 10_000;
     private static final Map<String, String> STATIC = Map.of("/", "index.html", "/app.js", "app.js",
             "/style.css", "style.css");
 
@@ -65,10 +61,10 @@ public final class StatusServer implements AutoCloseable {
     private final ExecutorService threads;
     private final Config config;
     private final Repository repo;
-    private final BlobLocator locator;
     private final Supplier<Map<String, Object>> status;
     private final PointHistory history;
     private final Metrics metrics;
+    private final PointFiles files;
     private final byte[] token;
 
     private StatusServer(HttpServer server, Config config, Repository repo, BlobLocator locator,
@@ -76,11 +72,11 @@ public final class StatusServer implements AutoCloseable {
         this.server = server;
         this.config = config;
         this.repo = repo;
-        this.locator = locator;
         this.status = status;
         this.token = token;
         this.history = new PointHistory(repo);
         this.metrics = new Metrics(this::snapshot);
+        this.files = new PointFiles(repo, locator, history);
         this.threads = Executors.newFixedThreadPool(4, Threads.daemon("tidemark-http", true));
         server.setExecutor(threads);
         server.createContext("/", this::handle);
@@ -192,12 +188,12 @@ public final class StatusServer implements AutoCloseable {
             if (browseRefused(x)) {
                 return;
             }
-            ls(x, need(q, "point"), q.getOrDefault("path", ""));
+            files.ls(x, need(q, "point"), q.getOrDefault("path", ""));
         } else if (path.equals("/api/file")) {
             if (browseRefused(x)) {
                 return;
             }
-            file(x, need(q, "point"), need(q, "path"));
+            files.file(x, need(q, "point"), need(q, "path"));
         } else if (path.equals("/metrics")) {
             x.getResponseHeaders().set("Content-Type", metrics.contentType());
             java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
@@ -318,95 +314,7 @@ public final class StatusServer implements AutoCloseable {
                 LastVerify.load(config.state()), drill());
     }
 
-    private void ls(HttpExchange x, String pointSpec, String path) throws IOException {
-        try (Lease lease = Lease.reader(repo.store(), Clock.systemUTC(), "tidemark run (status page)");
-             BlobReader contents = new BlobReader(repo, locator)) {
-            RestorePoint p = history.resolve(pointSpec);
-            PointBrowser b = new PointBrowser(contents, p);
-            List<Map<String, Object>> entries = new ArrayList<>();
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("point", p.id());
-            if (path.isEmpty() || path.equals("/")) {
-                m.put("path", "");
-                for (var t : p.trees()) {
-                    Map<String, Object> e = new LinkedHashMap<>();
-                    e.put("tree", t.name());
-                    e.put("path", FileEntry.ROOT);
-                    e.put("type", "dir");
-                    e.put("size", t.totals().bytes());
-                    e.put("files", t.totals().files());
-                    entries.add(e);
-                }
-            } else {
-                PointBrowser.Location at = b.locate(path);
-                m.put("path", at.display());
-                boolean[] truncated = {false};
-                b.list(at, false, e -> {
-                    if (entries.size() < MAX_LISTED) {
-                        entries.add(PointBrowser.json(at.tree().name(), e));
-                    } else {
-                        truncated[0] = true;
-                    }
-                });
-                m.put("truncated", truncated[0]);
-            }
-            m.put("entries", entries);
-            json(x, m);
-        }
-    }
-
-    private void file(HttpExchange x, String pointSpec, String path) throws IOException {
-        try (Lease lease = Lease.reader(repo.store(), Clock.systemUTC(), "tidemark run (status page)");
-             BlobReader contents = new BlobReader(repo, locator)) {
-            RestorePoint p = history.resolve(pointSpec);
-            PointBrowser b = new PointBrowser(contents, p);
-            FileEntry e = b.entry(b.locate(path));
-            if (!e.isFile()) {
-                throw TidemarkException.usage("'" + path + "' is not a file");
-            }
-            String name = e.path().substring(e.path().lastIndexOf('/') + 1);
-            x.getResponseHeaders().set("Content-Type", "application/octet-stream");
-            x.getResponseHeaders().set("Content-Disposition", "attachment; filename*=UTF-8''"
-                    + java.net.URLEncoder.encode(name, StandardCharsets.UTF_8).replace("+", "%20"));
-            x.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
-            if ("HEAD".equals(x.getRequestMethod())) {
-                x.sendResponseHeaders(200, -1);
-                return;
-            }
-            x.sendResponseHeaders(200, e.size() == 0 ? -1 : e.size());
-            if (e.size() > 0) {
-                // A damaged copy is found at its end: the connection is then cut short of the length promised,
-                // so the browser reports the download failed rather than keeping a wrong file.
-                OutputStream out = x.getResponseBody();
-                b.copy(e, out);
-                out.close();
-            }
-        }
-    }
-
-    // ---- plumbing ----
-
-    private static String need(Map<String, String> q, String name) {
-        String v = q.get(name);
-        if (v == null || v.isEmpty()) {
-            throw TidemarkException.usage("the request needs ?" + name + "=");
-        }
-        return v;
-    }
-
-    private static Map<String, String> query(String raw) {
-        Map<String, String> q = new HashMap<>();
-        if (raw == null) {
-            return q;
-        }
-        for (String part : raw.split("&")) {
-            int eq = part.indexOf('=');
-            String k = URLDecoder.decode(eq < 0 ? part : part.substring(0, eq), StandardCharsets.UTF_8);
-            String v = eq < 0 ? "" : URLDecoder.decode(part.substring(eq + 1), StandardCharsets.UTF_8);
-            q.putIfAbsent(k, v);
-        }
-        return q;
-    }
+    // ---- replies ----
 
     private void resource(HttpExchange x, String name) throws IOException {
         try (InputStream in = StatusServer.class.getResourceAsStream("/web/" + name)) {
@@ -419,30 +327,6 @@ public final class StatusServer implements AutoCloseable {
             x.getResponseHeaders().set("Content-Type", type);
             x.getResponseHeaders().set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:");
             send(x, 200, in.readAllBytes());
-        }
-    }
-
-    private static void json(HttpExchange x, Object body) throws IOException {
-        x.getResponseHeaders().set("Content-Type", "application/json");
-        x.getResponseHeaders().set("Cache-Control", "no-store");
-        send(x, 200, Json.MAPPER.writeValueAsBytes(body));
-    }
-
-    private static void error(HttpExchange x, int code, String message) throws IOException {
-        x.getResponseHeaders().set("Content-Type", "application/json");
-        send(x, code, Json.MAPPER.writeValueAsBytes(Map.of("error", message)));
-    }
-
-    private static void send(HttpExchange x, int code, byte[] body) throws IOException {
-        if ("HEAD".equals(x.getRequestMethod())) {
-            x.sendResponseHeaders(code, -1);
-            return;
-        }
-        x.sendResponseHeaders(code, body.length == 0 ? -1 : body.length);
-        if (body.length > 0) {
-            try (OutputStream out = x.getResponseBody()) {
-                out.write(body);
-            }
         }
     }
 }
