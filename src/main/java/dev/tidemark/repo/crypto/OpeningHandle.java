@@ -17,6 +17,8 @@ final class OpeningHandle implements Store.ReadHandle {
     private final byte[] header = new byte[SegmentCipher.HEADER];
     /** Whether {@link #header} was read and checked; it is read with the first read (guarded by this). */
     private boolean headerRead;
+    /** Reads from the object's start are on their way and bring the header with them (guarded by this). */
+    private int headerComing;
     private final long size;
     private final long segments;
     /** Segment number to plaintext, least recently used first; guarded by this. */
@@ -38,12 +40,14 @@ final class OpeningHandle implements Store.ReadHandle {
         return size;
     }
 
+    private synchronized byte[] kept(long n) {
+        return kept.get(n);
+    }
+
     private byte[] segment(long n) throws IOException {
-        synchronized (this) {
-            byte[] p = kept.get(n);
-            if (p != null) {
-                return p;
-            }
+        byte[] p = kept(n);
+        if (p != null) {
+            return p;
         }
         readHeader();
         long at = SegmentCipher.HEADER + n * SegmentCipher.SEALED;
@@ -57,11 +61,20 @@ final class OpeningHandle implements Store.ReadHandle {
     }
 
     /**
-     * Reads the header on its own, unless a read from the object's start has brought it already: not when the
-     * handle is opened, since a restore's first read of a pack is a run from its start, which brings it along,
-     * and a read of 16 bytes alone would start an object store's read-ahead that the run does not use.
+     * Reads the header on its own, unless a read from the object's start has brought it already or is on its way
+     * (then it waits for that one): not when the handle is opened, since a restore's first read of a pack is a run
+     * from its start, which brings it along, and a read of 16 bytes alone would start an object store's read-ahead
+     * that the run does not use (two requests, ~0.75 MiB, per pack read by several threads at once).
      */
     private synchronized void readHeader() throws IOException {
+        while (!headerRead && headerComing > 0) {
+            try {
+                wait();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("read of " + key + " interrupted");
+            }
+        }
         if (!headerRead) {
             h.readFully(0, header, 0, SegmentCipher.HEADER);
             SegmentCipher.checkHeader(header, key);
@@ -90,15 +103,36 @@ final class OpeningHandle implements Store.ReadHandle {
             throw new java.io.EOFException(key + ": " + len + " bytes at " + offset + " asked of an object of "
                     + size + " bytes");
         }
+        // Segments at the start that are opened already (a run often starts in the segment the last one ended in)
+        // are served from memory; then, if two or more are left, they are read at once.
+        while (len > 0) {
+            long n = offset / SegmentCipher.SEGMENT;
+            byte[] plain = kept(n);
+            if (plain == null) {
+                break;
+            }
+            int in = (int) (offset - n * SegmentCipher.SEGMENT);
+            int take = Math.min(len, plain.length - in);
+            System.arraycopy(plain, in, dst, dstOff, take);
+            offset += take;
+            dstOff += take;
+            len -= take;
+        }
+        if (len == 0) {
+            return;
+        }
         long first = offset / SegmentCipher.SEGMENT;
-        long last = len == 0 ? first : (offset + len - 1) / SegmentCipher.SEGMENT;
-        if (last - first >= 2) {
+        long last = (offset + len - 1) / SegmentCipher.SEGMENT;
+        if (last > first) {
             // A run of blobs (a restore's): every segment it touches in one read of the object below (one
             // request to an object store), the whole ones opened straight into dst, the partial ones at either
             // end through a buffer (and kept: the next run often starts in the segment this one ends in).
             boolean withHeader;
             synchronized (this) {
                 withHeader = first == 0 && !headerRead;
+                if (withHeader) {
+                    headerComing++;
+                }
             }
             if (!withHeader) {
                 readHeader();
@@ -108,9 +142,18 @@ final class OpeningHandle implements Store.ReadHandle {
             int sealedLen = (int) (Math.min(h.size(), SegmentCipher.HEADER + (last + 1) * SegmentCipher.SEALED)
                     - at);
             byte[] sealed = Scratch.take(sealedLen);
-            h.readFully(at, sealed, 0, sealedLen);
-            if (withHeader) {
-                headerFrom(sealed);
+            try {
+                h.readFully(at, sealed, 0, sealedLen);
+                if (withHeader) {
+                    headerFrom(sealed);
+                }
+            } finally {
+                if (withHeader) {
+                    synchronized (this) {
+                        headerComing--;
+                        notifyAll(); // those waiting read the header themselves if this read failed
+                    }
+                }
             }
             long end = offset + len;
             int out = dstOff;
@@ -133,16 +176,8 @@ final class OpeningHandle implements Store.ReadHandle {
             }
             return;
         }
-        while (len > 0) {
-            long n = offset / SegmentCipher.SEGMENT;
-            byte[] plain = segment(n);
-            int in = (int) (offset - n * SegmentCipher.SEGMENT);
-            int take = Math.min(len, plain.length - in);
-            System.arraycopy(plain, in, dst, dstOff, take);
-            offset += take;
-            dstOff += take;
-            len -= take;
-        }
+        byte[] plain = segment(first);
+        System.arraycopy(plain, (int) (offset - first * SegmentCipher.SEGMENT), dst, dstOff, len);
     }
 
     @Override

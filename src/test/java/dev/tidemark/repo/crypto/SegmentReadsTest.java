@@ -8,13 +8,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.tidemark.repo.DamageException;
 import dev.tidemark.repo.store.LocalDirStore;
 import dev.tidemark.repo.store.Store;
+import dev.tidemark.testing.ForwardingStore;
 import dev.tidemark.testing.ReadCountingStore;
+import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -84,5 +91,123 @@ class SegmentReadsTest {
             DamageException e = assertThrows(DamageException.class, () -> h.readFully(offset, got, 0, len));
             assertTrue(e.getMessage().contains("segment 9 fails authentication"), e.getMessage());
         }
+    }
+
+    @Test
+    void twoSegmentsAreOneReadBelowAndSegmentsOpenedAlreadyAreNotReadAgain() throws Exception {
+        ReadCountingStore below = new ReadCountingStore(new LocalDirStore(Files.createDirectories(tmp.resolve("r"))));
+        EncryptedStore store = new EncryptedStore(below, key(5));
+        byte[] plain = random(6, 10 * SegmentCipher.SEGMENT);
+        store.put("data/pack-2", plain);
+        try (Store.ReadHandle h = store.openForRead("data/pack-2")) {
+            h.readFully(0, new byte[10], 0, 10); // the header and segment 0
+            below.reset();
+            // Segment 3's end and segment 4's start (a small run across a boundary): one read of both.
+            int at = 4 * SegmentCipher.SEGMENT - 300;
+            byte[] got = new byte[600];
+            h.readFully(at, got, 0, got.length);
+            assertArrayEquals(Arrays.copyOfRange(plain, at, at + got.length), got);
+            assertEquals(List.of(new ReadCountingStore.Read("data/pack-2",
+                    SegmentCipher.HEADER + 3L * SegmentCipher.SEALED, 2 * SegmentCipher.SEALED)), below.reads());
+            // From segment 4 (kept, partial at both ends) into 5 and 6: only 5 and 6 are read.
+            below.reset();
+            at = 4 * SegmentCipher.SEGMENT + 1000;
+            got = new byte[2 * SegmentCipher.SEGMENT];
+            h.readFully(at, got, 0, got.length);
+            assertArrayEquals(Arrays.copyOfRange(plain, at, at + got.length), got);
+            assertEquals(List.of(new ReadCountingStore.Read("data/pack-2",
+                    SegmentCipher.HEADER + 5L * SegmentCipher.SEALED, 2 * SegmentCipher.SEALED)), below.reads());
+        }
+    }
+
+    /**
+     * Two threads read two runs of one object at once, the first from its start: the second waits for the header
+     * that run brings instead of asking for it on its own (an object store would read ahead from there).
+     */
+    @Test
+    void aRunNeedingTheHeaderWaitsForTheRunFromTheStart() throws Exception {
+        ReadCountingStore counted = new ReadCountingStore(new LocalDirStore(Files.createDirectories(tmp.resolve("r"))));
+        CountDownLatch arrived = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Store gated = new ForwardingStore(counted) { // reads from the object's start wait to be released
+            @Override
+            public ReadHandle openForRead(String key) throws IOException {
+                ReadHandle h = inner.openForRead(key);
+                return new ReadHandle() {
+                    @Override
+                    public long size() {
+                        return h.size();
+                    }
+
+                    @Override
+                    public void readFully(long offset, byte[] dst, int dstOff, int len) throws IOException {
+                        if (offset == 0) {
+                            arrived.countDown();
+                            try {
+                                if (!release.await(30, TimeUnit.SECONDS)) {
+                                    throw new IOException("never released");
+                                }
+                            } catch (InterruptedException e) {
+                                throw new java.io.InterruptedIOException();
+                            }
+                        }
+                        h.readFully(offset, dst, dstOff, len);
+                    }
+
+                    @Override
+                    public void close() throws IOException {
+                        h.close();
+                    }
+                };
+            }
+        };
+        EncryptedStore store = new EncryptedStore(gated, key(7));
+        byte[] plain = random(8, 12 * SegmentCipher.SEGMENT);
+        store.put("data/pack-3", plain);
+        counted.reset();
+        ExecutorService threads = Executors.newFixedThreadPool(2);
+        try (Store.ReadHandle h = store.openForRead("data/pack-3")) {
+            byte[] first = new byte[4 * SegmentCipher.SEGMENT];
+            byte[] second = new byte[4 * SegmentCipher.SEGMENT];
+            Future<?> a = threads.submit(() -> {
+                h.readFully(0, first, 0, first.length);
+                return null;
+            });
+            assertTrue(arrived.await(30, TimeUnit.SECONDS)); // the first run's read waits in the store
+            Thread[] b = new Thread[1];
+            Future<?> bf = threads.submit(() -> {
+                b[0] = Thread.currentThread();
+                h.readFully(6L * SegmentCipher.SEGMENT, second, 0, second.length);
+                return null;
+            });
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while ((b[0] == null || b[0].getState() != Thread.State.WAITING) && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertEquals(Thread.State.WAITING, b[0].getState(), "the second run waits for the header");
+            release.countDown();
+            a.get(30, TimeUnit.SECONDS);
+            bf.get(30, TimeUnit.SECONDS);
+            assertArrayEquals(Arrays.copyOfRange(plain, 0, first.length), first);
+            assertArrayEquals(Arrays.copyOfRange(plain, 6 * SegmentCipher.SEGMENT, 10 * SegmentCipher.SEGMENT), second);
+        } finally {
+            threads.shutdownNow();
+        }
+        assertEquals(List.of(new ReadCountingStore.Read("data/pack-3", 0, SegmentCipher.HEADER
+                        + 4 * SegmentCipher.SEALED),
+                new ReadCountingStore.Read("data/pack-3", SegmentCipher.HEADER + 6L * SegmentCipher.SEALED,
+                        4 * SegmentCipher.SEALED)), counted.reads());
+    }
+
+    private static byte[] key(int seed) {
+        byte[] key = new byte[32];
+        new Random(seed).nextBytes(key);
+        return key;
+    }
+
+    private static byte[] random(int seed, int size) {
+        byte[] b = new byte[size];
+        new Random(seed).nextBytes(b);
+        return b;
     }
 }
