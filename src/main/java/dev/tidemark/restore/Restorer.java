@@ -8,10 +8,7 @@ import dev.tidemark.point.FileEntry;
 import dev.tidemark.point.PathOrder;
 import dev.tidemark.point.TreeSnapshot;
 import dev.tidemark.progress.Progress;
-import dev.tidemark.repo.BlobLocation;
-import dev.tidemark.repo.DamageException;
 import dev.tidemark.scan.FileStat;
-import dev.tidemark.util.Threads;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileSystems;
@@ -20,27 +17,19 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Restores one tree of a point into a target directory.
  *
  * <p>Algorithm, in one pass over the entries: directories are created as they come (each checked with lstat to be
  * a real directory, never a symlink, so nothing is written outside the target whatever the manifest says); symlinks
- * are created as links; files are gathered in windows of {@link #WINDOW}, located, sorted by pack and offset, and
- * written by a pool of threads ({@link TargetFiles}: temp file, verified content, mode, owner, mtime, rename), so each
+ * are created as links; files are handed to {@link FileWindows}, which writes them by a pool of threads in windows
+ * sorted by pack and offset ({@link TargetFiles}: temp file, verified content, mode, owner, mtime, rename), so each
  * pack is read front to back and the packs open at once stay few ({@link BlobReader} bounds them). With
  * {@code mirror}, entries the point does not have are then removed ({@link MirrorPrune}). Directory modes and mtimes
  * are applied last, deepest first, and the file system is synced by the caller.
@@ -49,10 +38,7 @@ import org.slf4j.LoggerFactory;
  * per file, which would make restoring 60,000 small files many times slower.
  */
 public final class Restorer {
-    private static final Logger LOG = LoggerFactory.getLogger(Restorer.class);
     static final String TEMP_PREFIX = TargetFiles.TEMP_PREFIX;
-    /** Files located, sorted by pack and offset, then written, at a time: reads go pack by pack, memory stays flat. */
-    static final int WINDOW = 4096;
 
     /**
      * @param mirror        make the target exactly the point: extra entries are removed
@@ -123,7 +109,7 @@ public final class Restorer {
         return false;
     }
 
-    /** Restores {@code tree} with its entries read from {@code entries} (a manifest, or a point with the journal on top). */
+    /** Restores {@code tree} with its entries from {@code entries} (a manifest, or a point with the journal on top). */
     public Result restore(TreeSnapshot tree, Path target, Entries.Source entries) throws IOException {
         Run run = new Run(tree, target, entries);
         return run.go();
@@ -146,11 +132,8 @@ public final class Restorer {
         private final List<FileEntry> dirsToFinish = new ArrayList<>();
         private final Set<String> finishedDirs = new HashSet<>();
         private final Failures failures;
-        /** Files that landed, and their bytes: what the summary reports (not what was attempted). */
-        private final AtomicLong written = new AtomicLong();
-        private final AtomicLong writtenBytes = new AtomicLong();
-        private final List<FileEntry> window = new ArrayList<>();
-        private volatile boolean aborting;
+        /** The files' writers, made when the walk starts. */
+        private FileWindows writes;
         private long files;
         private long dirs;
         private long links;
@@ -190,8 +173,8 @@ public final class Restorer {
             if (!opts.dryRun()) {
                 finishDirs();
             }
-            return new Result(tree.name(), dest, opts.dryRun() ? files : written.get(), dirs, links,
-                    opts.dryRun() ? bytes : writtenBytes.get(), removed, failures.count(), failures.first());
+            return new Result(tree.name(), dest, opts.dryRun() ? files : writes.written(), dirs, links,
+                    opts.dryRun() ? bytes : writes.writtenBytes(), removed, failures.count(), failures.first());
         }
 
         private boolean selectedPath(String rel) {
@@ -199,9 +182,9 @@ public final class Restorer {
         }
 
         private void writeAll(Progress progress) throws IOException {
-            ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, opts.threads()),
-                    Threads.daemon("tidemark-restore", true));
-            Semaphore inFlight = new Semaphore(Math.max(1, opts.threads()) * 64);
+            // The parents are looked up when a window is written: the map is this thread's, and filled by then.
+            writes = new FileWindows(tree.name(), blobs, target, opts.threads(), failures, progress,
+                    path -> dirEntries.get(SafePaths.parent(path)));
             boolean ok = false;
             try (Entries r = entries.open()) {
                 for (FileEntry e = r.nextOrNull(); e != null; e = r.nextOrNull()) {
@@ -220,26 +203,13 @@ public final class Restorer {
                     } catch (IOException | TidemarkException ex) {
                         fail(e.path() + ": not restored: " + ex.getMessage());
                     }
-                    if (window.size() >= WINDOW) {
-                        dispatch(pool, inFlight, progress);
-                    }
+                    writes.writeIfFull();
                     failures.giveUpIfAllFail(files);
                 }
-                dispatch(pool, inFlight, progress);
+                writes.write();
                 ok = true;
             } finally {
-                pool.shutdown();
-                try {
-                    if (!ok) {
-                        aborting = true;
-                        pool.shutdownNow();
-                    }
-                    while (!pool.awaitTermination(10, TimeUnit.SECONDS)) {
-                        LOG.info("restore {}: waiting for file writes to finish", tree.name());
-                    }
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                }
+                writes.finish(ok);
             }
         }
 
@@ -264,92 +234,10 @@ public final class Restorer {
                     bytes += e.size();
                     if (!opts.dryRun()) {
                         ensureDir(SafePaths.parent(e.path()));
-                        window.add(e);
+                        writes.add(e);
                     }
                 }
                 default -> throw new AssertionError();
-            }
-        }
-
-        /**
-         * Writes the files of the window, ordered by the pack and offset of their content, so that each pack is read
-         * front to back and only a few are open at a time.
-         */
-        private void dispatch(ExecutorService pool, Semaphore inFlight, Progress progress) throws IOException {
-            if (window.isEmpty()) {
-                return;
-            }
-            List<FileEntry> batch = new ArrayList<>(window);
-            window.clear();
-            List<BlobLocation> where = new ArrayList<>(batch.size());
-            List<Integer> order = new ArrayList<>(batch.size());
-            for (int i = 0; i < batch.size(); i++) {
-                FileEntry e = batch.get(i);
-                try {
-                    where.add(blobs.locate(e.key()));
-                    order.add(i);
-                } catch (DamageException ex) {
-                    where.add(null);
-                    fail(e.path() + ": not restored, damaged in the repository: " + ex.getMessage());
-                }
-            }
-            order.sort(Comparator.comparing((Integer i) -> where.get(i).packId())
-                    .thenComparingLong(i -> where.get(i).offset()));
-            List<BlobLocation> sorted = new ArrayList<>(order.size());
-            for (int i : order) {
-                sorted.add(where.get(i));
-            }
-            // Files whose content lies close together in a pack are written by one task from one read of their
-            // span (one GET of up to 4 MiB from an object store, instead of one per file or window).
-            int from = 0;
-            for (int to : BlobReader.runEnds(sorted)) {
-                List<BlobLocation> run = sorted.subList(from, to);
-                List<FileEntry> files = new ArrayList<>(run.size());
-                List<FileEntry> parents = new ArrayList<>(run.size()); // looked up here: the map is this thread's
-                for (int k = from; k < to; k++) {
-                    FileEntry e = batch.get(order.get(k));
-                    files.add(e);
-                    parents.add(dirEntries.get(SafePaths.parent(e.path())));
-                }
-                from = to;
-                inFlight.acquireUninterruptibly();
-                pool.execute(() -> {
-                    int[] reached = {0};
-                    try {
-                        blobs.readRun(run, (k, content) -> {
-                            reached[0] = k + 1;
-                            writeOne(files.get(k), parents.get(k), content, progress);
-                        });
-                    } catch (IOException | RuntimeException ex) {
-                        // the run could not be read at all (the store failed, not a blob): each file left says so
-                        for (int k = reached[0]; k < files.size() && !aborting; k++) {
-                            fail(files.get(k).path() + ": not restored: " + dev.tidemark.util.Problems.reason(ex));
-                        }
-                    } finally {
-                        inFlight.release();
-                    }
-                });
-            }
-        }
-
-        /** Writes one file of a run; a failure is the file's own, reported, and the run goes on. */
-        private void writeOne(FileEntry e, FileEntry parent, BlobReader.Blob content, Progress progress) {
-            if (aborting) {
-                return;
-            }
-            try {
-                target.writeFile(e, content, parent);
-                progress.add(1, e.size());
-                written.incrementAndGet();
-                writtenBytes.addAndGet(e.size());
-            } catch (DamageException ex) {
-                fail(e.path() + ": not restored, damaged in the repository: " + ex.getMessage());
-            } catch (IOException | RuntimeException ex) {
-                if (!aborting) { // when aborting, the reason is reported once, by the aborter
-                    fail(e.path() + ": not restored: " + dev.tidemark.util.Problems.reason(ex)
-                            + (ex instanceof java.nio.file.FileSystemException f && f.getFile() != null
-                            ? " (" + f.getFile() + ")" : ""));
-                }
             }
         }
 

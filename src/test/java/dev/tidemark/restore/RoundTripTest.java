@@ -93,6 +93,26 @@ class RoundTripTest {
         Trees.assertSame(snapshot.resolve("facedata"), src);
     }
 
+    /** Files are written a window at a time, the windows growing: every file lands, across the windows' edges. */
+    @Test
+    void moreFilesThanTwoWindowsAllLand() throws Exception {
+        Env env = new Env(tmp, "facedata");
+        Path src = env.tree("facedata");
+        int files = FileWindows.FIRST_WINDOW * 3 + 1; // windows of 4096 and 8192 files, then one
+        Random r = new Random(11);
+        for (int i = 0; i < files; i++) {
+            Path p = src.resolve("p" + (i % 97)).resolve("crop" + i + ".jpg");
+            Files.createDirectories(p.getParent());
+            Trees.write(p, r, 20 + r.nextInt(400));
+        }
+        env.ok("init");
+        env.ok("point");
+        Path out = tmp.resolve("out");
+        Cli.Result res = env.ok("restore", "latest", "--to", out.toString(), "--no-sync");
+        Trees.assertSame(src, out.resolve("facedata"));
+        assertTrue(res.out().contains(String.valueOf(files).replaceAll("(\\d)(?=(\\d{3})+$)", "$1,")), res.out());
+    }
+
     @Test
     void pathFilterRestoresOnlyMatchingEntriesWithTheirParents() throws Exception {
         Env env = new Env(tmp, "qr");
