@@ -72,6 +72,23 @@ public final class S3Clients {
         t.start();
     }
 
+    /**
+     * As {@link #warmUp}, and waits for it (at most 10 s). The launcher's run that records the class-data archive
+     * calls it last, so the archive holds the S3 client's classes whichever command ran first: an S3 restore of the
+     * 60,000-file tree took 3.6-4.0 s with an archive a local point had recorded, 3.1-3.3 s with these in it.
+     */
+    public static void warmUpAndWait() {
+        warmUp();
+        Thread t = warming;
+        if (t != null) {
+            try {
+                t.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
     static S3Client create(S3Location where, AwsCredentialsProvider credentials, int maxAttempts) {
         Thread t = warming;
         if (t != null) {
