@@ -14,6 +14,12 @@ public final class ReadCountingStore extends ForwardingStore {
 
     private final List<Read> reads = Collections.synchronizedList(new ArrayList<>());
     private final List<String> opens = Collections.synchronizedList(new ArrayList<>());
+    private volatile ReadHook hook = r -> { };
+
+    /** Runs before each read, once it is recorded: it may wait or fail (tests of readers on several threads). */
+    public interface ReadHook {
+        void before(Read r) throws IOException;
+    }
 
     public ReadCountingStore(Store inner) {
         super(inner);
@@ -38,6 +44,11 @@ public final class ReadCountingStore extends ForwardingStore {
         }
     }
 
+    /** Sets what runs before each read from now on. */
+    public void beforeEachRead(ReadHook h) {
+        this.hook = h;
+    }
+
     public void reset() {
         reads.clear();
         opens.clear();
@@ -55,7 +66,9 @@ public final class ReadCountingStore extends ForwardingStore {
 
             @Override
             public void readFully(long offset, byte[] dst, int dstOff, int len) throws IOException {
-                reads.add(new Read(key, offset, len));
+                Read r = new Read(key, offset, len);
+                reads.add(r);
+                hook.before(r);
                 h.readFully(offset, dst, dstOff, len);
             }
 

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.tidemark.repo.DamageException;
 import dev.tidemark.repo.store.LocalDirStore;
 import dev.tidemark.repo.store.Store;
-import dev.tidemark.testing.ForwardingStore;
 import dev.tidemark.testing.ReadCountingStore;
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -129,39 +128,19 @@ class SegmentReadsTest {
         ReadCountingStore counted = new ReadCountingStore(new LocalDirStore(Files.createDirectories(tmp.resolve("r"))));
         CountDownLatch arrived = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
-        Store gated = new ForwardingStore(counted) { // reads from the object's start wait to be released
-            @Override
-            public ReadHandle openForRead(String key) throws IOException {
-                ReadHandle h = inner.openForRead(key);
-                return new ReadHandle() {
-                    @Override
-                    public long size() {
-                        return h.size();
+        counted.beforeEachRead(r -> { // reads from the object's start wait to be released
+            if (r.offset() == 0) {
+                arrived.countDown();
+                try {
+                    if (!release.await(30, TimeUnit.SECONDS)) {
+                        throw new IOException("never released");
                     }
-
-                    @Override
-                    public void readFully(long offset, byte[] dst, int dstOff, int len) throws IOException {
-                        if (offset == 0) {
-                            arrived.countDown();
-                            try {
-                                if (!release.await(30, TimeUnit.SECONDS)) {
-                                    throw new IOException("never released");
-                                }
-                            } catch (InterruptedException e) {
-                                throw new java.io.InterruptedIOException();
-                            }
-                        }
-                        h.readFully(offset, dst, dstOff, len);
-                    }
-
-                    @Override
-                    public void close() throws IOException {
-                        h.close();
-                    }
-                };
+                } catch (InterruptedException e) {
+                    throw new java.io.InterruptedIOException();
+                }
             }
-        };
-        EncryptedStore store = new EncryptedStore(gated, key(7));
+        });
+        EncryptedStore store = new EncryptedStore(counted, key(7));
         byte[] plain = random(8, 12 * SegmentCipher.SEGMENT);
         store.put("data/pack-3", plain);
         counted.reset();
