@@ -48,6 +48,12 @@ public final class Main implements Runnable {
     private static final java.util.Set<String> INDEX_COMMANDS = java.util.Set.of("point", "restore", "run", "forget",
             "prune", "index");
 
+    /**
+     * Set by {@code bin/tidemark} on the run that records the class-data archive (the first after a build): the
+     * S3 client's classes are loaded at the end of it too, whatever the command, so that they are in the archive.
+     */
+    static final String RECORDING_CLASS_ARCHIVE = "tidemark.recordingClassArchive";
+
     /** The subcommands, in the order the usage lists them (the annotation above, which tools read too). */
     static final List<Class<?>> COMMANDS = List.of(Main.class.getAnnotation(Command.class).subcommands());
 
@@ -244,12 +250,6 @@ public final class Main implements Runnable {
         }
         System.exit(code);
     }
-
-    /**
-     * Set by {@code bin/tidemark} on the run that records the class-data archive (the first after a build): the
-     * S3 client's classes are loaded at the end of it too, whatever the command, so that they are in the archive.
-     */
-    static final String RECORDING_CLASS_ARCHIVE = "tidemark.recordingClassArchive";
 
     private static void internalError(String where, Throwable e) {
         System.err.println("tidemark: internal error" + (where.isEmpty() ? "" : " " + where) + " (" + e

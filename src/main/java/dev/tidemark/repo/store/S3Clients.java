@@ -75,7 +75,8 @@ public final class S3Clients {
     /**
      * As {@link #warmUp}, and waits for it (at most 10 s). The launcher's run that records the class-data archive
      * calls it last, so the archive holds the S3 client's classes whichever command ran first: an S3 restore of the
-     * 60,000-file tree took 3.6-4.0 s with an archive a local point had recorded, 3.1-3.3 s with these in it.
+     * 60,000-file tree took 4.06-4.12 s with an archive a small local point had recorded, 3.73-4.14 s (median 3.88)
+     * with these added, 3.71-3.82 s with one an S3 point had recorded (four alternating runs each).
      */
     public static void warmUpAndWait() {
         warmUp();
