@@ -4,6 +4,7 @@ import dev.tidemark.TidemarkException;
 import dev.tidemark.config.Config;
 import dev.tidemark.config.ConfigLoader;
 import dev.tidemark.repo.Repository;
+import dev.tidemark.repo.store.S3Capabilities;
 import dev.tidemark.repo.store.S3Store;
 import dev.tidemark.repo.store.Store;
 import java.nio.file.Files;
@@ -97,6 +98,14 @@ final class InitCommand implements Callable<Integer> {
         try (Store store = config.openStore()) {
             if (store instanceof S3Store s3) {
                 s3.check(); // the bucket is there and takes these credentials, before anything is written
+                // What the server really does with each request the repository needs, before it holds anything:
+                // a server that cannot hold it is refused here in one line (exit 2), nothing written.
+                S3Capabilities found = s3.probe();
+                if (!found.conditionalWrites()) {
+                    spec.commandLine().getErr().println("tidemark: note: " + config.repository() + " has no "
+                            + "conditional writes; with \"conditionalWrites\": false every writer takes the "
+                            + "repository alone (one point, daemon or prune at a time, across all hosts)");
+                }
             }
             Repository repo = encrypt
                     ? Repository.initEncrypted(store, Clock.systemUTC(), Repository.DEFAULT_PACK_SIZE, password)

@@ -118,6 +118,9 @@ public final class Main implements Runnable {
             if (ex instanceof TidemarkException te) {
                 code = te.exitCode();
                 msg = te.getMessage();
+            } else if (ex instanceof dev.tidemark.repo.store.S3CompatibilityException) {
+                code = ExitCode.USAGE; // the server or its settings must change; the repository is not damaged
+                msg = ex.getMessage();
             } else if (ex instanceof DamageException) {
                 code = ExitCode.DAMAGED;
                 msg = "repository damage: " + ex.getMessage() + "; run 'tidemark verify --read-data'";

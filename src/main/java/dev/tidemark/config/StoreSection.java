@@ -21,7 +21,8 @@ final class StoreSection {
     }
 
     record RawS3(@JsonProperty("endpoint") String endpoint, @JsonProperty("region") String region,
-                 @JsonProperty("pathStyle") Boolean pathStyle) {
+                 @JsonProperty("pathStyle") Boolean pathStyle,
+                 @JsonProperty("conditionalWrites") Boolean conditionalWrites) {
     }
 
     private StoreSection() {
@@ -45,6 +46,7 @@ final class StoreSection {
         URI endpoint = null;
         String region = null;
         Boolean pathStyle = null;
+        boolean conditionalWrites = true;
         if (s3 != null) {
             if (s3.endpoint() != null) {
                 try {
@@ -62,10 +64,12 @@ final class StoreSection {
             }
             region = s3.region();
             pathStyle = s3.pathStyle();
+            conditionalWrites = s3.conditionalWrites() == null || s3.conditionalWrites();
         }
         try {
             // A server of one's own (an endpoint) addresses buckets in the path; AWS by host name.
-            return S3Location.parse(value, endpoint, region, pathStyle != null ? pathStyle : endpoint != null);
+            return S3Location.parse(value, endpoint, region, pathStyle != null ? pathStyle : endpoint != null,
+                    conditionalWrites);
         } catch (IllegalArgumentException e) {
             throw bad(file, at + "repository", e.getMessage());
         }

@@ -180,6 +180,11 @@ final class HostStore implements Store {
     }
 
     @Override
+    public boolean createsOnlyIfAbsent() {
+        return inner.createsOnlyIfAbsent();
+    }
+
+    @Override
     public String location() {
         return inner.location();
     }

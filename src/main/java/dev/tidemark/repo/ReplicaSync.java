@@ -32,7 +32,9 @@ import java.util.concurrent.Future;
  * Locks and leases are the primary's own and are never copied.
  */
 public final class ReplicaSync {
-    private static final Set<String> SKIPPED = Set.of(WriterLock.PREFIX, DeferredDeletes.LEASES);
+    /** Locks and leases are the primary's own; probe objects are a server probe's, in flight or left by a crash. */
+    private static final Set<String> SKIPPED = Set.of(WriterLock.PREFIX, DeferredDeletes.LEASES,
+            dev.tidemark.repo.store.S3Probe.PREFIX);
     /** Objects that the repository replaces in place; copied whenever their bytes differ. */
     private static final Set<String> MUTABLE = Set.of(Repository.VERSION_KEY, "journal-horizon");
 

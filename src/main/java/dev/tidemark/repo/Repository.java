@@ -99,8 +99,12 @@ public final class Repository {
         requireEmpty(store);
         RepositoryConfig cfg = newConfig(clock, packSize);
         // config before version: a repository without a version file is not yet a repository.
-        store.put(CONFIG_KEY, CheckedRecord.seal(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(cfg)));
-        store.put(VERSION_KEY, (VERSION_PREFIX + FORMAT + "\n").getBytes(StandardCharsets.US_ASCII));
+        byte[] config = CheckedRecord.seal(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(cfg));
+        store.put(CONFIG_KEY, config);
+        byte[] version = (VERSION_PREFIX + FORMAT + "\n").getBytes(StandardCharsets.US_ASCII);
+        store.put(VERSION_KEY, version);
+        readBack(store, CONFIG_KEY, config);
+        readBack(store, VERSION_KEY, version);
         return new Repository(store, cfg, FORMAT, null).forHost(Lease.hostName());
     }
 
@@ -115,9 +119,26 @@ public final class Repository {
         String keyId = Keys.add(raw, master, password, clock.instant());
         EncryptedStore store = new EncryptedStore(raw, master);
         RepositoryConfig cfg = newConfig(clock, packSize);
-        store.put(CONFIG_KEY, CheckedRecord.seal(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(cfg)));
-        raw.put(VERSION_KEY, (VERSION_PREFIX + ENCRYPTED_FORMAT + "\n").getBytes(StandardCharsets.US_ASCII));
+        byte[] config = CheckedRecord.seal(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(cfg));
+        store.put(CONFIG_KEY, config);
+        byte[] version = (VERSION_PREFIX + ENCRYPTED_FORMAT + "\n").getBytes(StandardCharsets.US_ASCII);
+        raw.put(VERSION_KEY, version);
+        readBack(store, CONFIG_KEY, config);
+        readBack(raw, VERSION_KEY, version);
         return new Repository(store, cfg, FORMAT, keyId).forHost(Lease.hostName());
+    }
+
+    /**
+     * {@code init} reads back what it wrote before it says the repository exists: a store that keeps something
+     * other than what it was given (an S3 server that stores an upload's framing) is found now, as what it is.
+     */
+    private static void readBack(Store store, String key, byte[] written) throws IOException {
+        byte[] back = store.get(key);
+        if (!java.util.Arrays.equals(written, back)) {
+            throw TidemarkException.failed("wrote the repository's " + key + " object to " + store.location()
+                    + " and read back " + back.length + " bytes that differ from the " + written.length + " written: "
+                    + "the store does not keep what it is given; nothing was damaged, but do not use it as it is");
+        }
     }
 
     /**

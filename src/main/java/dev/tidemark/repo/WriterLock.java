@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
  * only for an exclusive lock, or for a shared one of the same host (one writer per host's journal). Two racing
  * writers that conflict may both back off, never both proceed. A stale lock (see {@link Lease#staleReason}) is
  * removed with a warning. Locks written before shared ones existed say nothing of it and count as exclusive, so
- * an older tidemark and this one never write at once.
+ * an older tidemark and this one never write at once. On a store that cannot create only if absent atomically (an S3
+ * server without conditional writes, {@link Store#createsOnlyIfAbsent}) a shared lock is taken exclusively.
  *
  * <p>A shared lock can be made exclusive for a while ({@link #tryExclusive}): a second, exclusive lock object
  * beside it, taken only when no other writer is there. The daemon does this for pack compaction and prune.
@@ -89,6 +90,10 @@ public final class WriterLock implements AutoCloseable {
      */
     public static WriterLock acquireShared(Store store, Clock clock, String command, String host, Duration wait)
             throws IOException {
+        if (!store.createsOnlyIfAbsent()) {
+            // Without atomic create-only-if-absent two writers could both take one point id: one at a time.
+            return acquire(store, clock, command);
+        }
         Lease mine = Lease.create(store, PREFIX, clock, command, true, host);
         mine.startHeartbeat();
         long deadline = System.nanoTime() + wait.toNanos();

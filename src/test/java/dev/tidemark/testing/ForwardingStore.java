@@ -106,6 +106,11 @@ public abstract class ForwardingStore implements Store {
     }
 
     @Override
+    public boolean createsOnlyIfAbsent() {
+        return inner.createsOnlyIfAbsent();
+    }
+
+    @Override
     public String location() {
         return inner.location();
     }

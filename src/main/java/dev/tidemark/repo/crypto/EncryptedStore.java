@@ -165,6 +165,11 @@ public final class EncryptedStore implements Store {
     }
 
     @Override
+    public boolean createsOnlyIfAbsent() {
+        return inner.createsOnlyIfAbsent();
+    }
+
+    @Override
     public String location() {
         return inner.location();
     }

@@ -12,7 +12,9 @@ import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.http.apache5.Apache5HttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.retries.api.BackoffStrategy;
+import software.amazon.awssdk.services.s3.LegacyMd5Plugin;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3Configuration;
 
 /** How tidemark talks to S3: one place for credentials, timeouts and retries. */
 public final class S3Clients {
@@ -59,7 +61,7 @@ public final class S3Clients {
                 return;
             }
             S3Location nowhere = new S3Location("tidemark-warm-up", "", java.net.URI.create("http://127.0.0.1:" + port),
-                    "us-east-1", true);
+                    "us-east-1", true, true);
             try (S3Client c = build(nowhere, software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
                     software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create("warm-up", "warm-up")), 1)) {
                 c.headObject(r -> r.bucket(nowhere.bucket()).key("warm-up"));
@@ -129,7 +131,14 @@ public final class S3Clients {
                 // Checksums only where the API requires them: every object tidemark writes carries its own, and
                 // many S3-compatible servers refuse the newer trailing-checksum uploads.
                 .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
-                .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
+                .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
+                // No aws-chunked uploads: over http:// the SDK otherwise frames every PUT and part in signed chunks
+                // (STREAMING-AWS4-HMAC-SHA256-PAYLOAD, content-encoding aws-chunked), and a server that does not
+                // decode them (s3rver) stores the framing as the object's bytes. A whole-body signature instead.
+                .serviceConfiguration(S3Configuration.builder().chunkedEncodingEnabled(false).build())
+                // Content-MD5 on the requests that S3 once required it for (multi-object delete): since SDK 2.30
+                // they carry a CRC32 instead, which Ceph RGW and older MinIO refuse.
+                .addPlugin(LegacyMd5Plugin.create());
         if (where.endpoint() != null) {
             b.endpointOverride(where.endpoint());
         }

@@ -13,9 +13,13 @@ import java.util.regex.Pattern;
  * @param endpoint  the server, or null for AWS
  * @param region    the region (servers that ignore it take any)
  * @param pathStyle address the bucket in the path
+ * @param conditionalWrites the server keeps {@code If-None-Match: *} on a PUT (the config's
+ *                  {@code s3.conditionalWrites}, default true). False: it does not, and tidemark creates objects
+ *                  only-if-absent by a look-up, a write and a read-back, which is safe for one writer only, so every
+ *                  writer lock is taken exclusively ({@link Store#createsOnlyIfAbsent})
  */
-public record S3Location(String bucket, String prefix, URI endpoint, String region, boolean pathStyle)
-        implements StoreLocation {
+public record S3Location(String bucket, String prefix, URI endpoint, String region, boolean pathStyle,
+                         boolean conditionalWrites) implements StoreLocation {
     public static final String SCHEME = "s3://";
     // The bucket rules S3 gives: 3-63 of a-z 0-9 . -, starting and ending with a letter or digit.
     private static final Pattern BUCKET = Pattern.compile("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]");
@@ -29,6 +33,12 @@ public record S3Location(String bucket, String prefix, URI endpoint, String regi
      * write instead.
      */
     public static S3Location parse(String repository, URI endpoint, String region, boolean pathStyle) {
+        return parse(repository, endpoint, region, pathStyle, true);
+    }
+
+    /** As {@link #parse(String, URI, String, boolean)}, saying whether the server keeps conditional writes. */
+    public static S3Location parse(String repository, URI endpoint, String region, boolean pathStyle,
+                                   boolean conditionalWrites) {
         String rest = repository.substring(SCHEME.length());
         int slash = rest.indexOf('/');
         String bucket = slash < 0 ? rest : rest.substring(0, slash);
@@ -49,7 +59,7 @@ public record S3Location(String bucket, String prefix, URI endpoint, String regi
             }
         }
         return new S3Location(bucket, prefix, endpoint, region == null || region.isBlank() ? "us-east-1" : region,
-                pathStyle);
+                pathStyle, conditionalWrites);
     }
 
     /** Credentials the AWS way ({@link S3Clients#awsWay}). */
@@ -60,7 +70,12 @@ public record S3Location(String bucket, String prefix, URI endpoint, String regi
 
     /** The same bucket and prefix through another endpoint (a proxy, a replica's server). */
     public S3Location withEndpoint(URI other) {
-        return new S3Location(bucket, prefix, other, region, pathStyle);
+        return new S3Location(bucket, prefix, other, region, pathStyle, conditionalWrites);
+    }
+
+    /** The server, for messages: the endpoint, or AWS's region. */
+    String server() {
+        return endpoint != null ? endpoint.toString() : "S3 (" + region + ")";
     }
 
     /** The object name of a repository key. */
@@ -78,8 +93,13 @@ public record S3Location(String bucket, String prefix, URI endpoint, String regi
         return prefix.isEmpty() ? keyPrefix : prefix + "/" + keyPrefix;
     }
 
+    /** {@code s3://bucket/prefix}, without the server. */
+    public String url() {
+        return SCHEME + bucket + (prefix.isEmpty() ? "" : "/" + prefix);
+    }
+
     @Override
     public String toString() {
-        return SCHEME + bucket + (prefix.isEmpty() ? "" : "/" + prefix) + (endpoint == null ? "" : " at " + endpoint);
+        return url() + (endpoint == null ? "" : " at " + endpoint);
     }
 }

@@ -50,12 +50,18 @@ public final class S3Store implements Store {
     private static final int IN_MEMORY = 1 << 20;
     private static final Duration STRAY_GRACE = Duration.ofHours(1);
     private static final int DELETE_BATCH = 1000;
+    /** The probe's record: {@code <state>/upload.s3-server.json} for the repository, one per replica likewise. */
+    public static final String PROBE_RECORD_SUFFIX = ".s3-server.json";
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(S3Store.class);
 
     private final S3Location where;
     private final S3Client s3;
     private final Path spool;
     private final S3Errors errors;
     private final ExecutorService parts;
+    /** What the probe found, beside the spool; read or made before the first write ({@link #beforeWrite}). */
+    private final Path probeRecord;
+    private volatile S3Capabilities capabilities;
 
     /**
      * @param where       the bucket and prefix
@@ -72,6 +78,7 @@ public final class S3Store implements Store {
         this.s3 = S3Clients.create(where, credentials, maxAttempts);
         this.spool = spool;
         this.errors = new S3Errors(where);
+        this.probeRecord = spool == null ? null : spool.resolveSibling(spool.getFileName() + PROBE_RECORD_SUFFIX);
         this.parts = Executors.newFixedThreadPool(UPLOAD_THREADS, r -> {
             Thread t = new Thread(r, "s3-upload");
             t.setDaemon(true);
@@ -81,6 +88,74 @@ public final class S3Store implements Store {
 
     S3Client client() {
         return s3;
+    }
+
+    S3Location where() {
+        return where;
+    }
+
+    @Override
+    public boolean createsOnlyIfAbsent() {
+        return where.conditionalWrites();
+    }
+
+    /**
+     * Probes the server ({@link S3Probe}) now, records what it found beside the spool, and refuses a server that
+     * cannot hold the repository with these settings ({@link S3CompatibilityException}). {@code init} calls it
+     * before writing anything; every other write calls {@link #beforeWrite}, which probes only once per state
+     * directory and location.
+     */
+    public S3Capabilities probe() throws IOException {
+        S3Capabilities c = S3Probe.run(this, java.time.Clock.systemUTC());
+        if (probeRecord != null) {
+            try {
+                dev.tidemark.util.LocalFiles.writeAtomically(probeRecord,
+                        dev.tidemark.util.Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(c));
+            } catch (IOException e) {
+                LOG.warn("could not record what {} can do in {}: {}", location(), probeRecord, e.toString());
+            }
+        }
+        refuseIfMissing(c);
+        capabilities = c;
+        return c;
+    }
+
+    /** What the last probe from this state directory found for this location, or null. */
+    public static S3Capabilities recorded(Path record) {
+        try {
+            return dev.tidemark.util.Json.MAPPER.readValue(java.nio.file.Files.readAllBytes(record),
+                    S3Capabilities.class);
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    private void refuseIfMissing(S3Capabilities c) throws S3CompatibilityException {
+        S3Capabilities.Finding f = c.refusal(where.conditionalWrites());
+        if (f != null) {
+            throw new S3CompatibilityException("S3 server " + where.server() + (c.server() == null ? ""
+                    : " (" + c.server() + ")") + " cannot hold repository " + where.url() + ": " + f.capability()
+                    + ": it " + f.detail());
+        }
+    }
+
+    /** Before the first write through this store: the probe's record, or a probe (once per state directory). */
+    private void beforeWrite() throws IOException {
+        if (capabilities != null) {
+            return;
+        }
+        synchronized (this) {
+            if (capabilities != null) {
+                return;
+            }
+            S3Capabilities c = probeRecord == null ? null : recorded(probeRecord);
+            if (c != null && c.location().equals(location())) {
+                refuseIfMissing(c);
+                capabilities = c;
+            } else {
+                probe();
+            }
+        }
     }
 
     S3Errors errors() {
@@ -110,18 +185,27 @@ public final class S3Store implements Store {
     }
 
     @Override
-    public Upload upload() {
+    public Upload upload() throws IOException {
+        beforeWrite();
         return new S3Upload(this, new SpoolBuffer(spool, IN_MEMORY));
     }
 
     @Override
     public byte[] get(String key) throws IOException {
+        software.amazon.awssdk.core.ResponseBytes<software.amazon.awssdk.services.s3.model.GetObjectResponse> b;
         try {
-            return s3.getObject(r -> r.bucket(where.bucket()).key(objectKey(key)), ResponseTransformer.toBytes())
-                    .asByteArray();
+            b = s3.getObject(r -> r.bucket(where.bucket()).key(objectKey(key)), ResponseTransformer.toBytes());
         } catch (SdkException e) {
             throw errors.of("read", key, e);
         }
+        byte[] bytes = b.asByteArray();
+        if (awsChunked(b.response())) {
+            throw errors.awsChunked(key, "content-encoding: " + b.response().contentEncoding());
+        }
+        if (S3Errors.looksAwsChunked(bytes)) {
+            throw errors.awsChunked(key, "its bytes start '" + S3Errors.firstChunkLine(bytes) + "'");
+        }
+        return bytes;
     }
 
     @Override
@@ -153,7 +237,12 @@ public final class S3Store implements Store {
         }
         String range = "bytes=" + offset + "-" + (offset + len - 1);
         for (int attempt = 0; ; attempt++) {
-            try (InputStream in = s3.getObject(r -> r.bucket(where.bucket()).key(objectKey(key)).range(range))) {
+            try (software.amazon.awssdk.core.ResponseInputStream<software.amazon.awssdk.services.s3.model
+                    .GetObjectResponse> in = s3.getObject(r -> r.bucket(where.bucket()).key(objectKey(key))
+                    .range(range))) {
+                if (awsChunked(in.response())) {
+                    throw errors.awsChunked(key, "content-encoding: " + in.response().contentEncoding());
+                }
                 int n = in.readNBytes(dst, dstOff, len);
                 if (n != len) {
                     throw new java.io.EOFException(key + " in " + location() + ": " + len + " bytes at " + offset
@@ -162,7 +251,7 @@ public final class S3Store implements Store {
                 return;
             } catch (SdkException e) {
                 throw errors.of("read", key, e); // the client's own retries are spent
-            } catch (java.io.EOFException e) {
+            } catch (java.io.EOFException | S3CompatibilityException e) {
                 throw e;
             } catch (IOException e) {
                 if (attempt >= S3ObjectStream.REOPENS) {
@@ -171,6 +260,11 @@ public final class S3Store implements Store {
                 }
             }
         }
+    }
+
+    /** Whether the server says it returns the object as an aws-chunked body (it kept the framing of the upload). */
+    static boolean awsChunked(software.amazon.awssdk.services.s3.model.GetObjectResponse r) {
+        return r.contentEncoding() != null && r.contentEncoding().contains("aws-chunked");
     }
 
     /** A stream over {@code key} from {@code offset} to its end. */
@@ -219,6 +313,7 @@ public final class S3Store implements Store {
 
     @Override
     public void delete(String key) throws IOException {
+        beforeWrite();
         try {
             s3.deleteObject(r -> r.bucket(where.bucket()).key(objectKey(key)));
         } catch (SdkException e) {
@@ -231,6 +326,7 @@ public final class S3Store implements Store {
 
     @Override
     public void delete(Collection<String> keys) throws IOException {
+        beforeWrite();
         List<ObjectIdentifier> batch = new ArrayList<>(Math.min(keys.size(), DELETE_BATCH));
         for (String k : keys) {
             batch.add(ObjectIdentifier.builder().key(objectKey(k)).build());
@@ -262,8 +358,12 @@ public final class S3Store implements Store {
 
     @Override
     public int removeStrayTemporaries() throws IOException {
+        beforeWrite();
         Instant before = Instant.now().minus(STRAY_GRACE);
         int removed = 0;
+        if (!capabilities.can(S3Probe.LIST_UPLOADS)) {
+            return SpoolBuffer.removeStray(spool, STRAY_GRACE); // said by the probe, and by status
+        }
         try {
             for (MultipartUpload u : s3.listMultipartUploadsPaginator(r -> r.bucket(where.bucket())
                     .prefix(where.listPrefix(""))).uploads()) {

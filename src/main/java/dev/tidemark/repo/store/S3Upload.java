@@ -59,6 +59,9 @@ final class S3Upload implements Store.Upload {
         String objectKey = store.objectKey(key);
         buf.finish();
         try {
+            if (ifAbsent && !store.createsOnlyIfAbsent()) {
+                return emulatedIfAbsent(key, objectKey);
+            }
             if (buf.size() <= S3Store.SINGLE_PUT) {
                 byte[] inMemory = buf.bytes(); // a copy each call: taken once
                 RequestBody body = inMemory != null ? RequestBody.fromBytes(inMemory)
@@ -83,6 +86,34 @@ final class S3Upload implements Store.Upload {
             done = true;
             buf.discard();
         }
+    }
+
+    /**
+     * Create-only-if-absent on a server without conditional writes ({@code s3.conditionalWrites: false}): a look-up,
+     * a plain write, and a read-back that must find these bytes. Exact while one process writes, which the writer
+     * lock ensures on such a store (every lock exclusive); the read-back still catches a writer that broke in.
+     */
+    private boolean emulatedIfAbsent(String key, String objectKey) throws IOException {
+        if (store.size(key).isPresent()) {
+            return ours(key);
+        }
+        if (buf.size() <= S3Store.SINGLE_PUT) {
+            byte[] inMemory = buf.bytes();
+            try {
+                s3.putObject(r -> r.bucket(store.bucket()).key(objectKey).contentLength(buf.size()),
+                        inMemory != null ? RequestBody.fromBytes(inMemory) : RequestBody.fromFile(buf.file()));
+            } catch (SdkException e) {
+                throw store.errors().of("write", key, e);
+            }
+        } else {
+            multipart(key, objectKey, false);
+        }
+        if (!ours(key)) {
+            throw new IOException(key + " in " + store.location() + " was replaced by another writer as it was "
+                    + "created (this server has no conditional writes, \"conditionalWrites\": false): run one "
+                    + "tidemark writer at a time against it");
+        }
+        return true;
     }
 
     private boolean multipart(String key, String objectKey, boolean ifAbsent) throws IOException {

@@ -86,6 +86,16 @@ public interface Store extends AutoCloseable {
      */
     int removeStrayTemporaries() throws IOException;
 
+    /**
+     * Whether {@link Upload#commitIfAbsent} is atomic against other processes (the contract above). False for an S3
+     * server without conditional writes (configured {@code s3.conditionalWrites: false}): there it is a look-up, a
+     * write and a read-back, exact only while one process writes, so {@code WriterLock} takes every writer lock
+     * exclusively on such a store. Decorators must pass it on.
+     */
+    default boolean createsOnlyIfAbsent() {
+        return true;
+    }
+
     /** Where this store is, for messages. */
     String location();
 

@@ -116,6 +116,7 @@ class S3FaultTest {
         try (FaultyS3Proxy proxy = new FaultyS3Proxy(server.endpoint);
              S3Store store = new S3Store(server.location(bucket, "r").withEndpoint(proxy.endpoint()),
                      S3Server.credentials(), tmp.resolve("spool"))) {
+            store.probe(); // before any fault: the requests counted below are the test's own
             java.util.concurrent.atomic.AtomicInteger puts = new java.util.concurrent.atomic.AtomicInteger();
             // The first PUT of each key reaches the server and commits, but its answer never comes back: the
             // client asks again and meets its own object.
