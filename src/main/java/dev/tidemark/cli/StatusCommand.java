@@ -7,6 +7,8 @@ import dev.tidemark.config.Config;
 import dev.tidemark.daemon.Control;
 import dev.tidemark.point.PointStore;
 import dev.tidemark.point.RestorePoint;
+import dev.tidemark.repo.store.S3Capabilities;
+import dev.tidemark.repo.store.S3Store;
 import dev.tidemark.util.Json;
 import dev.tidemark.util.Sizes;
 import java.io.PrintWriter;
@@ -56,10 +58,15 @@ final class StatusCommand implements Callable<Integer> {
                             String.valueOf(binlog.end()), "completeTo", binlog.checked().toString(), "gaps",
                             binlog.gaps().size()));
                 }
+                List<Map<String, Object>> probed = s3Servers(config);
+                if (!probed.isEmpty()) {
+                    m.put("s3Servers", probed);
+                }
                 w.println(Json.MAPPER.writeValueAsString(m));
             } else {
                 w.printf("daemon: not running (no answer on %s)%nlatest restore point: %s%n", config.controlSocket(),
                         latest);
+                printS3Servers(w, config);
                 if (!binlog.isEmpty()) {
                     w.printf("binlog: not followed; archived to %s, complete to %s%s%n", binlog.end(), binlog.checked(),
                             binlog.gaps().isEmpty() ? "" : "; " + binlog.gaps().size() + " gap(s)");
@@ -70,6 +77,10 @@ final class StatusCommand implements Callable<Integer> {
         }
         JsonNode st = reply.path("status");
         if (json) {
+            List<Map<String, Object>> probed = s3Servers(config);
+            if (!probed.isEmpty() && st instanceof com.fasterxml.jackson.databind.node.ObjectNode o) {
+                o.set("s3Servers", Json.MAPPER.valueToTree(probed));
+            }
             w.println(Json.MAPPER.writeValueAsString(st));
             return st.path("healthy").asBoolean() ? 0 : ExitCode.FAILED.code();
         }
@@ -120,12 +131,48 @@ final class StatusCommand implements Callable<Integer> {
                     r.has("lastError") ? "; " + r.path("lastError").asText()
                             : r.has("keptBy") ? " (" + r.path("keptBy").asText() + ")" : "");
         }
+        printS3Servers(w, config);
         w.printf("resident memory: %s%n", Sizes.bytes(st.path("residentBytes").asLong()));
         if (st.hasNonNull("statusPage")) {
             w.printf("status page: %s (metrics: %smetrics)%n", st.path("statusPage").asText(),
                     st.path("statusPage").asText());
         }
         return st.path("healthy").asBoolean() ? 0 : ExitCode.FAILED.code();
+    }
+
+    /**
+     * What the capability probe found for each S3 store of the config (the repository, then each replica), as this
+     * state directory recorded it ({@link S3Store#probe}); stores never written from here have no record.
+     */
+    static List<Map<String, Object>> s3Servers(Config config) {
+        List<Map<String, Object>> out = new java.util.ArrayList<>();
+        java.util.LinkedHashMap<String, java.nio.file.Path> records = new java.util.LinkedHashMap<>();
+        records.put("repository", config.state().resolve("upload" + S3Store.PROBE_RECORD_SUFFIX));
+        for (Config.Replica r : config.replicas()) {
+            records.put("replica " + r.name(), config.state().resolve("upload-" + r.name()
+                    + S3Store.PROBE_RECORD_SUFFIX));
+        }
+        records.forEach((store, file) -> {
+            S3Capabilities c = java.nio.file.Files.isRegularFile(file) ? S3Store.recorded(file) : null;
+            if (c != null) {
+                Map<String, Object> m = new java.util.LinkedHashMap<>();
+                m.put("store", store);
+                m.put("location", c.location());
+                m.put("server", c.server());
+                m.put("probed", c.probed().toString());
+                m.put("missing", c.findings().stream().filter(f -> !f.ok()).map(S3Capabilities.Finding::capability)
+                        .toList());
+                m.put("summary", c.summary());
+                out.add(m);
+            }
+        });
+        return out;
+    }
+
+    private static void printS3Servers(PrintWriter w, Config config) {
+        for (Map<String, Object> m : s3Servers(config)) {
+            w.printf("S3 server of the %s (%s): %s%n", m.get("store"), m.get("location"), m.get("summary"));
+        }
     }
 
     /** One line on the binlog: following and how far, or why not. */

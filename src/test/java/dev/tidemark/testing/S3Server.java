@@ -20,7 +20,7 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
  * properties {@code aws.accessKeyId} / {@code aws.secretAccessKey}, which tidemark reads the AWS way, so in-process
  * CLI runs find it; child processes get it as environment variables ({@link #env}).
  */
-public final class S3Server {
+public final class S3Server implements TestS3 {
     public static final String ACCESS_KEY = "tidemark-test";
     public static final String SECRET_KEY = "tidemark-test-secret-0123456789";
     private static S3Server shared;
@@ -78,7 +78,28 @@ public final class S3Server {
         return shared;
     }
 
+    @Override
+    public String name() {
+        return "S3Proxy 4.1.0 (file system)";
+    }
+
+    @Override
+    public URI endpoint() {
+        return endpoint;
+    }
+
+    @Override
+    public boolean conditionalWrites() {
+        return true;
+    }
+
+    @Override
+    public String toString() {
+        return name();
+    }
+
     /** A new empty bucket of its own for a test. */
+    @Override
     public String newBucket() {
         String name = "tm-" + ProcessHandle.current().pid() + "-" + SEQ.incrementAndGet();
         blobs.createContainer(name);
@@ -86,6 +107,7 @@ public final class S3Server {
     }
 
     /** The location of a repository in {@code bucket} under {@code prefix}, addressed in the path. */
+    @Override
     public S3Location location(String bucket, String prefix) {
         return S3Location.parse("s3://" + bucket + (prefix.isEmpty() ? "" : "/" + prefix), endpoint, "us-east-1",
                 true);
