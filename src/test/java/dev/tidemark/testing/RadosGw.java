@@ -100,6 +100,7 @@ public final class RadosGw implements TestS3, AutoCloseable {
                 ""));
         List<Process> daemons = new ArrayList<>();
         RadosGw gw = new RadosGw(dir, conf, URI.create("http://127.0.0.1:" + rgwPort), daemons);
+        S3Server.useTestKeys();
         Runtime.getRuntime().addShutdownHook(new Thread(gw::close));
         try {
             gw.run("monmaptool", "--create", "--fsid", fsid, "--addv", "a", "[v1:127.0.0.1:" + monPort + "]",

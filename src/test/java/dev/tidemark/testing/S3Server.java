@@ -58,8 +58,7 @@ public final class S3Server implements TestS3 {
                 }
                 Thread.sleep(10);
             }
-            System.setProperty("aws.accessKeyId", ACCESS_KEY);
-            System.setProperty("aws.secretAccessKey", SECRET_KEY);
+            useTestKeys();
             shared = new S3Server(proxy, blobs, dir, URI.create("http://127.0.0.1:" + proxy.getPort()));
             S3Server s = shared;
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -116,6 +115,12 @@ public final class S3Server implements TestS3 {
     /** The files the server keeps for {@code bucket} (to look at what a repository really stored). */
     public Path bucketDir(String bucket) {
         return dir.resolve(bucket);
+    }
+
+    /** The tests' key pair as the Java system properties tidemark reads the AWS way (in-process commands). */
+    static void useTestKeys() {
+        System.setProperty("aws.accessKeyId", ACCESS_KEY);
+        System.setProperty("aws.secretAccessKey", SECRET_KEY);
     }
 
     public static AwsCredentialsProvider credentials() {

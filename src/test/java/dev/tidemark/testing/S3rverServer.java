@@ -100,6 +100,7 @@ public final class S3rverServer implements TestS3, AutoCloseable {
         }
         URI endpoint = URI.create("http://127.0.0.1:" + line.substring("listening ".length()).strip());
         S3rverServer s = new S3rverServer(p, dir, endpoint, legacyProvider);
+        S3Server.useTestKeys();
         Runtime.getRuntime().addShutdownHook(new Thread(s::close));
         return s;
     }
