@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
@@ -27,7 +26,6 @@ import software.amazon.awssdk.services.s3.S3Client;
  */
 public final class RadosGw implements TestS3, AutoCloseable {
     private static RadosGw shared;
-    private static final AtomicInteger SEQ = new AtomicInteger();
 
     private final Path dir;
     private final Path conf;
@@ -195,11 +193,7 @@ public final class RadosGw implements TestS3, AutoCloseable {
 
     @Override
     public String newBucket() {
-        String name = "tm-" + ProcessHandle.current().pid() + "-" + SEQ.incrementAndGet();
-        try (S3Client c = TestS3.client(endpoint, false)) {
-            c.createBucket(r -> r.bucket(name));
-        }
-        return name;
+        return TestS3.createBucket(endpoint);
     }
 
     @Override

@@ -8,8 +8,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * s3rver 3.7.1, the npm registry's S3 server (not written here), in a child process on a loopback port, over a
@@ -24,7 +22,6 @@ import software.amazon.awssdk.services.s3.S3Client;
 public final class S3rverServer implements TestS3, AutoCloseable {
     private static S3rverServer legacy;
     private static S3rverServer plain;
-    private static final AtomicInteger SEQ = new AtomicInteger();
 
     private final Process process;
     private final Path dir;
@@ -127,11 +124,7 @@ public final class S3rverServer implements TestS3, AutoCloseable {
 
     @Override
     public String newBucket() {
-        String name = "tm-" + ProcessHandle.current().pid() + "-" + SEQ.incrementAndGet();
-        try (S3Client c = TestS3.client(endpoint, false)) {
-            c.createBucket(r -> r.bucket(name));
-        }
-        return name;
+        return TestS3.createBucket(endpoint);
     }
 
     /** The files s3rver keeps for an object (its bytes are in {@code <key>._S3rver_object}). */

@@ -39,6 +39,23 @@ public interface TestS3 {
     /** Whether the server keeps {@code If-None-Match: *}, as the probe finds and the README's table says. */
     boolean conditionalWrites();
 
+    /** Makes a new bucket, named for this JVM, on the server at {@code endpoint} (s3rver, radosgw). */
+    static String createBucket(URI endpoint) {
+        String name = "tm-" + ProcessHandle.current().pid() + "-x" + Buckets.SEQ.incrementAndGet();
+        try (S3Client c = client(endpoint, false)) {
+            c.createBucket(r -> r.bucket(name));
+        }
+        return name;
+    }
+
+    /** The bucket counter of {@link #createBucket}. */
+    final class Buckets {
+        static final java.util.concurrent.atomic.AtomicInteger SEQ = new java.util.concurrent.atomic.AtomicInteger();
+
+        private Buckets() {
+        }
+    }
+
     /** A plain SDK client for this server, for what a test does behind tidemark's back (buckets, raw objects). */
     static S3Client client(URI endpoint, boolean chunkedUploads) {
         return S3Client.builder().endpointOverride(endpoint).region(Region.US_EAST_1).forcePathStyle(true)
