@@ -105,12 +105,17 @@ public final class RadosGw implements TestS3, AutoCloseable {
                     dir.resolve("monmap").toString());
             gw.run("ceph-mon", "-c", conf.toString(), "--mkfs", "-i", "a", "--monmap", dir.resolve("monmap").toString());
             daemons.add(gw.daemon("ceph-mon", "-f", "-c", conf.toString(), "-i", "a"));
-            String id = gw.run("ceph", "-c", conf.toString(), "--connect-timeout", "30", "osd", "create").strip();
+            // The OSD's own uuid given to both the monitor and the OSD's mkfs: left to mkfs, it can differ from the
+            // one the monitor recorded, and the OSD is then refused ("wrong fsid") and never comes up.
+            String osdUuid = UUID.randomUUID().toString();
+            String id = gw.run("ceph", "-c", conf.toString(), "--connect-timeout", "30", "osd", "create", osdUuid)
+                    .strip();
             if (!id.equals("0")) {
                 throw new IOException("ceph osd create gave '" + id + "', not 0");
             }
-            gw.run("ceph-osd", "-c", conf.toString(), "-i", "0", "--mkfs");
+            gw.run("ceph-osd", "-c", conf.toString(), "-i", "0", "--mkfs", "--osd-uuid", osdUuid);
             daemons.add(gw.daemon("ceph-osd", "-f", "-c", conf.toString(), "-i", "0"));
+            gw.awaitOsdUp();
             daemons.add(gw.daemon("radosgw", "-f", "-c", conf.toString(), "-n", "client.rgw.a"));
             gw.run("radosgw-admin", "-c", conf.toString(), "user", "create", "--uid", "tidemark", "--display-name",
                     "tidemark tests", "--access-key", S3Server.ACCESS_KEY, "--secret", S3Server.SECRET_KEY);
@@ -124,18 +129,20 @@ public final class RadosGw implements TestS3, AutoCloseable {
 
     /** Runs a Ceph tool to its end (at most 2 minutes) and returns what it printed; fails on a non-zero exit. */
     private String run(String... command) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+        Path outFile = dir.resolve("log").resolve("run-" + RUNS.incrementAndGet() + ".out");
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(outFile.toFile());
         Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         try {
             if (!p.waitFor(2, TimeUnit.MINUTES)) {
                 p.destroyForcibly();
-                throw new IOException(command[0] + " did not finish in 2 minutes: " + out);
+                throw new IOException(String.join(" ", command) + " did not finish in 2 minutes: "
+                        + Files.readString(outFile));
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);
         }
+        String out = Files.readString(outFile, StandardCharsets.UTF_8);
         if (p.exitValue() != 0) {
             throw new IOException(String.join(" ", command) + " exited " + p.exitValue() + ": " + out);
         }
@@ -146,6 +153,25 @@ public final class RadosGw implements TestS3, AutoCloseable {
         String name = command[0];
         return new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(dir.resolve("log").resolve(name + ".out").toFile()).start();
+    }
+
+    private static final java.util.concurrent.atomic.AtomicInteger RUNS = new java.util.concurrent.atomic.AtomicInteger();
+
+    /** Until the monitor counts the OSD up (at most 60 s): without it the gateway waits for its pools for ever. */
+    private void awaitOsdUp() throws IOException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!run("ceph", "-c", conf.toString(), "--connect-timeout", "30", "osd", "stat").contains("1 up")) {
+            Process osd = daemons.get(daemons.size() - 1);
+            if (!osd.isAlive() || System.nanoTime() > deadline) {
+                throw new IOException("the Ceph OSD did not come up within 60 s (logs in " + dir.resolve("log") + ")");
+            }
+            try {
+                Thread.sleep(250);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted", e);
+            }
+        }
     }
 
     /** Until the gateway answers an S3 request (it makes its pools at its first start). */
