@@ -147,10 +147,9 @@ final class StatusCommand implements Callable<Integer> {
     static List<Map<String, Object>> s3Servers(Config config) {
         List<Map<String, Object>> out = new java.util.ArrayList<>();
         java.util.LinkedHashMap<String, java.nio.file.Path> records = new java.util.LinkedHashMap<>();
-        records.put("repository", config.state().resolve("upload" + S3Store.PROBE_RECORD_SUFFIX));
+        records.put("repository", S3Store.probeRecord(config.spool(null)));
         for (Config.Replica r : config.replicas()) {
-            records.put("replica " + r.name(), config.state().resolve("upload-" + r.name()
-                    + S3Store.PROBE_RECORD_SUFFIX));
+            records.put("replica " + r.name(), S3Store.probeRecord(config.spool(r)));
         }
         records.forEach((store, file) -> {
             S3Capabilities c = java.nio.file.Files.isRegularFile(file) ? S3Store.recorded(file) : null;

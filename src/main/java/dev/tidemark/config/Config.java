@@ -106,9 +106,14 @@ public record Config(Path file, StoreLocation repository, Path state, List<Strin
                 replicas, http, alerts, drills, ConfigLoader.host(file, host));
     }
 
+    /** Where uploads to the repository ({@code replica} null) or to a replica wait in the state directory. */
+    public Path spool(Replica replica) {
+        return state.resolve(replica == null ? "upload" : "upload-" + replica.name());
+    }
+
     /** Opens a replica's store (uploads spooled in the state directory). */
     public Store openReplica(Replica r) throws IOException {
-        return r.location().open(state.resolve("upload-" + r.name()));
+        return r.location().open(spool(r));
     }
 
     /** {@code hooks.preRestore} and {@code hooks.postRestore}; either may be null. */
@@ -148,7 +153,7 @@ public record Config(Path file, StoreLocation repository, Path state, List<Strin
 
     /** Opens the repository's store; uploads to an object store wait in the state directory until committed. */
     public Store openStore() throws IOException {
-        return repository.open(state.resolve("upload"));
+        return repository.open(spool(null));
     }
 
     /** Where an encrypted repository's password comes from: the environment, then {@code passwordFile}. */

@@ -1,6 +1,5 @@
 package dev.tidemark.testing;
 
-import dev.tidemark.repo.store.S3Location;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -103,13 +102,6 @@ public final class S3Server implements TestS3 {
         String name = "tm-" + ProcessHandle.current().pid() + "-" + SEQ.incrementAndGet();
         blobs.createContainer(name);
         return name;
-    }
-
-    /** The location of a repository in {@code bucket} under {@code prefix}, addressed in the path. */
-    @Override
-    public S3Location location(String bucket, String prefix) {
-        return S3Location.parse("s3://" + bucket + (prefix.isEmpty() ? "" : "/" + prefix), endpoint, "us-east-1",
-                true);
     }
 
     /** The files the server keeps for {@code bucket} (to look at what a repository really stored). */

@@ -50,8 +50,8 @@ public final class S3Store implements Store {
     private static final int IN_MEMORY = 1 << 20;
     private static final Duration STRAY_GRACE = Duration.ofHours(1);
     private static final int DELETE_BATCH = 1000;
-    /** The probe's record: {@code <state>/upload.s3-server.json} for the repository, one per replica likewise. */
-    public static final String PROBE_RECORD_SUFFIX = ".s3-server.json";
+    /** The probe's record beside a spool: {@code <state>/upload.s3-server.json} for the repository, and so on. */
+    static final String PROBE_RECORD_SUFFIX = ".s3-server.json";
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(S3Store.class);
 
     private final S3Location where;
@@ -78,7 +78,7 @@ public final class S3Store implements Store {
         this.s3 = S3Clients.create(where, credentials, maxAttempts);
         this.spool = spool;
         this.errors = new S3Errors(where);
-        this.probeRecord = spool == null ? null : spool.resolveSibling(spool.getFileName() + PROBE_RECORD_SUFFIX);
+        this.probeRecord = spool == null ? null : probeRecord(spool);
         this.parts = Executors.newFixedThreadPool(UPLOAD_THREADS, r -> {
             Thread t = new Thread(r, "s3-upload");
             t.setDaemon(true);
@@ -118,6 +118,11 @@ public final class S3Store implements Store {
         refuseIfMissing(c);
         capabilities = c;
         return c;
+    }
+
+    /** Where the probe of a store whose uploads wait in {@code spool} records what it found. */
+    public static Path probeRecord(Path spool) {
+        return spool.resolveSibling(spool.getFileName() + PROBE_RECORD_SUFFIX);
     }
 
     /** What the last probe from this state directory found for this location, or null. */
