@@ -53,6 +53,10 @@ class S3RepositoryTest {
         Cli.Result init = env.ok("init");
         assertTrue(init.out().contains("created repository s3://" + bucket + "/nas1 at " + server.endpoint),
                 init.out());
+        Cli.Result status = env.cli("status");
+        assertTrue(status.out().contains("S3 server of the repository (s3://" + bucket + "/nas1 at "
+                + server.endpoint + "): all 8 capabilities probed are there"), status.out());
+        assertTrue(env.cli("status", "--json").out().contains("\"missing\":[]"), "what init's probe found");
         env.ok("point", "--tag", "first");
         Path first = tmp.resolve("first");
         Files.createDirectories(first);
